@@ -1,0 +1,62 @@
+"""
+Domain errors.
+
+The room logic and the providers raise these plain exceptions; they know
+nothing of XML. Only the protocol edge (L{mucservice.xmpp.errors}) turns them
+into XMPP stanza errors, through one table. The class names follow the
+RFC 6120 conditions they map to, so that a provider author can tell what
+the client will see.
+"""
+
+
+class Error(Exception):
+    """
+    Base class of every domain error.
+
+    The first argument, if any, is a human-readable explanation; the edge
+    sends it as the stanza error's text.
+    """
+
+    @property
+    def text(self):
+        return self.args[0] if self.args else None
+
+
+class BadRequest(Error):
+    """The request is malformed or a value is not acceptable (e.g. a hat id that is no URI)."""
+
+
+class Conflict(Error):
+    """The request collides with existing state (e.g. a nick taken by someone else)."""
+
+
+class Forbidden(Error):
+    """The requester lacks the privilege (e.g. banned, or not an owner)."""
+
+
+class ItemNotFound(Error):
+    """The addressed room, user or item does not exist here."""
+
+
+class JIDMalformed(Error):
+    """An address does not pass the JID syntax rules (nodeprep, resourceprep)."""
+
+
+class NotAcceptable(Error):
+    """The requester is not in a position to ask this (e.g. not an occupant)."""
+
+
+class NotAllowed(Error):
+    """Nobody may do this in the current state (e.g. removing the last owner)."""
+
+
+class NotAuthorized(Error):
+    """Credentials are missing or wrong (e.g. a room password)."""
+
+
+class RegistrationRequired(Error):
+    """The room admits members only."""
+
+
+class ServiceUnavailable(Error):
+    """The service will not do this now (e.g. the room is full)."""

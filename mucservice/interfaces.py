@@ -1,0 +1,471 @@
+"""
+Every interface mucservice declares.
+
+Four services and the persistence of rooms are swappable: their providers are
+made by factories found through the plugin registry (L{mucservice.registry}).
+A provider that also provides L{twisted.application.service.IService} is
+started and stopped with the rest of the service.
+
+Addresses are L{twisted.words.protocols.jabber.jid.JID} objects throughout:
+a I{real JID} is the full JID of a user's session, a I{room JID} the bare JID
+of a room, a I{user JID} the bare JID an affiliation belongs to. Domain errors
+come from L{mucservice.errors}.
+"""
+
+from zope.interface import Attribute, Interface
+
+# Join tracking (see issue "Join tracking and server-side pinging").
+
+
+class IJoinObserver(Interface):
+    """
+    Told by an L{IJoinTracker} about every change it records.
+
+    Observers are called synchronously, after the change is recorded, in the
+    order they subscribed. An exception raised by one is logged and does not
+    stop the others.
+    """
+
+    def occupantJoined(realJID, roomJID, nick):
+        """
+        C{realJID} entered C{roomJID} under C{nick} (not called for a rejoin).
+        """
+
+    def occupantLeft(realJID, roomJID, nick):
+        """
+        C{realJID}, known as C{nick}, is no longer in C{roomJID}: it left, was
+        kicked or banned, was removed as gone, or the room was destroyed.
+        """
+
+    def nickChanged(realJID, roomJID, oldNick, newNick):
+        """
+        C{realJID} is now known as C{newNick} in C{roomJID}.
+        """
+
+
+class IJoinTracker(Interface):
+    """
+    The authoritative index of who is in which room under which nick.
+
+    The room service records every change; the other services only query.
+    Calls are synchronous: the index is read on hot paths (every groupchat
+    message asks it who is absent) and is kept in the service's memory.
+    """
+
+    def recordJoin(realJID, roomJID, nick):
+        """
+        Record that C{realJID} is in C{roomJID} as C{nick}.
+
+        Recording a JID that is already there under the same nick is a rejoin
+        and changes nothing; under another nick it is a nick change.
+        """
+
+    def recordLeave(realJID, roomJID):
+        """
+        Record that C{realJID} is no longer in C{roomJID}. Unknown pairs are
+        ignored.
+        """
+
+    def recordNickChange(realJID, roomJID, newNick):
+        """
+        Record that C{realJID} is now C{newNick} in C{roomJID}.
+
+        @raise mucservice.errors.ItemNotFound: C{realJID} is not in C{roomJID}.
+        """
+
+    def forgetRoom(roomJID):
+        """
+        Remove every occupant of C{roomJID} (the room was destroyed or
+        emptied), telling observers about each.
+
+        @return: the real JIDs that were in the room.
+        @rtype: L{set}
+        """
+
+    def forgetAll():
+        """
+        Remove everything without telling observers (the service restarts
+        and its rooms start empty).
+        """
+
+    def roomsOf(realJID):
+        """
+        @return: the rooms C{realJID} is in, mapped to its nick in each.
+        @rtype: L{dict} of room JID to L{str}
+        """
+
+    def resourcesOf(userJID):
+        """
+        @return: the full JIDs of C{userJID} that are in at least one room.
+        @rtype: L{set}
+        """
+
+    def occupantsOf(roomJID):
+        """
+        @return: the real JIDs in C{roomJID}, mapped to their nick.
+        @rtype: L{dict} of real JID to L{str}
+        """
+
+    def occupantsFrom(domain):
+        """
+        @param domain: a domain name, as L{str}.
+        @return: the real JIDs of that domain that are in any room.
+        @rtype: L{set}
+        """
+
+    def isPresent(userJID, roomJID):
+        """
+        @return: whether any resource of the bare C{userJID} is in C{roomJID}.
+        @rtype: L{bool}
+        """
+
+    def addObserver(observer):
+        """
+        Subscribe an L{IJoinObserver} to every later change.
+        """
+
+    def removeObserver(observer):
+        """
+        Unsubscribe an observer; unknown observers are ignored.
+        """
+
+
+# Pinging occupants that may be gone.
+
+
+class IPingHost(Interface):
+    """
+    What the room service lends a pinger.
+    """
+
+    joinTracker = Attribute("The service's L{IJoinTracker}.")
+
+    def ping(roomJID, realJID, timeout):
+        """
+        Send a XEP-0199 ping from C{roomJID} to C{realJID}.
+
+        @param timeout: seconds to wait for the answer.
+        @return: a Deferred that fires with L{None} on a C{result}, fails with
+            L{twisted.words.protocols.jabber.error.StanzaError} on an error
+            answer, or with L{twisted.internet.defer.TimeoutError}.
+        """
+
+    def removeGone(realJID, reason):
+        """
+        Remove C{realJID} from every room it is in, as an occupant that is
+        gone: status 333 to the others, 110 and 333 to C{realJID}.
+
+        @param reason: the text put into the removal's C{<reason/>}.
+        """
+
+
+class IPinger(Interface):
+    """
+    Finds occupants whose link is gone by pinging them after a delay.
+
+    The triggers come from the room service; the pinger decides which of them
+    warrant a ping, when it is sent, and what its answer means.
+    """
+
+    def start(host):
+        """
+        Begin work with an L{IPingHost}; called when the component stream is
+        first up.
+        """
+
+    def stop():
+        """
+        Cancel every scheduled and outstanding ping.
+        """
+
+    def errorReceived(realJID, condition):
+        """
+        An error stanza came from the full JID C{realJID} of an occupant.
+
+        @param condition: the RFC 6120 condition, e.g. C{"remote-server-not-found"}.
+        """
+
+    def streamRestored():
+        """
+        The component stream came back after a loss: any occupant may be gone.
+        """
+
+    def activity(realJID):
+        """
+        A stanza came from occupant C{realJID}: it is alive now.
+        """
+
+
+# Hats (XEP-0317).
+
+
+class IHatObserver(Interface):
+    """
+    Told by an L{IHatStore} after a user's hats in a room changed.
+    """
+
+    def hatsChanged(userJID, roomJID, hats):
+        """
+        @param hats: the user's hats now, as from L{IHatStore.getUserHats}.
+        """
+
+
+class IHatStore(Interface):
+    """
+    XEP-0317 hats worn by affiliated users of a room, kept persistently.
+
+    A hat is identified by a URI. Its attachment is a L{dict} with the keys
+    C{active} and C{required} (booleans, absent means false) and C{title}
+    (a string); a missing attachment means C{{}}. Every method returns a
+    Deferred; the failures named are L{mucservice.errors} classes.
+    """
+
+    def addUserHat(userJID, roomJID, hatURI, attachment=None):
+        """
+        Give C{userJID} the hat C{hatURI} in C{roomJID}, replacing the
+        attachment if the user already wears it.
+
+        @return: a Deferred that fires with L{None}; fails with
+            C{BadRequest} if C{hatURI} is not a URI, C{ItemNotFound("room not
+            found")} if the room does not exist on this service,
+            C{ItemNotFound("user not affiliated")} if C{userJID} is no member,
+            admin or owner of it.
+        """
+
+    def removeUserHat(userJID, roomJID, hatURI):
+        """
+        Take the hat C{hatURI} off C{userJID} in C{roomJID}.
+
+        @return: a Deferred that fires with L{True} if the user wore it and
+            L{False} if not; fails as L{addUserHat}.
+        """
+
+    def setUserHats(userJID, roomJID, hats):
+        """
+        Make the user's hats in the room exactly C{hats}, a mapping of hat URI
+        to attachment (or L{None}).
+
+        @return: a Deferred that fires with L{None}; fails as L{addUserHat}.
+        """
+
+    def getUserHats(userJID, roomJID):
+        """
+        @return: a Deferred that fires with a L{dict} of hat URI to
+            attachment, empty if the user wears none; fails as L{addUserHat}.
+        """
+
+    def getRoomHats(roomJID):
+        """
+        @return: a Deferred that fires with a L{dict} of user JID to that
+            user's hats (as from L{getUserHats}), for every user of the room
+            that wears at least one.
+        """
+
+    def forgetUser(userJID, roomJID):
+        """
+        Drop every hat of C{userJID} in C{roomJID}; called when the user's
+        affiliation becomes none or outcast. Never fails for lack of one.
+
+        @return: a Deferred that fires with L{None}.
+        """
+
+    def forgetRoom(roomJID):
+        """
+        Drop every hat worn in C{roomJID}; called when it is destroyed.
+
+        @return: a Deferred that fires with L{None}.
+        """
+
+    def addObserver(observer):
+        """
+        Subscribe an L{IHatObserver} to every later change.
+        """
+
+    def removeObserver(observer):
+        """
+        Unsubscribe an observer; unknown observers are ignored.
+        """
+
+
+# Offline delivery of room messages.
+
+
+class IOfflineHost(Interface):
+    """
+    What the room service lends an offline delivery provider.
+    """
+
+    def send(element):
+        """
+        Send a stanza (a L{twisted.words.xish.domish.Element}) through the
+        component stream; its C{from} must be the room or an occupant.
+        """
+
+
+class IOfflineDelivery(Interface):
+    """
+    Copies room messages to registered members who are not in the room.
+
+    The room service picks the recipients (registered with the offline flag,
+    not outcast, no resource in the room) and the messages (those that go
+    into history); the provider decides how a copy travels.
+    """
+
+    def start(host):
+        """
+        Begin work with an L{IOfflineHost}.
+        """
+
+    def stop():
+        """
+        Stop sending.
+        """
+
+    def deliver(roomJID, nick, message, recipients):
+        """
+        Send copies of a groupchat message.
+
+        @param nick: the sender's nick in the room.
+        @param message: the message as the room reflected it (a
+            L{twisted.words.xish.domish.Element} from C{roomJID/nick}, with no
+            C{to}); it must not be changed.
+        @param recipients: bare JIDs to copy it to.
+        """
+
+    def bounced(roomJID, userJID, condition):
+        """
+        An error came back from the bare C{userJID} for a copy sent on behalf
+        of C{roomJID}.
+        """
+
+
+# Persistence of rooms.
+
+
+class IRoomStore(Interface):
+    """
+    Persistent rooms: configuration, affiliations with their data, subject
+    and history. Records are the classes of L{mucservice.room.records}.
+
+    Every method returns a Deferred. Each change is applied whole or not at
+    all. A change to a room that is not stored fails with C{ItemNotFound}.
+    """
+
+    def loadRooms():
+        """
+        @return: a Deferred that fires with a L{list} of every stored
+            L{RoomRecord<mucservice.room.records.RoomRecord>} (without history).
+        """
+
+    def loadRoom(roomJID):
+        """
+        @return: a Deferred that fires with the L{RoomRecord} of C{roomJID},
+            or L{None} if it is not stored.
+        """
+
+    def saveRoom(roomJID, config):
+        """
+        Store C{roomJID} with its configuration (a L{dict} of C{muc#roomconfig}
+        field names to values), creating it or replacing the configuration.
+        """
+
+    def deleteRoom(roomJID):
+        """
+        Forget the room with everything stored for it. Unknown rooms are
+        ignored.
+        """
+
+    def setAffiliation(roomJID, userJID, affiliation, data=None):
+        """
+        Store the affiliation of C{userJID} with its data (a L{dict} of
+        L{str} to L{str}: reserved nick, registration fields, anything a
+        provider attaches), replacing what was there. Affiliation C{"none"}
+        with no data removes the entry.
+        """
+
+    def setSubject(roomJID, subject, nick):
+        """
+        Store the room's subject and the nick that set it.
+        """
+
+    def appendHistory(roomJID, entry, maxLength):
+        """
+        Add a L{HistoryEntry<mucservice.room.records.HistoryEntry>} and keep
+        only the newest C{maxLength} entries of the room.
+        """
+
+    def getHistory(roomJID, limit):
+        """
+        @return: a Deferred that fires with the newest C{limit} entries of the
+            room, oldest first.
+        """
+
+
+class IRoomDirectory(Interface):
+    """
+    The rooms of this service, as the room service knows them (temporary and
+    persistent); lent to providers through their context.
+    """
+
+    def getAffiliation(roomJID, userJID):
+        """
+        @return: a Deferred that fires with the affiliation of the bare
+            C{userJID} in C{roomJID} (C{"owner"}, C{"admin"}, C{"member"},
+            C{"outcast"} or C{"none"}); fails with C{ItemNotFound("room not
+            found")} if the room does not exist here.
+        """
+
+
+# The plugin registry.
+
+
+class IProviderContext(Interface):
+    """
+    What a provider factory may use to make its provider.
+    """
+
+    reactor = Attribute("The reactor to schedule with (a L{task.Clock} in tests).")
+    serviceJID = Attribute("The component's JID.")
+    database = Attribute("The database URL of C{--db}, e.g. C{sqlite:/var/lib/muc.sqlite}.")
+    settings = Attribute("Every command-line setting, a L{dict} of option name to value.")
+    joinTracker = Attribute("The L{IJoinTracker}; set before other providers are made.")
+    rooms = Attribute("The L{IRoomDirectory} of the room service.")
+
+
+class IProviderFactory(Interface):
+    """
+    A plugin that makes a provider of one service interface.
+    """
+
+    name = Attribute("The name chosen with C{--SERVICE=NAME[:ARGS]}.")
+    description = Attribute("One line saying what the provider does.")
+    provides = Attribute("The interface every made provider provides.")
+
+    def makeProvider(argstring, context):
+        """
+        @param argstring: what followed C{NAME:} on the command line, or C{""}.
+        @param context: an L{IProviderContext}.
+        @return: the provider.
+        @raise ValueError: C{argstring} is not acceptable; the message is shown
+            to the user.
+        """
+
+
+class IJoinTrackerFactory(IProviderFactory):
+    """Makes an L{IJoinTracker}."""
+
+
+class IPingerFactory(IProviderFactory):
+    """Makes an L{IPinger}."""
+
+
+class IHatStoreFactory(IProviderFactory):
+    """Makes an L{IHatStore}."""
+
+
+class IOfflineDeliveryFactory(IProviderFactory):
+    """Makes an L{IOfflineDelivery}."""
+
+
+class IRoomStoreFactory(IProviderFactory):
+    """Makes an L{IRoomStore}."""

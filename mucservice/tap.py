@@ -1,0 +1,156 @@
+"""
+The C{twistd mucservice} command: its options and the service tree they build.
+"""
+
+from mucservice import _compat  # noqa: F401  (before any wokkel import)
+
+# isort: split
+
+from twisted.application import service
+from twisted.python import usage
+from twisted.words.protocols.jabber import jid
+from wokkel.disco import DiscoHandler
+from wokkel.generic import FallbackHandler
+
+from mucservice import __version__, registry
+from mucservice.room.service import RoomService
+from mucservice.xmpp.component import MUCComponent
+from mucservice.xmpp.disco import ServiceDiscovery
+
+DB_SCHEMES = ("sqlite:", "postgresql://")
+
+
+def _positive(value):
+    number = float(value)
+    if number <= 0:
+        raise ValueError("must be a positive number of seconds")
+    return number
+
+
+_positive.coerceDoc = "Seconds, a positive number."
+
+
+def _port(value):
+    number = int(value)
+    if not 0 < number < 65536:
+        raise ValueError("not a TCP port")
+    return number
+
+
+_port.coerceDoc = "A TCP port."
+
+
+def parseJID(text, what):
+    """
+    @raise usage.UsageError: C{text} is not a valid JID.
+    """
+    try:
+        return jid.internJID(text)
+    except jid.InvalidFormat as e:
+        raise usage.UsageError("%s is not a valid JID: %r (%s)" % (what, text, e))
+
+
+class Options(registry.ProviderOptions, usage.Options):
+    synopsis = "--jid JID (--secret SECRET | --secret-file PATH) [options]"
+    longdesc = ("An XMPP Multi-User Chat service (XEP-0045) that connects to an XMPP server "
+                "as an external component (XEP-0114).")
+
+    optParameters = [
+        ["jid", None, None, "The component's JID, as declared in the XMPP server."],
+        ["secret", None, None, "The component secret shared with the XMPP server."],
+        ["secret-file", None, None, "Read the component secret from this file."],
+        ["host", None, "127.0.0.1", "The XMPP server's component address."],
+        ["port", None, 5347, "The XMPP server's component port.", _port],
+        ["db", None, "sqlite:mucservice.sqlite",
+         "The database: sqlite:PATH or postgresql://..."],
+        ["name", None, "Chatrooms", "The service's name in service discovery."],
+        ["ping-delay", None, 60.0,
+         "Seconds between a sign that an occupant may be gone and the ping.", _positive],
+        ["ping-timeout", None, 30.0, "Seconds to wait for a ping's answer.", _positive],
+    ]
+    optFlags = [
+        ["log-traffic", None, "Log every byte exchanged with the XMPP server."],
+    ]
+
+    def __init__(self):
+        usage.Options.__init__(self)
+        registry.ProviderOptions.__init__(self)
+        self["admins"] = []
+
+    def opt_admin(self, value):
+        """
+        A service administrator's JID (repeatable).
+        """
+        self["admins"].append(parseJID(value, "--admin").userhostJID())
+
+    def opt_version(self):
+        print("mucservice %s" % (__version__,))
+        raise SystemExit(0)
+
+    def postOptions(self):
+        if not self["jid"]:
+            raise usage.UsageError("--jid is required: the component's JID, e.g. muc.example.org")
+        serviceJID = parseJID(self["jid"], "--jid")
+        if serviceJID.user or serviceJID.resource:
+            raise usage.UsageError("--jid must be a bare domain, e.g. muc.example.org")
+        self["jid"] = serviceJID
+        if self["secret"] and self["secret-file"]:
+            raise usage.UsageError("give either --secret or --secret-file, not both")
+        if self["secret-file"]:
+            try:
+                with open(self["secret-file"], encoding="utf-8") as f:
+                    self["secret"] = f.read().strip()
+            except OSError as e:
+                raise usage.UsageError("cannot read --secret-file: %s" % (e,))
+        if not self["secret"]:
+            raise usage.UsageError("a component secret is required: --secret or --secret-file")
+        if not self["db"].startswith(DB_SCHEMES):
+            raise usage.UsageError("--db must be sqlite:PATH or postgresql://...")
+
+
+def makeProviders(config, context):
+    """
+    Make every chosen provider, the join tracker first so that the others
+    can be given it.
+
+    @return: L{dict} of service option name to provider.
+    """
+    providers = {}
+    for service_ in registry.SERVICES:
+        provider = registry.makeProvider(service_, config["providers"][service_.option], context)
+        providers[service_.option] = provider
+        if service_.option == "join-tracker":
+            context.joinTracker = provider
+    return providers
+
+
+def makeService(config, reactor=None):
+    """
+    Build the service tree: providers, the room service, the component
+    connection and its protocol handlers.
+    """
+    if reactor is None:
+        from twisted.internet import reactor
+    settings = {key: value for key, value in config.items() if key != "providers"}
+    context = registry.ProviderContext(reactor, config["jid"], config["db"], settings)
+    root = service.MultiService()
+
+    rooms = RoomService(config["jid"], config["admins"])
+    context.rooms = rooms
+    providers = makeProviders(config, context)
+    rooms.setProviders(store=providers["room-store"], joinTracker=providers["join-tracker"],
+                       hatStore=providers["hat-store"], pinger=providers["pinger"],
+                       offlineDelivery=providers["offline-delivery"])
+    for provider in providers.values():
+        if service.IService.providedBy(provider):
+            provider.setServiceParent(root)
+    rooms.setServiceParent(root)
+
+    component = MUCComponent(config["host"], config["port"], config["jid"].full(),
+                             config["secret"], reactor=reactor)
+    component.logTraffic = config["log-traffic"]
+    FallbackHandler().setHandlerParent(component)
+    DiscoHandler().setHandlerParent(component)
+    ServiceDiscovery(config["jid"], rooms, config["name"]).setHandlerParent(component)
+    component.setServiceParent(root)
+    return root

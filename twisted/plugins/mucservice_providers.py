@@ -1,0 +1,36 @@
+"""
+The providers that come with mucservice, as twisted plugins.
+
+Each module is imported only when its provider is chosen.
+"""
+
+from mucservice.interfaces import (
+    IHatStoreFactory,
+    IJoinTrackerFactory,
+    IOfflineDeliveryFactory,
+    IPingerFactory,
+    IRoomStoreFactory,
+)
+from mucservice.registry import ProviderFactory
+
+_P = "mucservice.providers."
+
+memoryJoinTracker = ProviderFactory(
+    IJoinTrackerFactory, "memory", "Occupants indexed in the service's memory",
+    _P + "memory_tracker.makeMemoryJoinTracker")
+
+memoryRoomStore = ProviderFactory(
+    IRoomStoreFactory, "memory", "Rooms kept in memory only: lost on restart",
+    _P + "memory_rooms.makeMemoryRoomStore")
+
+memoryHatStore = ProviderFactory(
+    IHatStoreFactory, "memory", "Hats kept in memory only: lost on restart",
+    _P + "memory_hats.makeMemoryHatStore")
+
+noPinger = ProviderFactory(
+    IPingerFactory, "none", "Never ping occupants; they leave only when they say so",
+    _P + "none.makeNoPinger")
+
+noOfflineDelivery = ProviderFactory(
+    IOfflineDeliveryFactory, "none", "Send no copies of room messages to absent members",
+    _P + "none.makeNoOfflineDelivery")
