@@ -1,0 +1,122 @@
+"""
+The plugin registry: built-in providers, third-party dropins, the options.
+"""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from twisted.python import usage
+from zope.interface.exceptions import Invalid
+
+import twisted.plugins
+from mucservice import registry
+from mucservice.interfaces import IHatStore
+from mucservice.providers.memory_hats import MemoryHatStore
+
+HATS = registry.serviceFor("hat-store")
+
+ACME_PROVIDER = '''
+from mucservice.providers.memory_hats import MemoryHatStore
+
+class AcmeHatStore(MemoryHatStore):
+    pass
+
+def makeAcme(argstring, context):
+    store = AcmeHatStore(context.rooms)
+    store.argstring = argstring
+    return store
+
+def makeBroken(argstring, context):
+    return object()
+'''
+
+ACME_DROPIN = '''
+from mucservice.interfaces import IHatStoreFactory
+from mucservice.registry import ProviderFactory
+
+acme = ProviderFactory(IHatStoreFactory, "acme", "ACME's hat store",
+                       "acme_provider.makeAcme", takesArguments=True)
+broken = ProviderFactory(IHatStoreFactory, "broken", "Provides nothing",
+                         "acme_provider.makeBroken")
+'''
+
+
+@pytest.fixture
+def acme(tmp_path, monkeypatch):
+    """
+    A throwaway third-party project: its provider module on sys.path and its
+    dropin in a twisted/plugins folder on the plugin path.
+    """
+    plugins = tmp_path / "twisted" / "plugins"
+    plugins.mkdir(parents=True)
+    (tmp_path / "acme_provider.py").write_text(ACME_PROVIDER)
+    (plugins / "acme_mucservice.py").write_text(ACME_DROPIN)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(twisted.plugins, "__path__", [str(plugins)] + twisted.plugins.__path__)
+    monkeypatch.delitem(sys.modules, "acme_provider", raising=False)
+    return tmp_path
+
+
+def context():
+    return registry.ProviderContext(None, None, "sqlite:x", {})
+
+
+def test_builtinsFound():
+    """Every service has its default provider installed."""
+    for service in registry.SERVICES:
+        assert service.default in registry.findFactories(service), service.option
+
+
+def test_builtinMade():
+    """A built-in provider is made by name and provides its interface."""
+    store = registry.makeProvider(HATS, "memory", context())
+    assert isinstance(store, MemoryHatStore)
+    assert IHatStore.providedBy(store)
+
+
+def test_unknownName():
+    """An unknown name is a usage error that lists the installed names."""
+    with pytest.raises(usage.UsageError, match=r"unknown --hat-store provider 'nope'.*memory"):
+        registry.makeProvider(HATS, "nope", context())
+
+
+def test_argumentsRefused():
+    """A provider that takes no arguments refuses NAME:ARGS with a usage error."""
+    with pytest.raises(usage.UsageError, match="takes no arguments"):
+        registry.makeProvider(HATS, "memory:x", context())
+
+
+def test_thirdPartyByName(acme):
+    """A third-party dropin is selected by name, given its arguments, imported only then."""
+    assert "acme" in registry.findFactories(HATS)
+    assert "acme_provider" not in sys.modules
+    store = registry.makeProvider(HATS, "acme:colour=red", context())
+    assert type(store).__name__ == "AcmeHatStore"
+    assert store.argstring == "colour=red"
+
+
+def test_providerVerified(acme):
+    """A provider that does not provide the service's interface is refused."""
+    with pytest.raises(Invalid):
+        registry.makeProvider(HATS, "broken", context())
+
+
+def test_describe(acme):
+    """--help-providers lists built-ins and third parties with descriptions, defaults marked."""
+    text = registry.describeProviders()
+    assert "--hat-store:" in text
+    assert "ACME's hat store" in text
+    assert "memory" in text and "(default)" in text
+
+
+def test_thirdPartyFromTwistd(acme):
+    """The real twistd command lists a dropin found on PYTHONPATH."""
+    out = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "twistd"), "mucservice",
+         "--help-providers"],
+        env={"PYTHONPATH": str(acme), "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, timeout=60, cwd=str(acme))
+    assert out.returncode == 0, out.stderr
+    assert "acme" in out.stdout and "ACME's hat store" in out.stdout
