@@ -1,0 +1,419 @@
+"""
+A throwaway Prosody on loopback, for C{make run} and the integration tests.
+
+A L{LocalProsody} keeps everything it writes (configuration, data, pid file,
+logs) in its folder. It listens on loopback only, on free ports unless told
+otherwise, allows plain-text authentication and in-band registration, and
+declares one external component (XEP-0114) for mucservice.
+
+Blocking code built on L{subprocess}: not for use inside the reactor.
+"""
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+from xml.sax.saxutils import quoteattr
+
+#: The modules loaded besides the ones Prosody always loads.
+MODULES = ("roster", "saslauth", "disco", "register", "ping", "dialback", "offline")
+
+#: What Prosody logs (as an error, and then runs on) when a port is taken.
+PORT_IN_USE = "Failed to open server port"
+
+#: What L{LocalProsody.start} sends to check that Prosody serves clients.
+STREAM_HEADER = ("<?xml version='1.0'?><stream:stream xmlns='jabber:client'"
+                 " xmlns:stream='http://etherx.jabber.org/streams' to=%s version='1.0'>")
+
+CONFIG_TEMPLATE = """\
+-- Written by mucservice.localprosody: a throwaway Prosody on loopback.
+-- Everything it writes stays in {folder}.
+
+run_as_root = true -- Prosody 0.12 refuses to start as root without it
+pidfile = {pidfile}
+data_path = {dataPath}
+certificates = {certsPath} -- empty: no TLS, but no error about a missing folder
+log = {{
+    {{ levels = {{ min = {logLevel} }}, to = "file", filename = {logPath} }};
+    {{ levels = {{ min = "error" }}, to = "file", filename = {errorLogPath} }};
+}}
+
+interfaces = {{ {interface} }}
+c2s_ports = {{ {c2sPort} }}
+s2s_ports = {{ {s2sPort} }}
+component_interface = {interface}
+component_ports = {{ {componentPort} }}
+
+c2s_require_encryption = false
+allow_unencrypted_plain_auth = true
+s2s_secure_auth = false
+allow_registration = true
+authentication = "internal_hashed"
+storage = "internal"
+
+modules_enabled = {{ {modules} }}
+
+VirtualHost {domain}
+
+Component {componentJID}
+    component_secret = {componentSecret}
+"""
+
+
+def _program(name):
+    """
+    @return: the path of the program C{name} from the C{PATH} or
+        C{/usr/bin}, or L{None} if there is none.
+    """
+    found = shutil.which(name)
+    if found is None and os.access(os.path.join("/usr/bin", name), os.X_OK):
+        found = os.path.join("/usr/bin", name)
+    return found
+
+
+def prosodyBinary():
+    """
+    Find the C{prosody} program.
+
+    @return: its path, or L{None} if Prosody is not installed.
+    @rtype: L{str} or L{None}
+    """
+    return _program("prosody")
+
+
+def _freePorts(count, interface="127.0.0.1"):
+    """
+    @return: C{count} distinct free TCP ports (each one is held until all are
+        picked, so none comes twice).
+    """
+    sockets = []
+    try:
+        for _ in range(count):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sockets.append(s)
+            s.bind((interface, 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def freePort(interface="127.0.0.1"):
+    """
+    @param interface: the address the port must be free on.
+    @return: a TCP port that nothing uses at the moment.
+    @rtype: L{int}
+    """
+    return _freePorts(1, interface)[0]
+
+
+def luaString(value):
+    """
+    @param value: any text.
+    @return: C{value} as a double-quoted Lua string literal.
+    @rtype: L{str}
+    """
+    escaped = (value.replace("\\", "\\\\").replace('"', '\\"')
+               .replace("\n", "\\n").replace("\r", "\\r").replace("\0", "\\0"))
+    return '"%s"' % (escaped,)
+
+
+def _portAccepts(interface, port, domain=None):
+    """
+    Try a TCP connection; with C{domain}, also open a client stream and wait
+    for an answer, which shows that Prosody serves (the kernel accepts
+    connections before it has loaded its modules). Then close politely and
+    wait for the server's side: stopped with a client still on, Prosody
+    waits a second for it.
+
+    @return: whether the connection (and the stream) succeeded.
+    @rtype: L{bool}
+    """
+    try:
+        with socket.create_connection((interface, port), timeout=1) as s:
+            if domain is not None:
+                s.sendall((STREAM_HEADER % (quoteattr(domain),)).encode("utf-8"))
+                s.settimeout(0.5)
+                if not s.recv(4096):
+                    return False
+                s.sendall(b"</stream:stream>")
+            s.shutdown(socket.SHUT_WR)
+            try:
+                while s.recv(4096):
+                    pass
+            except OSError:
+                pass
+            return True
+    except OSError:
+        return False
+
+
+def _read(path, offset=0):
+    """
+    @return: the text of the file at C{path} from byte C{offset}, or C{""}.
+    """
+    try:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _tail(path, lines=40):
+    """
+    @return: the last C{lines} lines of the file at C{path}.
+    """
+    return "".join(_read(path).splitlines(True)[-lines:])
+
+
+class LocalProsody:
+    """
+    A Prosody of its own on loopback, run as a child process.
+
+    @ivar folder: the folder that holds everything (absolute path).
+    @ivar domain: the client domain (the C{VirtualHost}).
+    @ivar componentJID: the external component's JID.
+    @ivar componentSecret: the secret the component authenticates with.
+    @ivar interface: the address all the ports listen on.
+    @ivar c2sPort: the client port (plain text allowed).
+    @ivar s2sPort: the server-to-server port.
+    @ivar componentPort: the external component port (XEP-0114).
+    @ivar logLevel: the lowest level written to L{logPath}.
+    @ivar extraModules: modules loaded besides L{MODULES}.
+    @ivar configPath: C{folder/prosody.cfg.lua}.
+    @ivar logPath: C{folder/prosody.log}, everything from L{logLevel} up.
+    @ivar errorLogPath: C{folder/prosody.err}, errors only.
+    @ivar outputPath: C{folder/prosody.out}, Prosody's stdout and stderr.
+    @ivar pidPath: C{folder/prosody.pid}.
+    @ivar dataPath: C{folder/data}, accounts and other stored data.
+    @ivar certsPath: C{folder/certs}, empty: Prosody offers no TLS.
+    @ivar process: the running L{subprocess.Popen}, or L{None}.
+    """
+
+    def __init__(self, folder, domain="localhost", componentJID="muc.localhost",
+                 componentSecret=None, interface="127.0.0.1", c2sPort=None, s2sPort=None,
+                 componentPort=None, logLevel="info", extraModules=()):
+        """
+        @param folder: where to keep everything; made when needed.
+        @param componentSecret: the component secret; a random one when
+            L{None}.
+        @param c2sPort: the client port; a free one when L{None}, and so for
+            C{s2sPort} and C{componentPort}.
+        @param extraModules: names of more Prosody modules to load.
+        """
+        self.folder = os.path.abspath(folder)
+        self.domain = domain
+        self.componentJID = componentJID
+        if componentSecret is None:
+            componentSecret = secrets.token_urlsafe(24)
+        self.componentSecret = componentSecret
+        self.interface = interface
+        free = iter(_freePorts(3, interface))
+        self.c2sPort = c2sPort if c2sPort is not None else next(free)
+        self.s2sPort = s2sPort if s2sPort is not None else next(free)
+        self.componentPort = componentPort if componentPort is not None else next(free)
+        self.logLevel = logLevel
+        self.extraModules = tuple(extraModules)
+        self.configPath = os.path.join(self.folder, "prosody.cfg.lua")
+        self.logPath = os.path.join(self.folder, "prosody.log")
+        self.errorLogPath = os.path.join(self.folder, "prosody.err")
+        self.outputPath = os.path.join(self.folder, "prosody.out")
+        self.pidPath = os.path.join(self.folder, "prosody.pid")
+        self.dataPath = os.path.join(self.folder, "data")
+        self.certsPath = os.path.join(self.folder, "certs")
+        self.process = None
+        self._output = None
+
+    def __repr__(self):
+        return "<LocalProsody %s c2s=%s:%d component=%s:%d>" % (
+            self.domain, self.interface, self.c2sPort, self.componentJID, self.componentPort)
+
+    def configText(self):
+        """
+        @return: the Lua configuration for the current attributes.
+        @rtype: L{str}
+        """
+        modules = list(MODULES) + [m for m in self.extraModules if m not in MODULES]
+        return CONFIG_TEMPLATE.format(
+            folder=self.folder,
+            pidfile=luaString(self.pidPath),
+            dataPath=luaString(self.dataPath),
+            certsPath=luaString(self.certsPath),
+            logLevel=luaString(self.logLevel),
+            logPath=luaString(self.logPath),
+            errorLogPath=luaString(self.errorLogPath),
+            interface=luaString(self.interface),
+            c2sPort=int(self.c2sPort),
+            s2sPort=int(self.s2sPort),
+            componentPort=int(self.componentPort),
+            modules=", ".join(luaString(m) for m in modules),
+            domain=luaString(self.domain),
+            componentJID=luaString(self.componentJID),
+            componentSecret=luaString(self.componentSecret))
+
+    def writeConfig(self):
+        """
+        Write the configuration file, making the folder and its C{data}
+        and C{certs} folders.
+
+        @return: the path of the configuration file.
+        @rtype: L{str}
+        """
+        os.makedirs(self.dataPath, mode=0o750, exist_ok=True)
+        os.makedirs(self.certsPath, mode=0o750, exist_ok=True)
+        with open(os.open(self.configPath, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
+                  "w") as f:
+            f.write(self.configText())
+        return self.configPath
+
+    def _configIsCurrent(self):
+        try:
+            with open(self.configPath) as f:
+                return f.read() == self.configText()
+        except OSError:
+            return False
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *excInfo):
+        self.stop()
+
+    @property
+    def running(self):
+        """Whether the Prosody process is alive."""
+        return self.process is not None and self.process.poll() is None
+
+    def start(self, timeout=20):
+        """
+        Start Prosody in the foreground as a child process and wait until its
+        client and component ports accept connections.
+
+        The configuration is (re)written first unless the file already says
+        what the attributes say.
+
+        @param timeout: how many seconds to wait for the ports.
+        @raise RuntimeError: Prosody is not installed, is already running,
+            exited, could not open one of its ports (Prosody itself would
+            run on without it), or did not serve within C{timeout} seconds;
+            the message holds the end of its log. Prosody is not left
+            running then.
+        """
+        binary = prosodyBinary()
+        if binary is None:
+            raise RuntimeError("Prosody is not installed")
+        if self.running:
+            raise RuntimeError("%r is already running" % (self,))
+        if not self._configIsCurrent():
+            self.writeConfig()
+        self._closeOutput()
+        self._output = open(self.outputPath, "ab")
+        errorsFrom = os.path.getsize(self.errorLogPath) if os.path.exists(self.errorLogPath) else 0
+        self.process = subprocess.Popen(
+            [binary, "-F", "--config", self.configPath], cwd=self.folder,
+            stdin=subprocess.DEVNULL, stdout=self._output, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        waiting = [(self.componentPort, None), (self.c2sPort, self.domain)]
+        # Once Prosody answers on the client port it has opened all its
+        # ports or logged why not: check the log before the other ports, in
+        # case another program listens on them.
+        while self.running:
+            if PORT_IN_USE in _read(self.errorLogPath, errorsFrom):
+                self.kill()
+                raise RuntimeError(self._failure("Prosody could not listen on all its ports"))
+            if not waiting:
+                return
+            if _portAccepts(self.interface, *waiting[-1]):
+                waiting.pop()
+                continue
+            if time.monotonic() > deadline:
+                self.kill()
+                raise RuntimeError(self._failure(
+                    "Prosody did not serve on %s:%d within %ss"
+                    % (self.interface, waiting[-1][0], timeout)))
+            try:
+                self.process.wait(0.05)
+            except subprocess.TimeoutExpired:
+                pass
+        self._closeOutput()
+        raise RuntimeError(self._failure(
+            "Prosody exited with code %s" % (self.process.returncode,)))
+
+    def _failure(self, what):
+        return "%s (%s)\n--- %s\n%s--- %s\n%s" % (
+            what, self.configPath, self.logPath, _tail(self.logPath),
+            self.outputPath, _tail(self.outputPath, 10))
+
+    def _closeOutput(self):
+        if self._output is not None:
+            self._output.close()
+            self._output = None
+
+    def stop(self, timeout=10):
+        """
+        Stop Prosody: SIGTERM, then SIGKILL if it still runs after
+        C{timeout} seconds. Does nothing if it is not running.
+
+        @return: its exit code, or L{None} if it was never started.
+        """
+        if self.running:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        return self.kill()
+
+    def kill(self):
+        """
+        Kill Prosody with SIGKILL, as a crash would: it closes no stream and
+        tells no component. Does nothing if it is not running.
+
+        @return: its exit code, or L{None} if it was never started.
+        """
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self._closeOutput()
+        return self.process.returncode
+
+    def restart(self, timeout=20):
+        """
+        Stop Prosody and start it again on the same ports.
+        """
+        self.stop()
+        self.start(timeout)
+
+    def registerUser(self, user, password):
+        """
+        Make an account with C{prosodyctl register}, whether or not Prosody
+        runs (accounts are files in L{dataPath}). If the account exists,
+        its password is changed: that is what C{prosodyctl register} does.
+
+        @param user: the local part of the JID.
+        @param password: its password.
+        @return: the bare JID made.
+        @rtype: L{str}
+        @raise RuntimeError: C{prosodyctl} failed (an invalid user name,
+            for example); the message holds its output.
+        """
+        prosodyctl = _program("prosodyctl")
+        if prosodyctl is None:
+            raise RuntimeError("prosodyctl is not installed")
+        if not self._configIsCurrent():
+            self.writeConfig()
+        result = subprocess.run(
+            [prosodyctl, "--config", self.configPath, "register", user, self.domain, password],
+            cwd=self.folder, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, timeout=30)
+        if result.returncode != 0:
+            raise RuntimeError("prosodyctl register %s %s failed (%d):\n%s" % (
+                user, self.domain, result.returncode,
+                result.stdout.decode("utf-8", "replace")))
+        return "%s@%s" % (user, self.domain)

@@ -1,0 +1,71 @@
+"""
+Fixtures of the integration tests: a throwaway Prosody on free loopback ports
+with the component declared, the real C{twistd mucservice} connected to it,
+and real client connections.
+"""
+
+import itertools
+
+import pytest
+
+from mucservice.localprosody import LocalProsody, prosodyBinary
+from mucservice.localrun import ServiceProcess
+from tests.integration.xmppclient import XMPPClient
+
+if prosodyBinary() is None:
+    pytest.skip("Prosody is not installed (make test installs it)", allow_module_level=True)
+
+SERVICE = "muc.localhost"
+PASSWORD = "secret-password"
+
+
+@pytest.fixture
+def prosody(tmp_path):
+    server = LocalProsody(str(tmp_path / "prosody"), domain="localhost", componentJID=SERVICE)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mucservice(prosody, tmp_path):
+    """
+    The real service, started with twistd and authenticated as a component.
+    """
+    secretFile = tmp_path / "component.secret"
+    secretFile.write_text(prosody.componentSecret)
+    service = ServiceProcess(str(tmp_path / "service"), SERVICE, str(secretFile),
+                             prosody.componentPort,
+                             "sqlite:" + str(tmp_path / "service" / "muc.sqlite"))
+    service.start()
+    try:
+        service.waitConnected()
+        yield service
+    finally:
+        code = service.stop()
+        if code not in (0, None):
+            print("".join(service.log))
+
+
+@pytest.fixture
+def clients(prosody):
+    """
+    A factory of connected clients, each with an account of its own.
+    """
+    opened = []
+    registered = set()
+    names = itertools.count(1)
+
+    def connect(user=None, resource="test"):
+        user = user or "user%d" % next(names)
+        if user not in registered:
+            prosody.registerUser(user, PASSWORD)
+            registered.add(user)
+        client = XMPPClient.connect("127.0.0.1", prosody.c2sPort, "localhost", user, PASSWORD,
+                                    resource=resource)
+        opened.append(client)
+        return client
+
+    yield connect
+    for client in opened:
+        client.close()
