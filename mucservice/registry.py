@@ -41,7 +41,7 @@ class Service:
 
 SERVICES = (
     Service("join-tracker", interfaces.IJoinTrackerFactory, interfaces.IJoinTracker, "memory"),
-    Service("room-store", interfaces.IRoomStoreFactory, interfaces.IRoomStore, "memory"),
+    Service("room-store", interfaces.IRoomStoreFactory, interfaces.IRoomStore, "sqlite"),
     Service("hat-store", interfaces.IHatStoreFactory, interfaces.IHatStore, "memory"),
     Service("pinger", interfaces.IPingerFactory, interfaces.IPinger, "none"),
     Service("offline-delivery", interfaces.IOfflineDeliveryFactory,

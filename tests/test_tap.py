@@ -81,8 +81,10 @@ class TestOptions:
 
 
 def build(*args):
+    # Rooms in memory: starting the tree must not create the default
+    # --db file in the working directory.
     reactor = MemoryReactorClock()
-    root = tap.makeService(parse(*BASE + args), reactor)
+    root = tap.makeService(parse(*BASE + ("--room-store", "memory") + args), reactor)
     component = next(s for s in root if isinstance(s, MUCComponent))
     rooms = next(s for s in root if isinstance(s, RoomService))
     return reactor, root, component, rooms

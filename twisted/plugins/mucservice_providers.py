@@ -23,6 +23,10 @@ memoryRoomStore = ProviderFactory(
     IRoomStoreFactory, "memory", "Rooms kept in memory only: lost on restart",
     _P + "memory_rooms.makeMemoryRoomStore")
 
+sqliteRoomStore = ProviderFactory(
+    IRoomStoreFactory, "sqlite", "Rooms in the --db SQLite file (WAL); survive restarts",
+    _P + "sqlite_rooms.makeSQLiteRoomStore")
+
 memoryHatStore = ProviderFactory(
     IHatStoreFactory, "memory", "Hats kept in memory only: lost on restart",
     _P + "memory_hats.makeMemoryHatStore")

@@ -1,0 +1,327 @@
+"""
+The SQLite room store: the contract against a real file, what only SQLite
+does (WAL, transactions, schema), the thread it runs on and its factory.
+"""
+
+import os
+import shutil
+import sqlite3
+import tempfile
+import threading
+from datetime import datetime, timedelta, timezone
+
+from twisted.application.service import IService
+from twisted.internet import defer
+from twisted.internet.testing import MemoryReactorClock
+from twisted.python import usage
+from twisted.trial.unittest import SynchronousTestCase, TestCase
+from twisted.words.protocols.jabber.jid import JID
+from zope.interface.verify import verifyObject
+
+from mucservice import errors, registry, tap
+from mucservice.providers.sqlite_rooms import (
+    SCHEMA_VERSION,
+    SQLiteRoomStore,
+    SynchronousRunner,
+    ThreadedRunner,
+    makeSQLiteRoomStore,
+)
+from mucservice.room.records import Affiliation, HistoryEntry
+from tests.test_room_store import ALICE, ROOM, RoomStoreContract, entry
+
+OTHER = JID("other@muc.example.org")
+
+
+def temporaryDatabase(case):
+    """
+    @return: the path of a database file, not yet created, in a folder
+        removed when C{case} ends.
+    """
+    folder = tempfile.mkdtemp(prefix="mucservice-test-")
+    case.addCleanup(shutil.rmtree, folder, True)
+    return os.path.join(folder, "rooms.sqlite")
+
+
+def count(path, table):
+    """
+    @return: the number of rows of C{table}, read through a connection of
+        its own.
+    """
+    connection = sqlite3.connect(path)
+    try:
+        return connection.execute("SELECT COUNT(*) FROM " + table).fetchone()[0]
+    finally:
+        connection.close()
+
+
+class SQLiteRoomStoreTests(RoomStoreContract, SynchronousTestCase):
+    """
+    The contract, and what is particular to SQLite, on a real file through
+    the synchronous runner; every reopened store has a connection of its own,
+    as after a restart.
+    """
+
+    def makeStore(self):
+        self.path = temporaryDatabase(self)
+        return self.openStore()
+
+    def openStore(self):
+        self.runner = SynchronousRunner(self.path)
+        self.addCleanup(self.runner.close)
+        return SQLiteRoomStore(self.path, runner=self.runner)
+
+    def reopen(self, store):
+        return self.openStore()
+
+    def pragma(self, name):
+        return self.successResultOf(
+            self.runner(lambda c: c.execute("PRAGMA " + name).fetchone()[0]))
+
+    def test_service(self):
+        """The store is also a service, to be started and stopped with the rest."""
+        verifyObject(IService, self.store)
+
+    def test_settings(self):
+        """Connections use WAL, foreign keys and synchronous=NORMAL; the schema is current."""
+        self.successResultOf(self.store.saveRoom(ROOM, {}))
+        self.assertEqual("wal", self.pragma("journal_mode"))
+        self.assertEqual(1, self.pragma("foreign_keys"))
+        self.assertEqual(1, self.pragma("synchronous"))
+        self.assertEqual(SCHEMA_VERSION, self.pragma("user_version"))
+
+    def test_newerSchema(self):
+        """A database from a newer mucservice is refused, not misread."""
+        self.successResultOf(self.store.saveRoom(ROOM, {}))
+        self.successResultOf(self.runner(lambda c: c.execute("PRAGMA user_version = 99")))
+        f = self.failureResultOf(self.reopen(self.store).loadRooms(), RuntimeError)
+        self.assertIn("schema version 99", str(f.value))
+
+    def test_rollback(self):
+        """A transaction that fails after writing leaves nothing of its writes."""
+        self.successResultOf(self.store.saveRoom(ROOM, {"a": "1"}))
+
+        def failing(connection):
+            connection.execute("DELETE FROM rooms")
+            connection.execute("INSERT INTO rooms (jid, config) VALUES ('x@y', '{}')")
+            raise ValueError("boom")
+
+        self.failureResultOf(self.runner(failing), ValueError)
+        self.assertEqual([ROOM], [r.jid for r in self.successResultOf(self.store.loadRooms())])
+
+    def test_failedChangeKeepsData(self):
+        """Changes to a missing room fail and leave the stored rooms as they were."""
+        self.successResultOf(self.store.saveRoom(ROOM, {}))
+        self.successResultOf(self.store.appendHistory(ROOM, entry(1), 5))
+        self.failureResultOf(self.store.appendHistory(OTHER, entry(2), 5), errors.ItemNotFound)
+        self.failureResultOf(self.store.setAffiliation(OTHER, ALICE, "none", {"nick": "a"}),
+                             errors.ItemNotFound)
+        self.assertEqual(1, count(self.path, "history"))
+        self.assertEqual(0, count(self.path, "affiliations"))
+        self.assertEqual([entry(1)], self.successResultOf(
+            self.reopen(self.store).getHistory(ROOM, 10)))
+
+    def test_deleteCascades(self):
+        """Deleting a room deletes its affiliation and history rows, not another room's."""
+        for room in (ROOM, OTHER):
+            self.successResultOf(self.store.saveRoom(room, {}))
+            self.successResultOf(self.store.setAffiliation(room, ALICE, "owner"))
+            self.successResultOf(self.store.appendHistory(room, entry(1), 5))
+        self.successResultOf(self.store.deleteRoom(ROOM))
+        self.assertEqual((1, 1), (count(self.path, "affiliations"), count(self.path, "history")))
+        self.assertEqual(1, len(self.successResultOf(self.store.getHistory(OTHER, 5))))
+
+    def test_saveKeepsAffiliations(self):
+        """Saving an existing room's configuration keeps its affiliations and history."""
+        self.successResultOf(self.store.saveRoom(ROOM, {}))
+        self.successResultOf(self.store.setAffiliation(ROOM, ALICE, "owner"))
+        self.successResultOf(self.store.appendHistory(ROOM, entry(1), 5))
+        self.successResultOf(self.store.saveRoom(ROOM, {"a": "2"}))
+        self.assertEqual({ALICE: Affiliation("owner", {})}, self.load(ROOM).affiliations)
+        self.assertEqual([entry(1)], self.successResultOf(self.store.getHistory(ROOM, 5)))
+
+    def test_configValues(self):
+        """Strings, booleans, integers, None and lists come back as they went in."""
+        config = {"s": "x", "t": True, "f": False, "i": 30, "n": None, "l": ["a", "b"], "e": []}
+        self.successResultOf(self.store.saveRoom(ROOM, config))
+        loaded = self.load(ROOM).config
+        self.assertEqual(config, loaded)
+        self.assertEqual({k: type(v) for k, v in config.items()},
+                         {k: type(v) for k, v in loaded.items()})
+
+    def test_badConfig(self):
+        """A configuration that is no JSON fails, and stores nothing."""
+        self.failureResultOf(self.store.saveRoom(ROOM, {"x": object()}), TypeError)
+        self.assertIsNone(self.load(ROOM))
+
+    def test_loadRooms(self):
+        """loadRooms returns every room with its own affiliations and subject."""
+        self.successResultOf(self.store.saveRoom(ROOM, {"r": 1}))
+        self.successResultOf(self.store.saveRoom(OTHER, {"r": 2}))
+        self.successResultOf(self.store.setAffiliation(ROOM, ALICE, "owner"))
+        self.successResultOf(self.store.setAffiliation(OTHER, ALICE, "outcast", {"why": "x"}))
+        self.successResultOf(self.store.setSubject(OTHER, "Hi", "bob"))
+        rooms = {r.jid: r for r in self.successResultOf(self.reopen(self.store).loadRooms())}
+        self.assertEqual({ALICE: Affiliation("owner", {})}, rooms[ROOM].affiliations)
+        self.assertEqual({ALICE: Affiliation("outcast", {"why": "x"})},
+                         rooms[OTHER].affiliations)
+        self.assertEqual(({"r": 2}, "Hi", "bob"),
+                         (rooms[OTHER].config, rooms[OTHER].subject, rooms[OTHER].subjectNick))
+        self.assertEqual(("", ""), (rooms[ROOM].subject, rooms[ROOM].subjectNick))
+
+    def test_historyFields(self):
+        """Stamps keep microseconds and come back in UTC; an unknown real JID stays None."""
+        tz = timezone(timedelta(hours=2))
+        stamp = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=tz)
+        self.successResultOf(self.store.saveRoom(ROOM, {}))
+        self.successResultOf(self.store.appendHistory(
+            ROOM, HistoryEntry(stamp, "n", None, "<message/>"), 5))
+        (loaded,) = self.successResultOf(self.reopen(self.store).getHistory(ROOM, 5))
+        self.assertEqual(stamp, loaded.stamp)
+        self.assertEqual(timezone.utc, loaded.stamp.tzinfo)
+        self.assertEqual(123456, loaded.stamp.microsecond)
+        self.assertIsNone(loaded.realJID)
+
+    def test_historyPerRoom(self):
+        """Trimming one room's history leaves the other rooms' alone."""
+        for room in (ROOM, OTHER):
+            self.successResultOf(self.store.saveRoom(room, {}))
+        for n in range(4):
+            self.successResultOf(self.store.appendHistory(OTHER, entry(n), 10))
+            self.successResultOf(self.store.appendHistory(ROOM, entry(n), 1))
+        self.assertEqual([entry(3)], self.successResultOf(self.store.getHistory(ROOM, 10)))
+        self.assertEqual(4, len(self.successResultOf(self.store.getHistory(OTHER, 10))))
+        self.successResultOf(self.store.appendHistory(ROOM, entry(9), 0))
+        self.assertEqual([], self.successResultOf(self.store.getHistory(ROOM, 10)))
+
+    def test_lazyOpen(self):
+        """Making a store touches no file: the database is created on first use."""
+        path = temporaryDatabase(self)
+        store = SQLiteRoomStore(path)
+        self.assertFalse(os.path.exists(path))
+        self.successResultOf(store.close())
+        self.assertFalse(os.path.exists(path))
+
+
+class ThreadedRunnerTests(TestCase):
+    """
+    The default runner, on its thread, with the real reactor.
+    """
+
+    def setUp(self):
+        self.path = temporaryDatabase(self)
+
+    def threadNames(self):
+        return {t.name for t in threading.enumerate() if "mucservice-sqlite" in t.name}
+
+    @defer.inlineCallbacks
+    def test_oneThread(self):
+        """Transactions run on one thread that is not the reactor's, which stop ends."""
+        runner = ThreadedRunner(self.path)
+        self.addCleanup(runner.close)
+        names = yield defer.gatherResults(
+            [runner(lambda c: threading.current_thread().name) for _ in range(5)])
+        self.assertEqual(1, len(set(names)))
+        self.assertNotEqual(threading.current_thread().name, names[0])
+        self.assertIn(names[0], self.threadNames())
+        yield runner.close()
+        self.assertNotIn(names[0], self.threadNames())
+
+    @defer.inlineCallbacks
+    def test_store(self):
+        """The store works through the default runner, in the order things were asked."""
+        store = SQLiteRoomStore(self.path)
+        store.startService()
+        self.addCleanup(store.close)
+        store.saveRoom(ROOM, {"a": "1"})
+        store.setAffiliation(ROOM, ALICE, "owner", {"nick": "al"})
+        appended = [store.appendHistory(ROOM, entry(n), 30) for n in range(50)]
+        history = yield store.getHistory(ROOM, 100)
+        self.assertEqual([entry(n) for n in range(20, 50)], history)
+        yield defer.gatherResults(appended)
+        room = yield store.loadRoom(ROOM)
+        self.assertEqual({ALICE: Affiliation("owner", {"nick": "al"})}, room.affiliations)
+        yield self.assertFailure(store.setSubject(OTHER, "s", "n"), errors.ItemNotFound)
+        yield self.assertFailure(store.setAffiliation(ROOM, ALICE, "king"), errors.BadRequest)
+
+    @defer.inlineCallbacks
+    def test_survivesRestart(self):
+        """What a stopped store wrote is there for a new store on the same file."""
+        store = SQLiteRoomStore(self.path)
+        store.startService()
+        store.saveRoom(ROOM, {"l": ["x"]})
+        store.setSubject(ROOM, "Hello", "alice")
+        store.appendHistory(ROOM, entry(1), 10)
+        yield store.stopService()
+        self.assertEqual(set(), self.threadNames())
+        again = SQLiteRoomStore(self.path)
+        self.addCleanup(again.close)
+        rooms = yield again.loadRooms()
+        self.assertEqual([(ROOM, {"l": ["x"]}, "Hello")],
+                         [(r.jid, r.config, r.subject) for r in rooms])
+        history = yield again.getHistory(ROOM, 10)
+        self.assertEqual([entry(1)], history)
+
+    @defer.inlineCallbacks
+    def test_useAfterStop(self):
+        """A stopped store opens the database again when it is used."""
+        store = SQLiteRoomStore(self.path)
+        store.startService()
+        yield store.saveRoom(ROOM, {})
+        yield store.stopService()
+        yield store.saveRoom(OTHER, {})
+        rooms = yield store.loadRooms()
+        self.assertEqual({ROOM, OTHER}, {r.jid for r in rooms})
+        yield store.close()
+        self.assertEqual(set(), self.threadNames())
+
+
+class FactoryTests(SynchronousTestCase):
+    """
+    The C{sqlite} provider as chosen on the command line.
+    """
+
+    def make(self, database):
+        context = registry.ProviderContext(object(), JID("muc.example.org"), database, {})
+        return registry.makeProvider(registry.serviceFor("room-store"), "sqlite", context)
+
+    def test_path(self):
+        """The path follows sqlite:, made absolute, and the context's reactor is used."""
+        path = temporaryDatabase(self)
+        store = self.make("sqlite:" + path)
+        self.assertIsInstance(store, SQLiteRoomStore)
+        self.assertEqual(path, store.path)
+        self.assertEqual(os.path.abspath("rooms.sqlite"), self.make("sqlite:rooms.sqlite").path)
+
+    def test_refused(self):
+        """PostgreSQL URLs, sqlite::memory:, no path or no folder are usage errors."""
+        for database, message in [("postgresql://u@h/db", "needs --db sqlite:PATH"),
+                                  ("sqlite::memory:", "not supported"),
+                                  ("sqlite:", "not supported"),
+                                  ("sqlite:/nonexistent/r.sqlite", "no folder /nonexistent")]:
+            with self.assertRaisesRegex(usage.UsageError, message):
+                self.make(database)
+
+    def test_factoryValueError(self):
+        """The factory itself says ValueError, with the message asked for."""
+        context = registry.ProviderContext(None, None, "postgresql://x/y", {})
+        with self.assertRaisesRegex(ValueError, r"^the sqlite room store needs --db sqlite:PATH$"):
+            makeSQLiteRoomStore("", context)
+
+
+def test_default(tmp_path, monkeypatch):
+    """sqlite is the default room store; building the tree creates no file."""
+    monkeypatch.chdir(tmp_path)
+    assert registry.serviceFor("room-store").default == "sqlite"
+    config = tap.Options()
+    config.parseOptions(["--jid", "muc.example.org", "--secret", "s"])
+    root = tap.makeService(config, MemoryReactorClock())
+    (store,) = [s for s in root if isinstance(s, SQLiteRoomStore)]
+    assert store.path == str(tmp_path / "mucservice.sqlite")
+    assert os.listdir(tmp_path) == []
+
+
+def test_helpListsSqlite():
+    """--help-providers lists the sqlite room store as the default."""
+    text = registry.describeProviders()
+    line = next(line for line in text.splitlines() if line.strip().startswith("sqlite"))
+    assert "survive restarts" in line and "(default)" in line
