@@ -1,0 +1,299 @@
+"""
+The administrative side of a room: roles, affiliations and their lists,
+configuration, destruction, registration, invitations and voice requests
+(XEP-0045 sections 7.10, 8, 9 and 10). Mixed into L{Room}.
+"""
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from mucservice import errors
+from mucservice.room import roles
+
+# Status codes of XEP-0045 section 15.6 that the rules decide.
+BANNED, KICKED, AFFILIATION_CHANGED, MEMBERS_ONLY = 301, 307, 321, 322
+
+
+@dataclass
+class Effect:
+    """
+    What a change did to an occupant, for the edge to tell the room.
+
+    @ivar removed: the occupant is out of the room.
+    @ivar statuses: status codes for the presence that tells it.
+    """
+
+    occupant: object
+    removed: bool = False
+    statuses: tuple = ()
+    actorNick: Optional[str] = None
+    reason: Optional[str] = None
+
+
+@dataclass
+class AffiliationChange:
+    userJID: object
+    affiliation: str
+    reason: Optional[str] = None
+    nick: Optional[str] = None
+
+
+@dataclass
+class AffiliationOutcome:
+    """
+    @ivar changed: bare JID to the new L{Affiliation} entry or L{None}.
+    @ivar effects: L{Effect}s on occupants.
+    """
+
+    changed: dict = field(default_factory=dict)
+    effects: list = field(default_factory=list)
+
+
+class Administration:
+    # Roles
+
+    def setRole(self, actorJID, nick, role, reason=None):
+        """
+        Change an occupant's role; C{none} kicks it.
+
+        @return: an L{Effect}.
+        """
+        actor = self.occupantOf(actorJID)
+        target = self.occupants.get(nick)
+        if target is None:
+            raise errors.ItemNotFound("nobody in the room has that nick")
+        roles.checkRoleChange(self.affiliationOf(actor.userJID), actor.role,
+                              self.affiliationOf(target.userJID), target.role, role)
+        if role == roles.NO_ROLE:
+            self.removeOccupant(target)
+            target.role = roles.NO_ROLE
+            return Effect(target, True, (KICKED,), actor.nick, reason)
+        target.role = role
+        return Effect(target, actorNick=actor.nick, reason=reason)
+
+    def roleList(self, actorJID, role):
+        """
+        @return: the occupants with C{role}; for moderators only.
+        """
+        actor = self.sessions.get(actorJID)
+        if actor is None or actor.role != roles.MODERATOR:
+            raise errors.Forbidden("only moderators may list roles")
+        if role not in roles.ROLE_RANK or role == roles.NO_ROLE:
+            raise errors.BadRequest("no such role: %r" % (role,))
+        return [o for o in self.occupants.values() if o.role == role]
+
+    # Affiliations
+
+    def affiliationList(self, actorJID, affiliation):
+        """
+        @return: the bare JIDs with C{affiliation}, to those allowed to see
+            them: admins and owners, and for members also the roles the room
+            configuration names.
+        """
+        if affiliation not in roles.AFFILIATION_RANK or affiliation == roles.NONE:
+            raise errors.BadRequest("no such affiliation list: %r" % (affiliation,))
+        if self.affiliationOf(actorJID) not in (roles.OWNER, roles.ADMIN):
+            actor = self.sessions.get(actorJID)
+            if not (affiliation == roles.MEMBER and actor is not None
+                    and actor.role in self.config.getMemberList):
+                raise errors.Forbidden("you may not see this list")
+        return [(j, self.affiliations[j]) for j in self.usersWith(affiliation)]
+
+    def setAffiliations(self, actorJID, changes):
+        """
+        Apply affiliation changes, all or none. A change to the affiliation
+        a user already has changes nothing (unless it reserves a nick).
+
+        @param changes: L{AffiliationChange}s.
+        @return: an L{AffiliationOutcome}.
+        @raise errors.Conflict: the room would be left without an owner.
+        """
+        actor = self.affiliationOf(actorJID)
+        planned = {}
+        for change in changes:
+            userJID = change.userJID.userhostJID()
+            current = self.affiliationOf(userJID)
+            roles.checkAffiliationChange(actor, current, change.affiliation)
+            if current != change.affiliation or change.nick:
+                planned[userJID] = change
+        owners = set(self.owners())
+        for userJID, change in planned.items():
+            (owners.add if change.affiliation == roles.OWNER else owners.discard)(userJID)
+        if not owners:
+            raise errors.Conflict("a room needs an owner")
+        actorNick = self.sessions[actorJID].nick if actorJID in self.sessions else None
+        outcome = AffiliationOutcome()
+        for userJID, change in planned.items():
+            data = None
+            if change.nick:
+                self.checkNickFree(change.nick, userJID)
+                data = dict(self.affiliations[userJID].data) if userJID in self.affiliations \
+                    else {}
+                data["nick"] = change.nick
+            self._changeAffiliation(outcome, userJID, change.affiliation, data,
+                                    actorNick, change.reason)
+        return outcome
+
+    def _changeAffiliation(self, outcome, userJID, affiliation, data=None, actorNick=None,
+                           reason=None):
+        """
+        Store an affiliation and apply what it means to the user's
+        occupants, adding to C{outcome}. Losing the affiliation (none or
+        outcast) loses the registration with it.
+        """
+        if affiliation in (roles.NONE, roles.OUTCAST):
+            data = {}
+        outcome.changed[userJID] = self.setAffiliationEntry(userJID, affiliation, data)
+        for occupant in list(self.occupants.values()):
+            if occupant.userJID != userJID:
+                continue
+            if affiliation == roles.OUTCAST:
+                status = BANNED
+            elif affiliation == roles.NONE and self.config.membersOnly:
+                status = AFFILIATION_CHANGED
+            else:
+                occupant.role = roles.defaultRole(affiliation, self.config.moderated)
+                outcome.effects.append(Effect(occupant, actorNick=actorNick, reason=reason))
+                continue
+            self.removeOccupant(occupant)
+            occupant.role = roles.NO_ROLE
+            outcome.effects.append(Effect(occupant, True, (status,), actorNick, reason))
+
+    # Configuration and destruction
+
+    def checkOwner(self, actorJID):
+        if self.affiliationOf(actorJID) != roles.OWNER:
+            raise errors.Forbidden("only owners may do this")
+
+    def configure(self, actorJID, config, admins=None, owners=None):
+        """
+        Apply a submitted configuration, and the admin and owner lists of
+        the form when given. Unlocks the room.
+
+        @return: an L{AffiliationOutcome} whose effects include the removal
+            of non-members (322) when the room became members-only.
+        """
+        self.checkOwner(actorJID)
+        changes = {}
+        # XEP-0045 section 10.2: dropped from the list, an owner becomes an
+        # admin and an admin a member.
+        for wanted, affiliation, lower in ((admins, roles.ADMIN, roles.MEMBER),
+                                           (owners, roles.OWNER, roles.ADMIN)):
+            if wanted is None:
+                continue
+            wanted = {j.userhostJID() for j in wanted}
+            for userJID in self.usersWith(affiliation):
+                if userJID not in wanted:
+                    changes[userJID] = AffiliationChange(userJID, lower)
+            for userJID in wanted:
+                changes[userJID] = AffiliationChange(userJID, affiliation)
+        changes = list(changes.values())
+        outcome = self.setAffiliations(actorJID, changes) if changes else AffiliationOutcome()
+        becameMembersOnly = config.membersOnly and not self.config.membersOnly
+        self.config = config
+        if self.history.maxlen != config.historyLength:
+            self.history = type(self.history)(self.history, maxlen=config.historyLength)
+        self.locked = False
+        if becameMembersOnly:
+            for occupant in list(self.occupants.values()):
+                if self.affiliationOf(occupant.userJID) == roles.NONE:
+                    self.removeOccupant(occupant)
+                    occupant.role = roles.NO_ROLE
+                    outcome.effects.append(Effect(occupant, True, (MEMBERS_ONLY,)))
+        return outcome
+
+    def destroy(self, actorJID):
+        """
+        Empty the room for destruction.
+
+        @return: the occupants that were in it.
+        """
+        self.checkOwner(actorJID)
+        occupants = list(self.occupants.values())
+        for occupant in occupants:
+            self.removeOccupant(occupant)
+            occupant.role = roles.NO_ROLE
+        return occupants
+
+    # Registration (section 7.10)
+
+    def register(self, userJID, nick, data=None):
+        """
+        Reserve C{nick} for C{userJID} and make it a member if it was none.
+
+        @param data: more registration fields to keep with the affiliation.
+        @return: an L{AffiliationOutcome}.
+        @raise errors.Forbidden: the user is banned.
+        @raise errors.Conflict: the nick is someone else's.
+        """
+        userJID = userJID.userhostJID()
+        affiliation = self.affiliationOf(userJID)
+        if affiliation == roles.OUTCAST:
+            raise errors.Forbidden("you are banned from this room")
+        if self.config.membersOnly and affiliation == roles.NONE:
+            raise errors.RegistrationRequired("only members may register in this room")
+        self.checkNickFree(nick, userJID)
+        entry = self.affiliations.get(userJID)
+        merged = dict(entry.data) if entry else {}
+        merged.update(data or {})
+        merged["nick"] = nick
+        kept = entry.affiliation if entry and entry.affiliation != roles.NONE else roles.MEMBER
+        outcome = AffiliationOutcome()
+        if kept == affiliation:
+            outcome.changed[userJID] = self.setAffiliationEntry(userJID, kept, merged)
+        else:
+            self._changeAffiliation(outcome, userJID, kept, merged)
+        return outcome
+
+    def unregister(self, userJID):
+        """
+        Cancel a registration: members become none (and leave a members-only
+        room, 321); admins and owners keep their affiliation and lose their
+        reserved nick.
+
+        @return: an L{AffiliationOutcome}.
+        @raise errors.ItemNotFound: the user is not registered.
+        """
+        userJID = userJID.userhostJID()
+        entry = self.affiliations.get(userJID)
+        if entry is None or entry.affiliation == roles.OUTCAST:
+            raise errors.ItemNotFound("you are not registered in this room")
+        outcome = AffiliationOutcome()
+        if entry.affiliation == roles.MEMBER:
+            self._changeAffiliation(outcome, userJID, roles.NONE)
+        else:
+            outcome.changed[userJID] = self.setAffiliationEntry(userJID, entry.affiliation, {})
+        return outcome
+
+    # Invitations and voice (sections 7.8 and 8.6)
+
+    def checkInvite(self, actorJID, inviteeJID):
+        """
+        May this occupant invite? In members-only rooms, admins and owners
+        may, and with C{allowInvites} every participant, which makes the
+        invitee a member.
+
+        @return: the new member entry, or L{None} if membership is unchanged.
+        """
+        actor = self.occupantOf(actorJID)
+        if not self.config.membersOnly:
+            return None
+        if self.affiliationOf(actor.userJID) in (roles.OWNER, roles.ADMIN):
+            grant = True
+        elif self.config.allowInvites and actor.role != roles.VISITOR:
+            grant = True
+        else:
+            raise errors.Forbidden("only admins may invite to this members-only room")
+        if grant and self.affiliationOf(inviteeJID) == roles.NONE:
+            return self.setAffiliationEntry(inviteeJID.userhostJID(), roles.MEMBER)
+        return None
+
+    def checkVoiceRequest(self, actorJID):
+        """
+        @return: the requesting occupant and the moderators to ask.
+        @raise errors.NotAcceptable: the requester is not a visitor.
+        """
+        actor = self.occupantOf(actorJID)
+        if actor.role != roles.VISITOR:
+            raise errors.NotAcceptable("only visitors request voice")
+        return actor, [o for o in self.occupants.values() if o.role == roles.MODERATOR]

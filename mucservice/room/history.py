@@ -1,0 +1,34 @@
+"""
+Which discussion history a newcomer receives (XEP-0045 section 7.2.13).
+"""
+
+from datetime import timedelta
+
+
+def selectHistory(entries, maxStanzas=None, maxChars=None, seconds=None, since=None, now=None):
+    """
+    @param entries: L{HistoryEntry} records, oldest first.
+    @param maxStanzas: at most this many messages.
+    @param maxChars: at most this many characters of stanza text in all
+        (counted on the stored stanzas, as sent less the addressing).
+    @param seconds: only messages of the last C{seconds}, measured back from
+        C{now}.
+    @param since: only messages after this timezone-aware moment.
+    @return: the newest entries that meet every limit, oldest first.
+    """
+    if seconds is not None:
+        limit = now - timedelta(seconds=seconds)
+        since = limit if since is None else max(since, limit)
+    selected = []
+    chars = 0
+    for entry in reversed(entries):
+        if maxStanzas is not None and len(selected) >= maxStanzas:
+            break
+        if since is not None and entry.stamp <= since:
+            break
+        chars += len(entry.stanza)
+        if maxChars is not None and chars > maxChars:
+            break
+        selected.append(entry)
+    selected.reverse()
+    return selected

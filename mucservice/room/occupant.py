@@ -1,0 +1,49 @@
+"""
+Occupants of a room.
+"""
+
+
+class Occupant:
+    """
+    Somebody in a room under a nick, through one or more sessions of one
+    bare JID (Prosody allows such multi-session nicks; so do we).
+
+    @ivar nick: the occupant's nick.
+    @ivar userJID: the bare JID behind it.
+    @ivar role: C{moderator}, C{participant} or C{visitor}.
+    @ivar occupantID: the XEP-0421 id: stable for this bare JID in this room.
+    @ivar sessions: full JID to the presence payload that session sent
+        (serialized children, opaque to the room); the latest last.
+    """
+
+    __slots__ = ("nick", "userJID", "role", "occupantID", "sessions")
+
+    def __init__(self, nick, userJID, role, occupantID):
+        self.nick = nick
+        self.userJID = userJID
+        self.role = role
+        self.occupantID = occupantID
+        self.sessions = {}
+
+    def __repr__(self):
+        return "<Occupant %s (%s) %s>" % (self.nick, self.userJID.full(), self.role)
+
+    @property
+    def payload(self):
+        """
+        The presence payload shown to others: the latest session's.
+        """
+        for payload in reversed(self.sessions.values()):
+            return payload
+        return ""
+
+    def setPayload(self, realJID, payload):
+        """
+        Record a session's presence, making it the latest.
+        """
+        self.sessions.pop(realJID, None)
+        self.sessions[realJID] = payload
+
+    @property
+    def realJIDs(self):
+        return list(self.sessions)

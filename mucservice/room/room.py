@@ -1,0 +1,309 @@
+"""
+A room: its occupants, affiliations, subject and history, and the rules of
+XEP-0045 for entering, leaving, talking and changing nicks. Plain Python:
+the protocol edge parses stanzas into calls and renders what comes back.
+"""
+
+import base64
+import hashlib
+import os
+from collections import deque
+from dataclasses import dataclass
+
+from mucservice import errors
+from mucservice.room import roles
+from mucservice.room.administration import Administration
+from mucservice.room.occupant import Occupant
+from mucservice.room.records import Affiliation
+
+
+@dataclass
+class JoinOutcome:
+    """
+    What a join did.
+
+    @ivar created: the room was made by this join (status 201).
+    @ivar rejoin: the session was already in the room under that nick.
+    @ivar nickRewritten: the room gave the occupant its registered nick
+        (status 210).
+    @ivar newSession: another session of an occupant already present.
+    """
+
+    occupant: Occupant
+    created: bool = False
+    rejoin: bool = False
+    nickRewritten: bool = False
+    newSession: bool = False
+
+
+class Room(Administration):
+    """
+    @ivar jid: the room's bare JID.
+    @ivar config: its L{RoomConfig<mucservice.room.config.RoomConfig>}.
+    @ivar affiliations: bare JID to L{Affiliation}.
+    @ivar occupants: nick to L{Occupant}.
+    @ivar sessions: real full JID to L{Occupant}.
+    @ivar locked: made but not yet configured: only its owner may enter.
+    @ivar serviceAdmins: bare JIDs that are owners of every room.
+    @ivar history: the newest messages, L{HistoryEntry} records.
+    @ivar salt: what makes occupant ids unguessable; kept with the room.
+    """
+
+    def __init__(self, jid, config, affiliations=None, subject="", subjectNick="",
+                 locked=False, serviceAdmins=frozenset(), salt=None):
+        self.jid = jid
+        self.config = config
+        self.affiliations = dict(affiliations or {})
+        self.subject = subject
+        self.subjectNick = subjectNick
+        self.locked = locked
+        self.serviceAdmins = serviceAdmins
+        self.salt = salt or base64.b64encode(os.urandom(12)).decode("ascii")
+        self.occupants = {}
+        self.sessions = {}
+        self.history = deque(maxlen=config.historyLength)
+
+    def __repr__(self):
+        return "<Room %s: %d occupants>" % (self.jid.full(), len(self.occupants))
+
+    # Affiliations
+
+    def affiliationOf(self, userJID):
+        """
+        @return: the affiliation of the bare JID of C{userJID}; service
+            admins are owners of every room.
+        """
+        userJID = userJID.userhostJID()
+        if userJID in self.serviceAdmins:
+            return roles.OWNER
+        entry = self.affiliations.get(userJID)
+        return entry.affiliation if entry else roles.NONE
+
+    def reservedNick(self, userJID):
+        entry = self.affiliations.get(userJID.userhostJID())
+        return entry.data.get("nick") if entry else None
+
+    def nickOwner(self, nick):
+        """
+        @return: the bare JID that registered C{nick} in this room, or L{None}.
+        """
+        for userJID, entry in self.affiliations.items():
+            if entry.data.get("nick") == nick:
+                return userJID
+        return None
+
+    def setAffiliationEntry(self, userJID, affiliation, data=None):
+        """
+        Change the stored affiliation (and data, if given) of a bare JID.
+
+        @return: the new L{Affiliation}, or L{None} if nothing is left.
+        """
+        userJID = userJID.userhostJID()
+        old = self.affiliations.get(userJID)
+        if data is None:
+            data = dict(old.data) if old else {}
+        if affiliation == roles.NONE and not data:
+            self.affiliations.pop(userJID, None)
+            return None
+        entry = Affiliation(affiliation, data)
+        self.affiliations[userJID] = entry
+        return entry
+
+    def owners(self):
+        return [j for j, e in self.affiliations.items() if e.affiliation == roles.OWNER]
+
+    def usersWith(self, affiliation):
+        return sorted((j for j, e in self.affiliations.items() if e.affiliation == affiliation),
+                      key=lambda j: j.full())
+
+    # Occupants
+
+    def occupantOf(self, realJID):
+        """
+        @raise errors.NotAcceptable: C{realJID} is not in the room.
+        """
+        try:
+            return self.sessions[realJID]
+        except KeyError:
+            raise errors.NotAcceptable("you are not in the room")
+
+    def occupantID(self, userJID):
+        digest = hashlib.sha256((self.salt + userJID.userhost()).encode("utf-8")).digest()
+        return base64.b64encode(digest[:18]).decode("ascii")
+
+    def mayEnter(self, userJID):
+        return not self.locked or self.affiliationOf(userJID) == roles.OWNER
+
+    def join(self, realJID, nick, password=None, payload=""):
+        """
+        Admit a session under a nick (XEP-0045 section 7.2).
+
+        @raise errors.ItemNotFound: the room is locked.
+        @raise errors.Forbidden: the user is banned.
+        @raise errors.RegistrationRequired: members only.
+        @raise errors.NotAuthorized: wrong or missing password.
+        @raise errors.Conflict: the nick is someone else's.
+        @raise errors.ServiceUnavailable: the room is full.
+        """
+        userJID = realJID.userhostJID()
+        current = self.sessions.get(realJID)
+        if current is not None and current.nick == nick:
+            current.setPayload(realJID, payload)
+            return JoinOutcome(current, rejoin=True)
+        affiliation = self.affiliationOf(userJID)
+        if not self.mayEnter(userJID):
+            raise errors.ItemNotFound("the room is locked until its owner configures it")
+        if affiliation == roles.OUTCAST:
+            raise errors.Forbidden("you are banned from this room")
+        if self.config.membersOnly and affiliation == roles.NONE:
+            raise errors.RegistrationRequired("this room admits members only")
+        # Owners configured the password; XEP-0045 asks it of everybody else.
+        if (self.config.passwordProtected and affiliation != roles.OWNER
+                and password != self.config.password):
+            raise errors.NotAuthorized("a password is required to enter this room")
+        outcome = JoinOutcome(None)
+        registered = self.reservedNick(userJID)
+        if self.config.registeredNicksOnly and registered and registered != nick:
+            nick, outcome.nickRewritten = registered, True
+        self.checkNickFree(nick, userJID)
+        occupant = self.occupants.get(nick)
+        if occupant is None:
+            if (self.config.maxUsers is not None and len(self.occupants) >= self.config.maxUsers
+                    and affiliation not in (roles.OWNER, roles.ADMIN)):
+                raise errors.ServiceUnavailable("the room is full")
+            occupant = Occupant(nick, userJID,
+                                roles.defaultRole(affiliation, self.config.moderated),
+                                self.occupantID(userJID))
+            self.occupants[nick] = occupant
+        else:
+            outcome.newSession = True
+        if current is not None:
+            self._removeSession(realJID)
+        occupant.setPayload(realJID, payload)
+        self.sessions[realJID] = occupant
+        outcome.occupant = occupant
+        return outcome
+
+    def checkNickFree(self, nick, userJID):
+        """
+        @raise errors.Conflict: another bare JID is in the room as C{nick} or
+            registered it.
+        """
+        holder = self.occupants.get(nick)
+        if holder is not None and holder.userJID != userJID:
+            raise errors.Conflict("that nick is in use")
+        owner = self.nickOwner(nick)
+        if owner is not None and owner != userJID:
+            raise errors.Conflict("that nick is registered by someone else")
+
+    def _removeSession(self, realJID):
+        occupant = self.sessions.pop(realJID)
+        occupant.sessions.pop(realJID, None)
+        if not occupant.sessions:
+            del self.occupants[occupant.nick]
+        return occupant
+
+    def leave(self, realJID):
+        """
+        Let a session go.
+
+        @return: the occupant and whether it is gone (its last session left),
+            or C{(None, False)} if the session was not in the room.
+        """
+        if realJID not in self.sessions:
+            return None, False
+        occupant = self._removeSession(realJID)
+        return occupant, not occupant.sessions
+
+    def removeOccupant(self, occupant):
+        """
+        Take an occupant out with all its sessions (kick, ban, removal).
+        """
+        for realJID in occupant.realJIDs:
+            self.sessions.pop(realJID, None)
+        self.occupants.pop(occupant.nick, None)
+
+    def changeNick(self, realJID, newNick):
+        """
+        Move an occupant (all its sessions) to another nick.
+
+        @return: the old nick.
+        @raise errors.Conflict: the nick is someone else's.
+        @raise errors.NotAcceptable: the nick is not the registered one in a
+            room that enforces registered nicks.
+        """
+        occupant = self.occupantOf(realJID)
+        registered = self.reservedNick(occupant.userJID)
+        if self.config.registeredNicksOnly and registered and registered != newNick:
+            raise errors.NotAcceptable("this room only allows your registered nick")
+        self.checkNickFree(newNick, occupant.userJID)
+        if newNick in self.occupants:
+            raise errors.Conflict("that nick is in use")
+        oldNick = occupant.nick
+        del self.occupants[oldNick]
+        occupant.nick = newNick
+        self.occupants[newNick] = occupant
+        return oldNick
+
+    def updatePresence(self, realJID, payload):
+        occupant = self.occupantOf(realJID)
+        occupant.setPayload(realJID, payload)
+        return occupant
+
+    # Talking
+
+    def checkGroupchat(self, realJID):
+        """
+        @return: the sending occupant.
+        @raise errors.NotAcceptable: the sender is not in the room.
+        @raise errors.Forbidden: a visitor in a moderated room.
+        """
+        occupant = self.occupantOf(realJID)
+        if occupant.role == roles.VISITOR:
+            raise errors.Forbidden("visitors may not speak in this moderated room")
+        return occupant
+
+    def addHistory(self, entry):
+        if self.config.historyLength:
+            self.history.append(entry)
+
+    def checkSubjectChange(self, realJID):
+        occupant = self.checkGroupchat(realJID)
+        if occupant.role != roles.MODERATOR and not self.config.changeSubject:
+            raise errors.Forbidden("only moderators may change the subject")
+        return occupant
+
+    def checkPrivateMessage(self, realJID, nick):
+        """
+        @return: the sender and the recipient occupants.
+        @raise errors.ItemNotFound: nobody has that nick.
+        @raise errors.Forbidden: private messages are off for the sender.
+        """
+        sender = self.occupantOf(realJID)
+        allowed = {"anyone": (roles.VISITOR, roles.PARTICIPANT, roles.MODERATOR),
+                   "participants": (roles.PARTICIPANT, roles.MODERATOR),
+                   "moderators": (roles.MODERATOR,), "none": ()}[self.config.allowPM]
+        if sender.role not in allowed:
+            raise errors.Forbidden("private messages are not allowed in this room")
+        try:
+            recipient = self.occupants[nick]
+        except KeyError:
+            raise errors.ItemNotFound("nobody in the room has that nick")
+        return sender, recipient
+
+    # What others may see
+
+    def mayDiscoverJIDs(self, occupant):
+        """
+        Whether C{occupant} may see others' real JIDs: everyone in
+        non-anonymous rooms, moderators in semi-anonymous ones.
+        """
+        return (self.config.whois == "anyone"
+                or (occupant is not None and occupant.role == roles.MODERATOR))
+
+    def broadcastsPresenceOf(self, occupant):
+        return occupant.role in self.config.presenceBroadcast
+
+    @property
+    def empty(self):
+        return not self.occupants
