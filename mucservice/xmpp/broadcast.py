@@ -1,0 +1,154 @@
+"""
+Rendering what a room tells its occupants: occupant presence, reflected
+messages, history and subject. Each broadcast renders each variant of its
+stanza once and writes the text for all recipients in one write.
+"""
+
+from datetime import timezone
+
+from mucservice.xmpp.render import Template, appendChild, attributes, quote, renderTo
+
+NS_MUC = "http://jabber.org/protocol/muc"
+NS_MUC_USER = NS_MUC + "#user"
+NS_DELAY = "urn:xmpp:delay"
+NS_STANZA_ID = "urn:xmpp:sid:0"
+NS_OCCUPANT_ID = "urn:xmpp:occupant-id:0"
+
+SELF, NON_ANONYMOUS, LOGGED, CREATED, NICK_ASSIGNED = 110, 100, 170, 201, 210
+NICK_CHANGED = 303
+
+
+def occupantJID(room, nick):
+    return "%s/%s" % (room.jid.userhost(), nick)
+
+
+def stamp(when):
+    """
+    @return: a XEP-0082 timestamp in UTC.
+    """
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _mucUser(room, occupant, realJID, statuses, actorNick, reason, newNick, destroy):
+    item = "<item%s" % attributes(affiliation=room.affiliationOf(occupant.userJID),
+                                  role=occupant.role, jid=realJID, nick=newNick)
+    inner = ""
+    if actorNick:
+        inner += "<actor%s/>" % attributes(nick=actorNick)
+    if reason:
+        inner += "<reason>%s</reason>" % quote(reason)
+    item += ">%s</item>" % inner if inner else "/>"
+    if destroy is not None:
+        alternate, why = destroy
+        item += "<destroy%s>%s</destroy>" % (
+            attributes(jid=alternate), "<reason>%s</reason>" % quote(why) if why else "")
+    item += "".join("<status code='%d'/>" % code for code in sorted(set(statuses)))
+    return "<x xmlns='%s'>%s</x>" % (NS_MUC_USER, item)
+
+
+class PresenceBroadcast:
+    """
+    An occupant's presence as each kind of recipient sees it: without the
+    real JID, with it, and the occupant's own copy (110 and its own
+    statuses).
+
+    @param nick: the nick it comes from (default: the occupant's).
+    @param realJID: the real JID shown (default: the latest session's).
+    @param extra: serialized elements added after the payload (e.g. hats).
+    """
+
+    def __init__(self, room, occupant, unavailable=False, statuses=(), selfStatuses=(),
+                 actorNick=None, reason=None, newNick=None, destroy=None, payload=None,
+                 extra="", nick=None, realJID=None):
+        self.room = room
+        self.occupant = occupant
+        self.fromJID = occupantJID(room, nick or occupant.nick)
+        self.type = "unavailable" if unavailable else None
+        self.payload = (occupant.payload if payload is None else payload) + extra
+        self.args = (actorNick, reason, newNick, destroy)
+        self.statuses = tuple(statuses)
+        self.selfStatuses = (SELF,) + tuple(statuses) + tuple(selfStatuses)
+        if realJID is None and occupant.sessions:
+            realJID = occupant.realJIDs[-1]
+        self.realJID = realJID.full() if realJID is not None else None
+        self._variants = {}
+
+    def _template(self, kind):
+        template = self._variants.get(kind)
+        if template is None:
+            realJID = self.realJID if kind != "anonymous" else None
+            statuses = self.selfStatuses if kind == "self" else self.statuses
+            inner = self.payload + _mucUser(self.room, self.occupant, realJID, statuses,
+                                            *self.args)
+            inner += "<occupant-id xmlns='%s' id='%s'/>" % (NS_OCCUPANT_ID,
+                                                            self.occupant.occupantID)
+            template = Template("presence", inner, from_=self.fromJID, type_=self.type)
+            self._variants[kind] = template
+        return template
+
+    def forSelf(self, realJID):
+        return self._template("self").to(realJID.full())
+
+    def _templateFor(self, recipient):
+        if recipient is self.occupant:
+            return self._template("self")
+        return self._template("withjid" if self.room.mayDiscoverJIDs(recipient)
+                              else "anonymous")
+
+    def forSession(self, recipient, realJID):
+        """
+        @return: the text for one session of the occupant C{recipient}.
+        """
+        return self._templateFor(recipient).to(realJID.full())
+
+    def forOccupant(self, recipient):
+        """
+        @return: the text for every session of the occupant C{recipient}.
+        """
+        template = self._templateFor(recipient)
+        return "".join(template.to(j.full()) for j in recipient.sessions)
+
+    def toRoom(self, selfSessions=None):
+        """
+        @param selfSessions: the occupant's own sessions to send to (default:
+            all of them, even if the occupant is no longer in the room).
+        @return: the text for every occupant of the room, the occupant itself
+            last, as XEP-0045 wants the self-presence after the others.
+        """
+        parts = []
+        if self.room.broadcastsPresenceOf(self.occupant) or self.type:
+            for recipient in self.room.occupants.values():
+                if recipient is not self.occupant:
+                    parts.append(self.forOccupant(recipient))
+        sessions = self.occupant.sessions if selfSessions is None else selfSessions
+        parts.extend(self.forSelf(j) for j in sessions)
+        return "".join(parts)
+
+
+def subjectMessage(room, recipient):
+    """
+    The subject as a newcomer receives it last in the join sequence (an
+    empty C{<subject/>} when there is none).
+    """
+    fromJID = occupantJID(room, room.subjectNick) if room.subjectNick else room.jid.full()
+    return Template("message", "<subject>%s</subject>" % quote(room.subject),
+                    from_=fromJID, type_="groupchat").to(recipient.full())
+
+
+def historyMessages(room, entries, recipient):
+    """
+    Discussion history for a newcomer, each message stamped by the room.
+    """
+    to = recipient.full()
+    roomJID = quote(room.jid.full())
+    return "".join(
+        renderTo(appendChild(entry.stanza, "<delay xmlns='%s' from='%s' stamp='%s'/>"
+                             % (NS_DELAY, roomJID, stamp(entry.stamp))), to)
+        for entry in entries)
+
+
+def toEveryone(room, template):
+    """
+    @return: the text of C{template} for every session in the room.
+    """
+    return "".join(template.to(j.full()) for j in room.sessions)

@@ -1,0 +1,66 @@
+"""
+The one table that turns domain errors into XMPP stanza errors (RFC 6120
+section 8.3), and the error replies built from it.
+"""
+
+from mucservice import _compat  # noqa: F401
+
+# isort: split
+
+from twisted.words.protocols.jabber.error import StanzaError
+
+from mucservice import errors
+from mucservice.xmpp.render import Template, quote
+
+NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
+
+#: Domain error class to (condition, type).
+CONDITIONS = {
+    errors.BadRequest: ("bad-request", "modify"),
+    errors.Conflict: ("conflict", "cancel"),
+    errors.Forbidden: ("forbidden", "auth"),
+    errors.ItemNotFound: ("item-not-found", "cancel"),
+    errors.JIDMalformed: ("jid-malformed", "modify"),
+    errors.NotAcceptable: ("not-acceptable", "modify"),
+    errors.NotAllowed: ("not-allowed", "cancel"),
+    errors.NotAuthorized: ("not-authorized", "auth"),
+    errors.RegistrationRequired: ("registration-required", "auth"),
+    errors.ServiceUnavailable: ("service-unavailable", "cancel"),
+}
+
+
+def toStanzaError(error):
+    """
+    @param error: a L{mucservice.errors.Error} or a L{StanzaError}.
+    @return: the L{StanzaError} to send.
+    """
+    if isinstance(error, StanzaError):
+        return error
+    for cls in type(error).__mro__:
+        if cls in CONDITIONS:
+            condition, kind = CONDITIONS[cls]
+            return StanzaError(condition, kind, error.text)
+    raise TypeError("not a domain error: %r" % (error,))
+
+
+def errorReply(stanza, error, fromJID=None, extra=""):
+    """
+    The error reply to a received stanza, as text.
+
+    @param stanza: the received element.
+    @param error: a domain error or L{StanzaError}.
+    @param fromJID: the address to answer from (default: the stanza's C{to}).
+    @param extra: serialized children to include before the error (e.g. the
+        MUC C{<x/>} of a refused join).
+    """
+    error = toStanzaError(error)
+    text = ""
+    if error.text:
+        text = "<text xmlns='%s'>%s</text>" % (NS_STANZAS, quote(error.text))
+    inner = "%s<error type='%s'><%s xmlns='%s'/>%s</error>" % (
+        extra, error.type, error.condition, NS_STANZAS, text)
+    name = stanza.name
+    return Template(name, inner, from_=fromJID or stanza.getAttribute("to"), type_="error",
+                    id=stanza.getAttribute("id")).to(stanza["from"])
+
+

@@ -1,0 +1,102 @@
+"""
+What every protocol handler of the service shares: the room service, the
+clock, sending text, and one place where IQ outcomes become answers.
+"""
+
+from mucservice import _compat  # noqa: F401
+
+# isort: split
+
+from datetime import datetime, timezone
+
+from twisted.internet import defer
+from twisted.logger import Logger
+from twisted.words.protocols.jabber import jid
+from twisted.words.protocols.jabber.error import StanzaError
+from twisted.words.xish import xpath
+from wokkel.subprotocols import XMPPHandler
+
+from mucservice import errors
+from mucservice.xmpp.errors import errorReply
+from mucservice.xmpp.render import Template
+
+
+def parseJID(text):
+    """
+    @raise errors.JIDMalformed: C{text} is no valid JID.
+    """
+    try:
+        return jid.internJID(text)
+    except (jid.InvalidFormat, TypeError):
+        raise errors.JIDMalformed("not a valid JID: %r" % (text,))
+
+
+class RoomHandler(XMPPHandler):
+    """
+    @ivar rooms: the L{RoomService}.
+    @ivar reactor: what gives the time (a L{task.Clock} in tests).
+    @ivar iqHandlers: for subclasses: XPath query to the name of a method
+        taking C{(iq, fromJID, toJID)}, returning the children of the
+        result (text, or L{None} for none) or a Deferred of them; domain
+        errors it raises become the error reply.
+    """
+
+    log = Logger()
+    iqHandlers = {}
+
+    def __init__(self, rooms, reactor=None):
+        XMPPHandler.__init__(self)
+        if reactor is None:
+            from twisted.internet import reactor
+        self.rooms = rooms
+        self.reactor = reactor
+
+    def now(self):
+        return datetime.fromtimestamp(self.reactor.seconds(), timezone.utc)
+
+    def sendText(self, text):
+        """
+        Write serialized stanzas, if any, in one go.
+        """
+        if text:
+            self.xmlstream.send(text)
+
+    def replyError(self, stanza, error, fromJID=None, extra=""):
+        self.sendText(errorReply(stanza, error, fromJID, extra))
+
+    def connectionInitialized(self):
+        for query in self.iqHandlers:
+            self.xmlstream.addObserver(query, self.handleIQ)
+
+    def handleIQ(self, iq):
+        """
+        Run the method for C{iq} and answer it, unless another handler
+        already took it.
+        """
+        if iq.handled:
+            return
+        iq.handled = True
+        method = None
+        for query, name in self.iqHandlers.items():
+            if xpath.internQuery(query).matches(iq):
+                method = getattr(self, name)
+                break
+        d = defer.maybeDeferred(self._callIQ, method, iq)
+        d.addCallbacks(lambda inner: self._result(iq, inner), lambda f: self._failed(iq, f))
+
+    def _callIQ(self, method, iq):
+        return method(iq, parseJID(iq["from"]), parseJID(iq["to"]))
+
+    def _result(self, iq, inner):
+        self.sendText(Template("iq", inner or "", from_=iq["to"], type_="result",
+                               id=iq.getAttribute("id")).to(iq["from"]))
+
+    def _failed(self, iq, failure):
+        error = failure.value
+        if not isinstance(error, (StanzaError, errors.Error)):
+            if isinstance(error, NotImplementedError):
+                error = StanzaError("feature-not-implemented")
+            else:
+                self.log.failure("handling an IQ failed", failure)
+                error = StanzaError("internal-server-error")
+        self.replyError(iq, error)

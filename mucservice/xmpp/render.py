@@ -1,0 +1,102 @@
+"""
+Render once, send many: stanzas as text templates whose only per-recipient
+part is the C{to} attribute.
+
+A L{Template} is the text of a stanza cut where C{to} goes. A broadcast
+renders its template once and writes C{head + to + tail} for each
+recipient, all in one write on the component stream.
+"""
+
+from twisted.words.xish import domish
+
+NS_COMPONENT = "jabber:component:accept"
+
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&apos;", '"': "&quot;"}
+
+
+def quote(text):
+    """
+    @return: C{text} escaped for an attribute value or character data.
+    """
+    if any(c in text for c in "&<>'\""):
+        return "".join(_ESCAPES.get(c, c) for c in text)
+    return text
+
+
+def attributes(**attrs):
+    """
+    @return: C{ name='value'} pairs for the attributes that are not L{None};
+        a trailing underscore of a name is dropped (C{from_}, C{type_}).
+    """
+    return "".join(" %s='%s'" % (name.rstrip("_"), quote(value))
+                   for name, value in attrs.items() if value is not None)
+
+
+def serialize(element):
+    """
+    Serialize an element received on the component stream, with no
+    redundant namespace declaration for the stream's own namespace.
+    """
+    return element.toXml(defaultUri=NS_COMPONENT)
+
+
+def childrenText(element, skip=()):
+    """
+    @param skip: C{(uri, name)} pairs of children to leave out.
+    @return: the serialized child elements of C{element}, in order (text
+        between them is dropped).
+    """
+    parts = []
+    for child in element.elements():
+        if (child.uri, child.name) in skip:
+            continue
+        parts.append(serialize(child))
+    return "".join(parts)
+
+
+class Template:
+    """
+    A stanza's text with a hole for the C{to} attribute.
+    """
+
+    __slots__ = ("head", "tail")
+
+    def __init__(self, name, inner="", **attrs):
+        self.head = "<%s to='" % (name,)
+        self.tail = "'%s>%s</%s>" % (attributes(**attrs), inner, name)
+
+    def to(self, recipient):
+        """
+        @param recipient: the JID, as L{str}.
+        """
+        return self.head + quote(recipient) + self.tail
+
+
+def renderTo(stanzaText, recipient):
+    """
+    Address a stored stanza's text (C{<name ...>}, with no C{to}).
+    """
+    name, _, rest = stanzaText[1:].partition(" ")
+    return "<%s to='%s' %s" % (name, quote(recipient), rest)
+
+
+def appendChild(stanzaText, childText):
+    """
+    @return: the stanza with C{childText} added as its last child.
+    """
+    close = stanzaText.rindex("</")
+    return stanzaText[:close] + childText + stanzaText[close:]
+
+
+def element(text):
+    """
+    Parse one element from text (for tests and the few places that need a
+    tree).
+    """
+    result = []
+    stream = domish.elementStream()
+    stream.DocumentStartEvent = result.append
+    stream.ElementEvent = lambda e: None
+    stream.DocumentEndEvent = lambda: None
+    stream.parse(text.encode("utf-8"))
+    return result[0]

@@ -1,0 +1,199 @@
+"""
+Groupchat, subject, private messages, invitations and voice requests
+(XEP-0045 sections 7.4 to 7.8 and 8.6), through the fake component stream.
+"""
+
+from twisted.trial.unittest import SynchronousTestCase
+from twisted.words.protocols.jabber.jid import JID
+
+from tests.fakeservice import NS_MUC_USER, FakeService, errorCondition, item
+
+ROOM = "room@muc.example.org"
+ALICE = "alice@example.org/phone"
+BOB = "bob@example.org/laptop"
+CAROL = "carol@remote.test/x"
+
+
+def groupchat(sender, body, extra="", id="m1"):
+    return ("<message from='%s' to='%s' type='groupchat' id='%s'><body>%s</body>%s</message>"
+            % (sender, ROOM, id, body, extra))
+
+
+class RoomMessageTests(SynchronousTestCase):
+    def setUp(self):
+        self.service = FakeService()
+        self.room = self.service.makeRoom(ROOM, "alice@example.org")
+        self.service.join(ALICE, ROOM + "/alice")
+        self.service.join(BOB, ROOM + "/bob")
+
+    def test_reflected(self):
+        """Groupchat is reflected to every occupant and the sender, with stanza and occupant ids."""
+        out = self.service.send(groupchat(BOB, "hello"))
+        self.assertEqual({ALICE, BOB}, {s["to"] for s in out})
+        ids = set()
+        for stanza in out:
+            self.assertEqual((ROOM + "/bob", "groupchat", "m1"),
+                             (stanza["from"], stanza["type"], stanza["id"]))
+            self.assertEqual("hello", str(stanza.body))
+            sid = next(stanza.elements("urn:xmpp:sid:0", "stanza-id"))
+            self.assertEqual(ROOM, sid["by"])
+            ids.add(sid["id"])
+            oid = next(stanza.elements("urn:xmpp:occupant-id:0", "occupant-id"))
+            self.assertEqual(self.room.occupants["bob"].occupantID, oid["id"])
+        self.assertEqual(1, len(ids))
+
+    def test_language(self):
+        """The message's xml:lang is kept on the reflection and in history, well-formed."""
+        out = self.service.send(groupchat(BOB, "hallo").replace(
+            "type='groupchat'", "type='groupchat' xml:lang='de'"))
+        for stanza in out:
+            self.assertEqual("de", stanza[("http://www.w3.org/XML/1998/namespace", "lang")])
+            self.assertEqual("hallo", str(stanza.body))
+        self.assertIn("xml:lang='de'", self.room.history[-1].stanza)
+
+    def test_spoofedIDsStripped(self):
+        """A client's own stanza-id by the room and occupant-id are replaced."""
+        out = self.service.send(groupchat(
+            BOB, "x", "<stanza-id xmlns='urn:xmpp:sid:0' id='fake' by='%s'/>"
+            "<occupant-id xmlns='urn:xmpp:occupant-id:0' id='fake'/>" % ROOM))
+        for stanza in out:
+            sids = list(stanza.elements("urn:xmpp:sid:0", "stanza-id"))
+            self.assertEqual(1, len(sids))
+            self.assertNotEqual("fake", sids[0]["id"])
+            oids = list(stanza.elements("urn:xmpp:occupant-id:0", "occupant-id"))
+            self.assertEqual(1, len(oids))
+            self.assertNotEqual("fake", oids[0]["id"])
+
+    def test_occupantIDStable(self):
+        """The occupant id is the same for every resource of a user, and differs between users."""
+        self.service.join("bob@example.org/phone", ROOM + "/bob")
+        self.assertNotEqual(self.room.occupantID(JID("alice@example.org")),
+                            self.room.occupantID(JID("bob@example.org")))
+        self.assertEqual(self.room.occupantID(JID("bob@example.org")),
+                         self.room.occupants["bob"].occupantID)
+
+    def test_history(self):
+        """Messages with a body go to history; chat states and no-store ones do not."""
+        self.service.send(groupchat(BOB, "kept"))
+        self.service.send("<message from='%s' to='%s' type='groupchat'><active xmlns="
+                          "'http://jabber.org/protocol/chatstates'/></message>" % (BOB, ROOM))
+        self.service.send(groupchat(BOB, "secret", "<no-store xmlns='urn:xmpp:hints'/>"))
+        self.assertEqual(1, len(self.room.history))
+        self.assertIn("kept", self.room.history[0].stanza)
+
+    def test_historyLimits(self):
+        """maxstanzas, maxchars and seconds limit the history a newcomer gets."""
+        for n in range(5):
+            self.service.send(groupchat(BOB, "m%d" % n, id="i%d" % n))
+            self.service.reactor.advance(10)
+
+        def bodies(history):
+            out = self.service.send("<presence from='%s' to='%s/carol'><x xmlns='http://jabber"
+                                    ".org/protocol/muc'>%s</x></presence>"
+                                    % (CAROL, ROOM, history))
+            self.service.send("<presence from='%s' to='%s/carol' type='unavailable'/>"
+                              % (CAROL, ROOM))
+            return [str(s.body) for s in out if s.name == "message" and s.body]
+
+        self.assertEqual(["m3", "m4"], bodies("<history maxstanzas='2'/>"))
+        self.assertEqual([], bodies("<history maxchars='0'/>"))
+        self.assertEqual(["m3", "m4"], bodies("<history seconds='25'/>"))
+        self.assertEqual(["m0", "m1", "m2", "m3", "m4"], bodies(""))
+
+    def test_notOccupant(self):
+        """Non-occupants get not-acceptable; unknown rooms item-not-found."""
+        (error,) = self.service.send(groupchat(CAROL, "hi"))
+        self.assertEqual("not-acceptable", errorCondition(error))
+        (error,) = self.service.send(groupchat(CAROL, "hi").replace(ROOM, "nope@muc.example.org"))
+        self.assertEqual("item-not-found", errorCondition(error))
+
+    def test_visitor(self):
+        """Visitors may not speak in moderated rooms."""
+        self.room.occupants["bob"].role = "visitor"
+        (error,) = self.service.send(groupchat(BOB, "hi"))
+        self.assertEqual(("forbidden", BOB), (errorCondition(error), error["to"]))
+
+    def test_subject(self):
+        """Moderators change the subject; participants only if the room allows it."""
+        (error,) = self.service.send("<message from='%s' to='%s' type='groupchat'>"
+                                     "<subject>mine</subject></message>" % (BOB, ROOM))
+        self.assertEqual("forbidden", errorCondition(error))
+        out = self.service.send("<message from='%s' to='%s' type='groupchat'>"
+                                "<subject>Plans</subject></message>" % (ALICE, ROOM))
+        self.assertEqual({ALICE, BOB}, {s["to"] for s in out})
+        self.assertEqual(("Plans", "alice"), (self.room.subject, self.room.subjectNick))
+        self.room.config = self.room.config.replace(changeSubject=True)
+        self.service.send("<message from='%s' to='%s' type='groupchat'>"
+                          "<subject>Mine</subject></message>" % (BOB, ROOM))
+        self.assertEqual("Mine", self.room.subject)
+
+    def test_privateMessage(self):
+        """A private message reaches the occupant from the sender's room JID."""
+        out = self.service.send("<message from='%s' to='%s/alice' type='chat'><body>psst</body>"
+                                "</message>" % (BOB, ROOM))
+        (pm,) = out
+        self.assertEqual((ALICE, ROOM + "/bob", "chat"), (pm["to"], pm["from"], pm["type"]))
+        self.assertEqual(1, len(list(pm.elements(NS_MUC_USER, "x"))))
+
+    def test_privateMessageRefused(self):
+        """allowpm none refuses; an unknown nick is item-not-found; non-occupants not-acceptable."""
+        (error,) = self.service.send("<message from='%s' to='%s/nobody' type='chat'><body>x"
+                                     "</body></message>" % (BOB, ROOM))
+        self.assertEqual("item-not-found", errorCondition(error))
+        (error,) = self.service.send("<message from='%s' to='%s/alice' type='chat'><body>x"
+                                     "</body></message>" % (CAROL, ROOM))
+        self.assertEqual("not-acceptable", errorCondition(error))
+        self.room.config = self.room.config.replace(allowPM="none")
+        (error,) = self.service.send("<message from='%s' to='%s/alice' type='chat'><body>x"
+                                     "</body></message>" % (BOB, ROOM))
+        self.assertEqual("forbidden", errorCondition(error))
+
+    def test_invite(self):
+        """A mediated invitation goes from the room to the invitee, naming the inviter."""
+        (invite,) = self.service.send(
+            "<message from='%s' to='%s'><x xmlns='%s'><invite to='carol@remote.test'>"
+            "<reason>join us</reason></invite></x></message>" % (BOB, ROOM, NS_MUC_USER))
+        self.assertEqual(("carol@remote.test", ROOM), (invite["to"], invite["from"]))
+        inner = next(next(invite.elements(NS_MUC_USER, "x")).elements(NS_MUC_USER, "invite"))
+        self.assertEqual(BOB, inner["from"])
+        self.assertEqual("join us", str(inner.reason))
+
+    def test_inviteMembersOnly(self):
+        """In members-only rooms only admins invite, unless allowinvites, which adds a member."""
+        self.room.affiliations[JID("bob@example.org")] = \
+            type(self.room.affiliations[JID("alice@example.org")])("member")
+        self.room.config = self.room.config.replace(membersOnly=True)
+        invite = ("<message from='%s' to='%s'><x xmlns='%s'><invite to='carol@remote.test'/>"
+                  "</x></message>" % (BOB, ROOM, NS_MUC_USER))
+        (error,) = self.service.send(invite)
+        self.assertEqual("forbidden", errorCondition(error))
+        self.room.config = self.room.config.replace(allowInvites=True)
+        self.service.send(invite)
+        self.assertEqual("member", self.room.affiliationOf(JID("carol@remote.test")))
+
+    def test_decline(self):
+        """A decline is passed on to the inviter from the room."""
+        (decline,) = self.service.send(
+            "<message from='%s' to='%s'><x xmlns='%s'><decline to='%s'><reason>busy</reason>"
+            "</decline></x></message>" % (CAROL, ROOM, NS_MUC_USER, BOB))
+        self.assertEqual((BOB, ROOM), (decline["to"], decline["from"]))
+
+    def test_voiceRequest(self):
+        """A visitor's voice request goes to moderators; their approval grants voice."""
+        self.room.config = self.room.config.replace(moderated=True)
+        self.room.occupants["bob"].role = "visitor"
+        request = ("<message from='%s' to='%s'><x xmlns='jabber:x:data' type='submit'>"
+                   "<field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#request</value>"
+                   "</field><field var='muc#role'><value>participant</value></field></x>"
+                   "</message>" % (BOB, ROOM))
+        (forwarded,) = self.service.send(request)
+        self.assertEqual(ALICE, forwarded["to"])
+        approval = ("<message from='%s' to='%s'><x xmlns='jabber:x:data' type='submit'>"
+                    "<field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#request</value>"
+                    "</field><field var='muc#role'><value>participant</value></field>"
+                    "<field var='muc#roomnick'><value>bob</value></field>"
+                    "<field var='muc#request_allow'><value>true</value></field></x></message>"
+                    % (ALICE, ROOM))
+        out = self.service.send(approval)
+        self.assertEqual("participant", self.room.occupants["bob"].role)
+        self.assertEqual({"participant"}, {item(s)["role"] for s in out})
