@@ -9,13 +9,18 @@ from mucservice import _compat  # noqa: F401  (before any wokkel import)
 from twisted.application import service
 from twisted.python import usage
 from twisted.words.protocols.jabber import jid
-from wokkel.disco import DiscoHandler
 from wokkel.generic import FallbackHandler
 
 from mucservice import __version__, registry
-from mucservice.room.service import RoomService
+from mucservice.room.service import CREATION_POLICIES, RoomService
+from mucservice.xmpp.admin import AdminHandler
 from mucservice.xmpp.component import MUCComponent
 from mucservice.xmpp.disco import ServiceDiscovery
+from mucservice.xmpp.message import MessageHandler
+from mucservice.xmpp.owner import OwnerHandler
+from mucservice.xmpp.ping import OccupantIQRouter, PingHandler
+from mucservice.xmpp.presence import PresenceHandler
+from mucservice.xmpp.register import RegisterHandler
 
 DB_SCHEMES = ("sqlite:", "postgresql://")
 
@@ -64,6 +69,10 @@ class Options(registry.ProviderOptions, usage.Options):
         ["db", None, "sqlite:mucservice.sqlite",
          "The database: sqlite:PATH or postgresql://..."],
         ["name", None, "Chatrooms", "The service's name in service discovery."],
+        ["restrict-room-creation", None, "none",
+         "Who may create rooms: none (anyone), local (users of --local-domain) or admins."],
+        ["local-domain", None, None,
+         "The domain whose users are local [default: the --jid domain less its first label]."],
         ["ping-delay", None, 60.0,
          "Seconds between a sign that an occupant may be gone and the ping.", _positive],
         ["ping-timeout", None, 30.0, "Seconds to wait for a ping's answer.", _positive],
@@ -104,6 +113,9 @@ class Options(registry.ProviderOptions, usage.Options):
                 raise usage.UsageError("cannot read --secret-file: %s" % (e,))
         if not self["secret"]:
             raise usage.UsageError("a component secret is required: --secret or --secret-file")
+        if self["restrict-room-creation"] not in CREATION_POLICIES:
+            raise usage.UsageError("--restrict-room-creation must be one of: "
+                                   + ", ".join(CREATION_POLICIES))
         if not self["db"].startswith(DB_SCHEMES):
             raise usage.UsageError("--db must be sqlite:PATH or postgresql://...")
 
@@ -135,7 +147,8 @@ def makeService(config, reactor=None):
     context = registry.ProviderContext(reactor, config["jid"], config["db"], settings)
     root = service.MultiService()
 
-    rooms = RoomService(config["jid"], config["admins"])
+    rooms = RoomService(config["jid"], config["admins"], config["restrict-room-creation"],
+                        config["local-domain"])
     context.rooms = rooms
     providers = makeProviders(config, context)
     rooms.setProviders(store=providers["room-store"], joinTracker=providers["join-tracker"],
@@ -150,7 +163,11 @@ def makeService(config, reactor=None):
                              config["secret"], reactor=reactor)
     component.logTraffic = config["log-traffic"]
     FallbackHandler().setHandlerParent(component)
-    DiscoHandler().setHandlerParent(component)
-    ServiceDiscovery(config["jid"], rooms, config["name"]).setHandlerParent(component)
+    for handler in (PresenceHandler(rooms, reactor), MessageHandler(rooms, reactor),
+                    AdminHandler(rooms, reactor), OwnerHandler(rooms, reactor),
+                    ServiceDiscovery(rooms, reactor, config["name"]),
+                    RegisterHandler(rooms, reactor), PingHandler(rooms, reactor),
+                    OccupantIQRouter(rooms, reactor)):
+        handler.setHandlerParent(component)
     component.setServiceParent(root)
     return root

@@ -1,52 +1,144 @@
 """
-Service Discovery (XEP-0030) of the MUC service itself.
+Service Discovery (XEP-0030) of the MUC service and its rooms (XEP-0045
+sections 6 and 7.12).
+
+Disco requests to an occupant (C{room@service/nick}) never get here: the
+occupant IQ router of L{mucservice.xmpp.ping} takes them first.
 """
 
 from mucservice import _compat  # noqa: F401  (before any wokkel import)
 
 # isort: split
 
-from twisted.words.protocols.jabber.error import StanzaError
-from wokkel import disco
-from wokkel.iwokkel import IDisco
-from wokkel.subprotocols import XMPPHandler
-from zope.interface import implementer
+from wokkel.disco import NS_DISCO_INFO, NS_DISCO_ITEMS
 
-NS_MUC = "http://jabber.org/protocol/muc"
+from mucservice import errors
+from mucservice.xmpp import forms
+from mucservice.xmpp.broadcast import NS_MUC, NS_OCCUPANT_ID, NS_STANZA_ID, occupantJID
+from mucservice.xmpp.handler import RoomHandler
+from mucservice.xmpp.render import attributes, quote, serialize
+
+NS_PING = "urn:xmpp:ping"
+NS_REGISTER = "jabber:iq:register"
+NS_SELF_PING = NS_MUC + "#self-ping-optimization"
+
+#: The node of XEP-0045 section 7.12: a user's reserved nick in a room.
+NODE_ROOMUSER = "x-roomuser-item"
+
+#: What the service itself supports.
+SERVICE_FEATURES = (NS_MUC, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING)
+
+#: What every room supports, whatever its configuration.
+ROOM_FEATURES = (NS_MUC, NS_OCCUPANT_ID, NS_STANZA_ID, NS_REGISTER, NS_PING, NS_SELF_PING,
+                 NS_DISCO_INFO, NS_DISCO_ITEMS)
 
 
-@implementer(IDisco)
-class ServiceDiscovery(XMPPHandler):
+def visibleRoom(rooms, roomJID, requester):
     """
-    Answers disco#info and disco#items for the service's JID: a
-    C{conference}/C{text} identity with the MUC feature.
+    Find a room as C{requester} may see it: a room still locked for its
+    creation exists only for its owners.
 
-    @ivar rooms: the room service, asked whether an address is a room.
+    @param rooms: the L{RoomService<mucservice.room.service.RoomService>}.
+    @param roomJID: the room's JID (a resource is ignored).
+    @param requester: the real JID asking.
+    @return: the L{Room<mucservice.room.room.Room>}.
+    @raise errors.ItemNotFound: there is no such room, or not for
+        C{requester}.
+    """
+    room = rooms.getRoom(roomJID)
+    if room is None or not room.mayEnter(requester):
+        raise errors.ItemNotFound("no such room")
+    return room
+
+
+def roomFeatures(config):
+    """
+    @param config: a room's L{RoomConfig<mucservice.room.config.RoomConfig>}.
+    @return: the disco features of a room so configured, in order.
+    """
+    flags = ((config.public, "muc_public", "muc_hidden"),
+             (config.persistent, "muc_persistent", "muc_temporary"),
+             (config.membersOnly, "muc_membersonly", "muc_open"),
+             (config.moderated, "muc_moderated", "muc_unmoderated"),
+             (config.whois == "anyone", "muc_nonanonymous", "muc_semianonymous"),
+             (config.passwordProtected, "muc_passwordprotected", "muc_unsecured"))
+    return ROOM_FEATURES + tuple(yes if flag else no for flag, yes, no in flags)
+
+
+def _query(namespace, inner="", node=None):
+    return "<query xmlns='%s'%s>%s</query>" % (namespace, attributes(node=node), inner)
+
+
+def _identity(name):
+    return "<identity category='conference' type='text'%s/>" % attributes(name=name or None)
+
+
+def _features(names):
+    return "".join("<feature var='%s'/>" % quote(name) for name in names)
+
+
+def _item(jid, name=None):
+    return "<item%s/>" % attributes(jid=jid, name=name)
+
+
+class ServiceDiscovery(RoomHandler):
+    """
+    Answers disco#info and disco#items for the service and its rooms.
+
+    The items of a room are its occupants (C{room@service/nick}), listed
+    only to occupants of a non-anonymous room, and only those whose
+    presence the room broadcasts: section 6.5 lets a room list them when
+    that is public information. Everybody else gets an empty list, so that
+    neither a semi-anonymous room nor a stranger learns more through disco
+    than through the room's presence.
+
+    @ivar name: the service's natural-language name.
     """
 
-    def __init__(self, serviceJID, rooms, name="Chatrooms"):
-        XMPPHandler.__init__(self)
-        self.serviceJID = serviceJID
-        self.rooms = rooms
+    iqHandlers = {
+        "/iq[@type='get']/query[@xmlns='%s']" % NS_DISCO_INFO: "getInfo",
+        "/iq[@type='get']/query[@xmlns='%s']" % NS_DISCO_ITEMS: "getItems",
+    }
+
+    def __init__(self, rooms, reactor=None, name="Chatrooms"):
+        RoomHandler.__init__(self, rooms, reactor)
         self.name = name
 
-    def _isService(self, target, nodeIdentifier):
-        if target == self.serviceJID:
-            return not nodeIdentifier
-        if not self.rooms.hasRoom(target.userhostJID()):
-            raise StanzaError("item-not-found")
-        return False
+    def getInfo(self, iq, fromJID, toJID):
+        node = iq.query.getAttribute("node")
+        if toJID.user is None:
+            if node:
+                raise errors.ItemNotFound("no such node")
+            return _query(NS_DISCO_INFO, _identity(self.name) + _features(SERVICE_FEATURES))
+        room = visibleRoom(self.rooms, toJID, fromJID)
+        if not node:
+            return _query(NS_DISCO_INFO, self.roomInfo(room))
+        if node == NODE_ROOMUSER:
+            nick = room.reservedNick(fromJID)
+            return _query(NS_DISCO_INFO, _identity(nick) if nick else "", node)
+        raise errors.ItemNotFound("no such node")
 
-    def getDiscoInfo(self, requestor, target, nodeIdentifier=""):
-        if not self._isService(target, nodeIdentifier):
-            return []
-        return [
-            disco.DiscoIdentity("conference", "text", self.name),
-            disco.DiscoFeature(NS_MUC),
-            disco.DiscoFeature(disco.NS_DISCO_INFO),
-            disco.DiscoFeature(disco.NS_DISCO_ITEMS),
-        ]
+    def roomInfo(self, room):
+        """
+        @return: the identity, features and C{muc#roominfo} form of a room,
+            as text.
+        """
+        form = forms.roomInfoForm(room.config, len(room.occupants), room.subject,
+                                  room.owners())
+        return (_identity(room.config.name or room.jid.user)
+                + _features(roomFeatures(room.config)) + serialize(form.toElement()))
 
-    def getDiscoItems(self, requestor, target, nodeIdentifier=""):
-        self._isService(target, nodeIdentifier)
-        return []
+    def getItems(self, iq, fromJID, toJID):
+        if iq.query.getAttribute("node"):
+            raise errors.ItemNotFound("no such node")
+        if toJID.user is None:
+            rooms = sorted(self.rooms.publicRooms(), key=lambda room: room.jid.full())
+            return _query(NS_DISCO_ITEMS, "".join(
+                _item(room.jid.full(), room.config.name or room.jid.user) for room in rooms))
+        room = visibleRoom(self.rooms, toJID, fromJID)
+        items = ""
+        if room.config.whois == "anyone" and fromJID in room.sessions:
+            items = "".join(_item(occupantJID(room, occupant.nick))
+                            for occupant in room.occupants.values()
+                            if room.broadcastsPresenceOf(occupant))
+        return _query(NS_DISCO_ITEMS, items)

@@ -1,0 +1,98 @@
+"""
+Registering with a room (XEP-0045 section 7.10, through XEP-0077's
+C{jabber:iq:register}): reserving a nick and becoming a member.
+"""
+
+from mucservice import errors
+from mucservice.xmpp import forms
+from mucservice.xmpp.admin import tellEffects
+from mucservice.xmpp.disco import visibleRoom
+from mucservice.xmpp.handler import RoomHandler, parseJID
+from mucservice.xmpp.render import quote, serialize
+
+NS_REGISTER = "jabber:iq:register"
+NS_X_DATA = "jabber:x:data"
+
+INSTRUCTIONS = ("To register with this room, choose the nick you want to keep in it; "
+                "registering makes you a member.")
+
+
+def _text(value):
+    """
+    A submitted value as kept with a registration: several values one a
+    line.
+    """
+    return "\n".join(value) if isinstance(value, list) else value
+
+
+class RegisterHandler(RoomHandler):
+    """
+    Answers C{jabber:iq:register} gets and sets to a room's bare JID.
+
+    Registration requests to an occupant (C{room@service/nick}) never get
+    here: the occupant IQ router forwards them to the occupant.
+
+    @ivar extraFields: L{data_form.Field<wokkel.data_form.Field>}s the form
+        offers after the nick; their submitted values are kept with the
+        registration (as text), and those of no other field.
+    """
+
+    extraFields = ()
+
+    iqHandlers = {
+        "/iq[@type='get']/query[@xmlns='%s']" % NS_REGISTER: "getRegistration",
+        "/iq[@type='set']/query[@xmlns='%s']" % NS_REGISTER: "setRegistration",
+    }
+
+    def _room(self, fromJID, toJID):
+        if toJID.user is None:
+            raise errors.ServiceUnavailable("register with a room, not with the service")
+        return visibleRoom(self.rooms, toJID, fromJID)
+
+    def getRegistration(self, iq, fromJID, toJID):
+        """
+        The registration form, with the registered nick if there is one.
+        """
+        room = self._room(fromJID, toJID)
+        nick = room.reservedNick(fromJID)
+        inner = ""
+        if nick:
+            inner = "<registered/><username>%s</username>" % quote(nick)
+        inner += "<instructions>%s</instructions>" % quote(INSTRUCTIONS)
+        inner += serialize(forms.registerForm(nick or "", self.extraFields).toElement())
+        return "<query xmlns='%s'>%s</query>" % (NS_REGISTER, inner)
+
+    def setRegistration(self, iq, fromJID, toJID):
+        """
+        Register (a submitted form), cancel a registration (C{<remove/>}),
+        or do nothing (a cancelled form).
+        """
+        room = self._room(fromJID, toJID)
+        query = iq.query
+        userJID = fromJID.userhostJID()
+        form = next(query.elements(NS_X_DATA, "x"), None)
+        if next(query.elements(NS_REGISTER, "remove"), None) is not None:
+            outcome = room.unregister(userJID)
+        elif form is not None and form.getAttribute("type") == "cancel":
+            return None
+        elif form is not None:
+            nick, data = self.parseRegistration(room, query)
+            outcome = room.register(userJID, nick, data)
+        else:
+            raise errors.BadRequest("submit the registration form, or <remove/>")
+        self.rooms.saveAffiliations(room, outcome.changed)
+        tellEffects(self, room, outcome.effects)
+        return None
+
+    def parseRegistration(self, room, query):
+        """
+        @return: the prepared nick and the data to keep with it.
+        @raise errors.JIDMalformed: the nick is not a valid nick.
+        """
+        values = forms.parseRegisterForm(query)
+        nick = parseJID("%s/%s" % (room.jid.userhost(), values[forms.FIELD_ROOMNICK])).resource
+        if not nick:
+            raise errors.JIDMalformed("not a valid nick")
+        kept = {field.var for field in self.extraFields}
+        data = {var: _text(value) for var, value in values.items() if var in kept}
+        return nick, data
