@@ -54,20 +54,25 @@ class ServiceProcess:
         self.log = []
 
     def start(self):
+        """
+        Start the process (again, after L{stop}: a restart).
+        """
         os.makedirs(self.folder, exist_ok=True)
         self.process = subprocess.Popen(
             self.args, cwd=self.folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True, bufsize=1)
-        threading.Thread(target=self._readLog, daemon=True).start()
+        self.lines = queue.Queue()
+        threading.Thread(target=self._readLog, args=(self.process, self.lines),
+                         daemon=True).start()
 
-    def _readLog(self):
+    def _readLog(self, process, lines):
         with open(os.path.join(self.folder, "mucservice.log"), "a") as copy:
-            for line in self.process.stdout:
+            for line in process.stdout:
                 copy.write(line)
                 copy.flush()
                 self.log.append(line)
-                self.lines.put(line)
-        self.lines.put(None)
+                lines.put(line)
+        lines.put(None)
 
     def waitFor(self, pattern, timeout=20):
         """
