@@ -39,22 +39,6 @@ def configChangeCodes(old, new):
     return tuple(codes)
 
 
-class _Departed:
-    """
-    A destroyed room as its last presences show it: nobody has an
-    affiliation with it any more (XEP-0045 shows C{affiliation='none'}).
-    """
-
-    def __init__(self, room):
-        self._room = room
-
-    def __getattr__(self, name):
-        return getattr(self._room, name)
-
-    def affiliationOf(self, userJID):
-        return roles.NONE
-
-
 class OwnerHandler(RoomHandler):
     """
     Answers C{muc#owner} IQs to a room's bare JID; only owners (and the
@@ -140,11 +124,12 @@ class OwnerHandler(RoomHandler):
         @param reason: why, or L{None}.
         """
         occupants = room.destroy(fromJID)
-        departed = _Departed(room)
         parts = []
         for occupant in occupants:
-            presence = broadcast.PresenceBroadcast(departed, occupant, unavailable=True,
-                                                   destroy=(alternate, reason), payload="")
+            # Nobody has an affiliation with a destroyed room any more.
+            presence = broadcast.PresenceBroadcast(room, occupant, unavailable=True,
+                                                   destroy=(alternate, reason), payload="",
+                                                   affiliation=roles.NONE)
             parts.extend(presence.forSelf(realJID) for realJID in occupant.realJIDs)
         self.sendText("".join(parts))
         # Also forgets the room's occupants in the join tracker.
