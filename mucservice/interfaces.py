@@ -113,6 +113,12 @@ class IJoinTracker(Interface):
         @rtype: L{set}
         """
 
+    def realJIDs():
+        """
+        @return: every real JID that is in at least one room.
+        @rtype: L{set}
+        """
+
     def isPresent(userJID, roomJID):
         """
         @return: whether any resource of the bare C{userJID} is in C{roomJID}.
@@ -163,8 +169,9 @@ class IPinger(Interface):
     """
     Finds occupants whose link is gone by pinging them after a delay.
 
-    The triggers come from the room service; the pinger decides which of them
-    warrant a ping, when it is sent, and what its answer means.
+    The triggers come from the protocol edge; the pinger decides which of
+    them warrant a ping, when it is sent, and what its answer means. It
+    learns of leaves from the join tracker (L{IPingHost.joinTracker}).
     """
 
     def start(host):

@@ -43,7 +43,7 @@ SERVICES = (
     Service("join-tracker", interfaces.IJoinTrackerFactory, interfaces.IJoinTracker, "memory"),
     Service("room-store", interfaces.IRoomStoreFactory, interfaces.IRoomStore, "sqlite"),
     Service("hat-store", interfaces.IHatStoreFactory, interfaces.IHatStore, "memory"),
-    Service("pinger", interfaces.IPingerFactory, interfaces.IPinger, "none"),
+    Service("pinger", interfaces.IPingerFactory, interfaces.IPinger, "xmpp"),
     Service("offline-delivery", interfaces.IOfflineDeliveryFactory,
             interfaces.IOfflineDelivery, "none"),
 )

@@ -16,6 +16,7 @@ from mucservice.room.service import CREATION_POLICIES, RoomService
 from mucservice.xmpp.admin import AdminHandler
 from mucservice.xmpp.component import MUCComponent
 from mucservice.xmpp.disco import ServiceDiscovery
+from mucservice.xmpp.links import LinkWatcher
 from mucservice.xmpp.message import MessageHandler
 from mucservice.xmpp.owner import OwnerHandler
 from mucservice.xmpp.ping import OccupantIQRouter, PingHandler
@@ -33,6 +34,26 @@ def _positive(value):
 
 
 _positive.coerceDoc = "Seconds, a positive number."
+
+
+def _nonNegative(value):
+    number = float(value)
+    if number < 0:
+        raise ValueError("must be 0 or a positive number of seconds")
+    return number
+
+
+_nonNegative.coerceDoc = "Seconds, 0 or more."
+
+
+def _positiveInteger(value):
+    number = int(value)
+    if number < 1:
+        raise ValueError("must be a positive whole number")
+    return number
+
+
+_positiveInteger.coerceDoc = "A whole number, 1 or more."
 
 
 def _port(value):
@@ -76,6 +97,12 @@ class Options(registry.ProviderOptions, usage.Options):
         ["ping-delay", None, 60.0,
          "Seconds between a sign that an occupant may be gone and the ping.", _positive],
         ["ping-timeout", None, 30.0, "Seconds to wait for a ping's answer.", _positive],
+        ["ping-idle", None, 0.0,
+         "Ping occupants silent for this many seconds (0: never).", _nonNegative],
+        ["ping-concurrency", None, 100, "Pings outstanding at most; the others wait.",
+         _positiveInteger],
+        ["ping-service-unavailable", None, "gone",
+         "What a service-unavailable answer to a ping means: gone or alive."],
     ]
     optFlags = [
         ["log-traffic", None, "Log every byte exchanged with the XMPP server."],
@@ -116,6 +143,8 @@ class Options(registry.ProviderOptions, usage.Options):
         if self["restrict-room-creation"] not in CREATION_POLICIES:
             raise usage.UsageError("--restrict-room-creation must be one of: "
                                    + ", ".join(CREATION_POLICIES))
+        if self["ping-service-unavailable"] not in ("gone", "alive"):
+            raise usage.UsageError("--ping-service-unavailable must be gone or alive")
         if not self["db"].startswith(DB_SCHEMES):
             raise usage.UsageError("--db must be sqlite:PATH or postgresql://...")
 
@@ -167,7 +196,7 @@ def makeService(config, reactor=None):
                     AdminHandler(rooms, reactor), OwnerHandler(rooms, reactor),
                     ServiceDiscovery(rooms, reactor, config["name"]),
                     RegisterHandler(rooms, reactor), PingHandler(rooms, reactor),
-                    OccupantIQRouter(rooms, reactor)):
+                    OccupantIQRouter(rooms, reactor), LinkWatcher(rooms, reactor)):
         handler.setHandlerParent(component)
     component.setServiceParent(root)
     return root

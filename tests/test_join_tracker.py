@@ -51,6 +51,7 @@ class MemoryJoinTrackerTests(SynchronousTestCase):
         self.assertEqual({ALICE1: "alice"}, self.tracker.occupantsOf(ROOM))
         self.assertEqual({ALICE1}, self.tracker.resourcesOf(JID("alice@example.org")))
         self.assertEqual({ALICE1}, self.tracker.occupantsFrom("example.org"))
+        self.assertEqual({ALICE1}, self.tracker.realJIDs())
         self.assertTrue(self.tracker.isPresent(JID("alice@example.org"), ROOM))
         self.assertFalse(self.tracker.isPresent(JID("alice@example.org"), ROOM2))
         self.assertEqual([("joined", ALICE1, ROOM, "alice")], self.observer.events)

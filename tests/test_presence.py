@@ -162,6 +162,15 @@ class JoinTests(SynchronousTestCase):
         self.assertEqual(1, len(room.occupants))
         self.assertEqual(2, len(room.sessions))
 
+    def test_registeredNickAssigned(self):
+        """A room that enforces registered nicks renames the joiner: 210, and it is tracked."""
+        room = self.service.makeRoom(ROOM, "alice@example.org", registeredNicksOnly=True)
+        room.affiliations[JID("bob@example.org")] = Affiliation("member", {"nick": "bobby"})
+        own = self.service.join(BOB, ROOM + "/bob")[0]
+        self.assertEqual((ROOM + "/bobby", {110, 210}), (own["from"], statuses(own)))
+        self.assertEqual({JID(ROOM): "bobby"},
+                         self.service.rooms.joinTracker.roomsOf(JID(BOB)))
+
     def test_tracked(self):
         """Joins, nick changes and leaves are recorded in the join tracker."""
         self.service.makeRoom(ROOM, "alice@example.org")

@@ -95,6 +95,9 @@ class MemoryJoinTracker:
     def occupantsFrom(self, domain):
         return set(self._realsByDomain.get(domain, ()))
 
+    def realJIDs(self):
+        return set(self._roomsByReal)
+
     def isPresent(self, userJID, roomJID):
         for realJID in self._resourcesByUser.get(userJID.userhostJID(), ()):
             if roomJID in self._roomsByReal[realJID]:

@@ -64,6 +64,10 @@ class RoomService(service.Service):
         self.joinTracker.forgetAll()
         return self.loadRooms()
 
+    def stopService(self):
+        service.Service.stopService(self)
+        self.pinger.stop()
+
     @defer.inlineCallbacks
     def loadRooms(self):
         """

@@ -29,9 +29,8 @@ def stamp(when):
     return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _mucUser(affiliation, occupant, realJID, statuses, actorNick, reason, newNick, destroy):
-    item = "<item%s" % attributes(affiliation=affiliation, role=occupant.role, jid=realJID,
-                                  nick=newNick)
+def _mucUser(affiliation, role, realJID, statuses, actorNick, reason, newNick, destroy):
+    item = "<item%s" % attributes(affiliation=affiliation, role=role, jid=realJID, nick=newNick)
     inner = ""
     if actorNick:
         inner += "<actor%s/>" % attributes(nick=actorNick)
@@ -55,14 +54,16 @@ class PresenceBroadcast:
     @param nick: the nick it comes from (default: the occupant's).
     @param realJID: the real JID shown (default: the latest session's).
     @param affiliation: the affiliation shown (default: the occupant's).
+    @param role: the role shown (default: the occupant's).
     @param extra: serialized elements added after the payload (e.g. hats).
     """
 
     def __init__(self, room, occupant, unavailable=False, statuses=(), selfStatuses=(),
                  actorNick=None, reason=None, newNick=None, destroy=None, payload=None,
-                 extra="", nick=None, realJID=None, affiliation=None):
+                 extra="", nick=None, realJID=None, affiliation=None, role=None):
         self.room = room
         self.affiliation = affiliation or room.affiliationOf(occupant.userJID)
+        self.role = role or occupant.role
         self.occupant = occupant
         self.fromJID = occupantJID(room, nick or occupant.nick)
         self.type = "unavailable" if unavailable else None
@@ -80,8 +81,8 @@ class PresenceBroadcast:
         if template is None:
             realJID = self.realJID if kind != "anonymous" else None
             statuses = self.selfStatuses if kind == "self" else self.statuses
-            inner = self.payload + _mucUser(self.affiliation, self.occupant, realJID,
-                                            statuses, *self.args)
+            inner = self.payload + _mucUser(self.affiliation, self.role, realJID, statuses,
+                                            *self.args)
             inner += "<occupant-id xmlns='%s' id='%s'/>" % (NS_OCCUPANT_ID,
                                                             self.occupant.occupantID)
             template = Template("presence", inner, from_=self.fromJID, type_=self.type)

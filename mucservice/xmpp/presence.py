@@ -6,6 +6,7 @@ leaving (XEP-0045 section 7).
 from datetime import datetime
 
 from mucservice import errors
+from mucservice.room import roles
 from mucservice.room.history import selectHistory
 from mucservice.xmpp import broadcast
 from mucservice.xmpp.handler import RoomHandler, parseJID
@@ -152,9 +153,8 @@ class PresenceHandler(RoomHandler):
         occupant, gone = room.leave(realJID)
         self.rooms.joinTracker.recordLeave(realJID, room.jid)
         left = broadcast.PresenceBroadcast(room, occupant, unavailable=True, payload=payload,
-                                           realJID=realJID)
+                                           realJID=realJID, role=roles.NO_ROLE)
         if gone:
-            occupant.role = "none"
             text = left.toRoom(selfSessions=[realJID])
         else:
             text = left.forSelf(realJID) + broadcast.PresenceBroadcast(room, occupant).toRoom()

@@ -31,6 +31,10 @@ memoryHatStore = ProviderFactory(
     IHatStoreFactory, "memory", "Hats kept in memory only: lost on restart",
     _P + "memory_hats.makeMemoryHatStore")
 
+xmppPinger = ProviderFactory(
+    IPingerFactory, "xmpp", "Ping occupants that may be gone, after --ping-delay; remove the dead",
+    _P + "xmpp_pinger.makeXMPPPinger")
+
 noPinger = ProviderFactory(
     IPingerFactory, "none", "Never ping occupants; they leave only when they say so",
     _P + "none.makeNoPinger")
