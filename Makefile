@@ -13,11 +13,11 @@ run: system-packages $(STAMP)
 	$(VENV)/bin/python -m mucservice.localrun --folder $(RUN_DIR)
 
 test: system-packages $(STAMP)
-	$(VENV)/bin/ruff check mucservice tests twisted
+	$(VENV)/bin/ruff check mucservice tests twisted bench
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check mucservice tests twisted
+	$(VENV)/bin/ruff check mucservice tests twisted bench
 
 # Prosody (the XMPP server that `make run` and the integration tests start)
 # and the venv module, from the distribution's packages, when missing.
