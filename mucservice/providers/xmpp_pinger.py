@@ -102,7 +102,7 @@ class XMPPPinger:
             self.schedule(realJID)
 
     def activity(self, realJID):
-        if self.idle:
+        if self.idle and self.host.joinTracker.roomsOf(realJID):
             self._lastSeen[realJID] = self.reactor.seconds()
 
     # IJoinObserver
@@ -170,18 +170,21 @@ class XMPPPinger:
     def _send(self, realJID, roomJID):
         d = self.host.ping(roomJID, realJID, self.timeout)
         self._outstanding[realJID] = d
-        d.addCallbacks(lambda _: None, self._failed, errbackArgs=(realJID,))
+        d.addCallbacks(lambda _: self._alive(realJID), self._failed, errbackArgs=(realJID,))
         d.addErrback(lambda f: self.log.failure("pinging {jid} failed", f, jid=realJID.full()))
         d.addBoth(self._done, realJID)
+
+    def _alive(self, realJID):
+        self.log.info("{jid} answered the ping: still there", jid=realJID.full())
 
     def _failed(self, failure, realJID):
         if failure.check(defer.CancelledError):
             return
         if failure.check(StanzaError):
             condition = failure.value.condition
-            if condition == "feature-not-implemented":
-                return
-            if condition == "service-unavailable" and self.unavailableIsAlive:
+            if condition == "feature-not-implemented" or (
+                    condition == "service-unavailable" and self.unavailableIsAlive):
+                self._alive(realJID)
                 return
             reason = "the ping was answered with %s" % (condition,)
         elif failure.check(defer.TimeoutError):

@@ -44,6 +44,7 @@ class LinkWatcher(RoomHandler):
         RoomHandler.__init__(self, rooms, reactor)
         self._pings = {}
         self._started = False
+        self._up = False
 
     @property
     def pinger(self):
@@ -58,6 +59,10 @@ class LinkWatcher(RoomHandler):
             self.xmlstream.addObserver("/" + kind, self.onStanza, 200)
         self.xmlstream.addObserver("/iq[@type='result']", self.onPingAnswer, 150)
         self.xmlstream.addObserver("/iq[@type='error']", self.onPingAnswer, 150)
+        self._up = True
+        # Pings held back while the link was down tell nothing: give them up.
+        for _, d, _ in list(self._pings.values()):
+            d.cancel()
         if self._started:
             self.pinger.streamRestored()
         else:
@@ -66,6 +71,7 @@ class LinkWatcher(RoomHandler):
 
     def connectionLost(self, reason):
         # Answers cannot come over a lost link: these pings tell nothing.
+        self._up = False
         for _, d, _ in list(self._pings.values()):
             d.cancel()
         RoomHandler.connectionLost(self, reason)
@@ -94,6 +100,10 @@ class LinkWatcher(RoomHandler):
             self._forget(pingID)
 
         d = defer.Deferred(cancel)
+        if not self._up:
+            # Nothing can be sent now: hold the ping until the link is back.
+            self._pings[pingID] = (realJID, d, None)
+            return d
         call = self.reactor.callLater(timeout, self._timedOut, pingID)
         self._pings[pingID] = (realJID, d, call)
         self.sendText(Template("iq", "<ping xmlns='%s'/>" % NS_PING, from_=roomJID.full(),
@@ -102,7 +112,7 @@ class LinkWatcher(RoomHandler):
 
     def _forget(self, pingID):
         realJID, d, call = self._pings.pop(pingID)
-        if call.active():
+        if call is not None and call.active():
             call.cancel()
         return d
 
