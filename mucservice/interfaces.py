@@ -299,13 +299,17 @@ class IHatStore(Interface):
 
 class IOfflineHost(Interface):
     """
-    What the room service lends an offline delivery provider.
+    What the protocol edge lends an offline delivery provider.
     """
 
-    def send(element):
+    def send(text):
         """
-        Send a stanza (a L{twisted.words.xish.domish.Element}) through the
-        component stream; its C{from} must be the room or an occupant.
+        Write serialized stanzas on the component stream, in one go; queued
+        while the link is down.
+
+        @param text: one or more complete stanzas, as L{str} (see
+            L{mucservice.xmpp.render}); each C{from} must be a room of this
+            service or an occupant of one.
         """
 
 
@@ -313,36 +317,62 @@ class IOfflineDelivery(Interface):
     """
     Copies room messages to registered members who are not in the room.
 
-    The room service picks the recipients (registered with the offline flag,
-    not outcast, no resource in the room) and the messages (those that go
-    into history); the provider decides how a copy travels.
+    The protocol edge picks the recipients and the messages; the provider
+    decides how a copy travels. A recipient is a member, admin or owner of
+    the room (never an outcast) who registered with the field
+    C{{http://tigase.org/protocol/muc}offline} set and none of whose
+    resources is in the room (L{IJoinTracker.isPresent}); the messages are
+    the groupchat messages that go into the room's history (a body or a
+    C{store} hint; no chat states, no C{no-store}). Nothing is asked of the
+    provider in rooms whose C{offlineDelivery} option is off, in rooms
+    without such registrants, or when the provider is the C{none} one.
+
+    Calls are synchronous and made on the hot path of every groupchat
+    message: render once, send many.
     """
 
     def start(host):
         """
-        Begin work with an L{IOfflineHost}.
+        Begin work with an L{IOfflineHost}; called when the component stream
+        is first up.
         """
 
     def stop():
         """
-        Stop sending.
+        Stop sending; called when the service stops. L{deliver} does
+        nothing afterwards.
         """
 
-    def deliver(roomJID, nick, message, recipients):
+    def deliver(roomJID, nick, stanza, stamp, recipients):
         """
         Send copies of a groupchat message.
 
+        @param roomJID: the room's bare JID.
         @param nick: the sender's nick in the room.
-        @param message: the message as the room reflected it (a
-            L{twisted.words.xish.domish.Element} from C{roomJID/nick}, with no
-            C{to}); it must not be changed.
-        @param recipients: bare JIDs to copy it to.
+        @param stanza: the message as the room reflected it and keeps it in
+            its history: serialized XML, C{<message from='room@service/nick'
+            type='groupchat' ...>...</message>}, with no C{to} attribute
+            (address it with L{mucservice.xmpp.render.renderTo}).
+        @param stamp: when the room received it, a timezone-aware UTC
+            L{datetime.datetime}.
+        @param recipients: the bare JIDs to copy it to, a non-empty
+            sequence of L{JID<twisted.words.protocols.jabber.jid.JID>}s.
         """
 
     def bounced(roomJID, userJID, condition):
         """
-        An error came back from the bare C{userJID} for a copy sent on behalf
-        of C{roomJID}.
+        A message error came back from the bare C{userJID} to C{roomJID} (or
+        one of its occupants) while C{userJID} is a recipient there: most
+        likely the bounce of a copy (Prosody bounces every groupchat message
+        sent to a bare JID, RFC 6121 section 8.5.2.1.1). It may also be the
+        bounce of another message the room sent to that bare JID, such as an
+        invitation.
+
+        Bounces never make the edge kick anybody or ping anybody; what else
+        they mean is the provider's choice.
+
+        @param condition: the RFC 6120 condition, e.g.
+            C{"service-unavailable"}, or L{None} if the error has none.
         """
 
 

@@ -42,10 +42,10 @@ class Service:
 SERVICES = (
     Service("join-tracker", interfaces.IJoinTrackerFactory, interfaces.IJoinTracker, "memory"),
     Service("room-store", interfaces.IRoomStoreFactory, interfaces.IRoomStore, "sqlite"),
-    Service("hat-store", interfaces.IHatStoreFactory, interfaces.IHatStore, "memory"),
+    Service("hat-store", interfaces.IHatStoreFactory, interfaces.IHatStore, "sql"),
     Service("pinger", interfaces.IPingerFactory, interfaces.IPinger, "xmpp"),
     Service("offline-delivery", interfaces.IOfflineDeliveryFactory,
-            interfaces.IOfflineDelivery, "none"),
+            interfaces.IOfflineDelivery, "tigase"),
 )
 
 

@@ -12,12 +12,16 @@ from twisted.words.protocols.jabber import jid
 from wokkel.generic import FallbackHandler
 
 from mucservice import __version__, registry
+from mucservice.room.config import RoomConfig
 from mucservice.room.service import CREATION_POLICIES, RoomService
 from mucservice.xmpp.admin import AdminHandler
+from mucservice.xmpp.commands import HatCommands
 from mucservice.xmpp.component import MUCComponent
 from mucservice.xmpp.disco import ServiceDiscovery
+from mucservice.xmpp.hats import HatPresence
 from mucservice.xmpp.links import LinkWatcher
 from mucservice.xmpp.message import MessageHandler
+from mucservice.xmpp.offline import OfflineLink
 from mucservice.xmpp.owner import OwnerHandler
 from mucservice.xmpp.ping import OccupantIQRouter, PingHandler
 from mucservice.xmpp.presence import PresenceHandler
@@ -66,6 +70,18 @@ def _port(value):
 _port.coerceDoc = "A TCP port."
 
 
+def _onOff(value):
+    text = value.strip().lower()
+    if text in ("on", "yes", "true", "1"):
+        return True
+    if text in ("off", "no", "false", "0"):
+        return False
+    raise ValueError("must be on or off")
+
+
+_onOff.coerceDoc = "on or off."
+
+
 def parseJID(text, what):
     """
     @raise usage.UsageError: C{text} is not a valid JID.
@@ -103,9 +119,15 @@ class Options(registry.ProviderOptions, usage.Options):
          _positiveInteger],
         ["ping-service-unavailable", None, "gone",
          "What a service-unavailable answer to a ping means: gone or alive."],
+        ["offline-delivery-default", None, "on",
+         "Whether new rooms copy messages to absent members who asked for it at "
+         "registration (a room option).", _onOff],
     ]
     optFlags = [
         ["log-traffic", None, "Log every byte exchanged with the XMPP server."],
+        ["hats-legacy-namespace", None,
+         "Also show hats in presence in Prosody 0.12's namespace "
+         "(xmpp:prosody.im/protocol/hats:1)."],
     ]
 
     def __init__(self):
@@ -147,6 +169,8 @@ class Options(registry.ProviderOptions, usage.Options):
             raise usage.UsageError("--ping-service-unavailable must be gone or alive")
         if not self["db"].startswith(DB_SCHEMES):
             raise usage.UsageError("--db must be sqlite:PATH or postgresql://...")
+        # The default is text, as --help shows it; given values are coerced already.
+        self["offline-delivery-default"] = _onOff(str(self["offline-delivery-default"]))
 
 
 def makeProviders(config, context):
@@ -177,8 +201,10 @@ def makeService(config, reactor=None):
     root = service.MultiService()
 
     rooms = RoomService(config["jid"], config["admins"], config["restrict-room-creation"],
-                        config["local-domain"])
+                        config["local-domain"],
+                        RoomConfig(offlineDelivery=config["offline-delivery-default"]))
     context.rooms = rooms
+    rooms.legacyHats = config["hats-legacy-namespace"]
     providers = makeProviders(config, context)
     rooms.setProviders(store=providers["room-store"], joinTracker=providers["join-tracker"],
                        hatStore=providers["hat-store"], pinger=providers["pinger"],
@@ -196,7 +222,12 @@ def makeService(config, reactor=None):
                     AdminHandler(rooms, reactor), OwnerHandler(rooms, reactor),
                     ServiceDiscovery(rooms, reactor, config["name"]),
                     RegisterHandler(rooms, reactor), PingHandler(rooms, reactor),
-                    OccupantIQRouter(rooms, reactor), LinkWatcher(rooms, reactor)):
+                    OccupantIQRouter(rooms, reactor), LinkWatcher(rooms, reactor),
+                    OfflineLink(rooms, reactor)):
+        handler.setHandlerParent(component)
+    hatPresence = HatPresence(rooms, reactor)
+    rooms.hatStore.addObserver(hatPresence)
+    for handler in (hatPresence, HatCommands(rooms, reactor)):
         handler.setHandlerParent(component)
     component.setServiceParent(root)
     return root

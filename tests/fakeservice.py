@@ -1,7 +1,7 @@
 """
 The whole service on a fake component stream, for unit tests of the
-protocol handlers: the real service tree of C{twistd mucservice} (rooms in
-memory), a L{MemoryReactorClock} for time and timers.
+protocol handlers: the real service tree of C{twistd mucservice} (rooms and
+hats in memory), a L{MemoryReactorClock} for time and timers.
 """
 
 from mucservice import _compat  # noqa: F401
@@ -34,8 +34,8 @@ class FakeService:
         self.reactor = MemoryReactorClock()
         self.reactor.advance(1_800_000_000)
         config = tap.Options()
-        config.parseOptions(["--jid", SERVICE, "--secret", "s", "--room-store", "memory"]
-                            + list(args))
+        config.parseOptions(["--jid", SERVICE, "--secret", "s", "--room-store", "memory",
+                             "--hat-store", "memory"] + list(args))
         self.root = tap.makeService(config, self.reactor)
         self.component = next(s for s in self.root if isinstance(s, MUCComponent))
         self.rooms = next(s for s in self.root if isinstance(s, RoomService))

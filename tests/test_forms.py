@@ -41,6 +41,7 @@ CONFIG_FIELDS = [
     ("muc#roomconfig_historylength", "text-single"),
     ("muc#roomconfig_enablelogging", "boolean"),
     ("muc#roomconfig_registerednicksonly", "boolean"),
+    ("mucservice#roomconfig_offlinedelivery", "boolean"),
     ("muc#roomconfig_roomadmins", "jid-multi"),
     ("muc#roomconfig_roomowners", "jid-multi"),
 ]
@@ -52,7 +53,7 @@ CUSTOM = RoomConfig(name="The Coven", description="Witches only", language="en",
                     maxUsers=42, allowPM="participants", changeSubject=True,
                     allowInvites=True, presenceBroadcast=("moderator", "participant"),
                     getMemberList=("moderator",), historyLength=50, logging=True,
-                    registeredNicksOnly=True)
+                    registeredNicksOnly=True, offlineDelivery=False)
 
 
 def field(var, *values, fieldType=None):
@@ -208,6 +209,7 @@ class ParseConfigFormTests(SynchronousTestCase):
             field("muc#roomconfig_getmemberlist", "moderator"),
             field("muc#roomconfig_historylength", "50"),
             field("muc#roomconfig_enablelogging", "1"),
+            field("mucservice#roomconfig_offlinedelivery", "0"),
             field("muc#roomconfig_registerednicksonly", "1"),
             field("muc#roomconfig_roomadmins", "wiztemp@shakespeare.lit"),
             field("muc#roomconfig_roomowners", "crone1@shakespeare.lit",

@@ -42,7 +42,7 @@ class TestOptions:
         assert config["ping-delay"] == 60
         assert config["ping-timeout"] == 30
         assert config["admins"] == []
-        assert config["providers"]["hat-store"] == "memory"
+        assert config["providers"]["hat-store"] == "sql"
 
     @pytest.mark.parametrize("args, message", [
         ((), "--jid is required"),
@@ -81,10 +81,11 @@ class TestOptions:
 
 
 def build(*args):
-    # Rooms in memory: starting the tree must not create the default
-    # --db file in the working directory.
+    # Rooms and hats in memory: starting the tree must not create the
+    # default --db file in the working directory.
     reactor = MemoryReactorClock()
-    root = tap.makeService(parse(*BASE + ("--room-store", "memory") + args), reactor)
+    root = tap.makeService(parse(*BASE + ("--room-store", "memory", "--hat-store", "memory")
+                                 + args), reactor)
     component = next(s for s in root if isinstance(s, MUCComponent))
     rooms = next(s for s in root if isinstance(s, RoomService))
     return reactor, root, component, rooms

@@ -3,7 +3,9 @@ What every L{IHatStore} provider shares: checking hat ids, attachments, the
 room and the user's affiliation, and telling observers.
 
 A provider subclasses L{HatStoreBase} and supplies four storage primitives;
-each may return a value or a Deferred.
+each may return a value or a Deferred. Changes of one user's hats in one room
+run one after the other, so that a change waiting for its storage never
+overwrites another's.
 """
 
 import re
@@ -60,6 +62,25 @@ class HatStoreBase:
     def __init__(self, rooms):
         self.rooms = rooms
         self._observers = ObserverList()
+        self._locks = {}
+
+    def _serialized(self, userJID, roomJID, func, *args):
+        """
+        Run C{func(*args)} (which returns a Deferred) after every change of
+        the same user's hats in the same room asked for before: each change
+        reads and then writes, and two at once must not lose one's write.
+        """
+        key = (userJID, roomJID)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = defer.DeferredLock()
+
+        def release(result):
+            if not lock.locked and not lock.waiting:
+                self._locks.pop(key, None)
+            return result
+
+        return lock.run(func, *args).addBoth(release)
 
     # Storage primitives for subclasses.
 
@@ -84,9 +105,12 @@ class HatStoreBase:
         if affiliation not in _WEARERS:
             raise errors.ItemNotFound("user not affiliated")
 
-    @defer.inlineCallbacks
     def _change(self, userJID, roomJID, change):
         userJID, roomJID = userJID.userhostJID(), roomJID.userhostJID()
+        return self._serialized(userJID, roomJID, self._changeNow, userJID, roomJID, change)
+
+    @defer.inlineCallbacks
+    def _changeNow(self, userJID, roomJID, change):
         yield self._checkAffiliated(userJID, roomJID)
         before = yield defer.maybeDeferred(self._readUserHats, userJID, roomJID)
         after = change(dict(before))
@@ -137,9 +161,12 @@ class HatStoreBase:
     def getRoomHats(self, roomJID):
         return defer.maybeDeferred(self._readRoomHats, roomJID.userhostJID())
 
-    @defer.inlineCallbacks
     def forgetUser(self, userJID, roomJID):
         userJID, roomJID = userJID.userhostJID(), roomJID.userhostJID()
+        return self._serialized(userJID, roomJID, self._forgetUserNow, userJID, roomJID)
+
+    @defer.inlineCallbacks
+    def _forgetUserNow(self, userJID, roomJID):
         before = yield defer.maybeDeferred(self._readUserHats, userJID, roomJID)
         if before:
             yield defer.maybeDeferred(self._writeUserHats, userJID, roomJID, {})

@@ -36,7 +36,7 @@ class NoOfflineDelivery:
     def stop(self):
         pass
 
-    def deliver(self, roomJID, nick, message, recipients):
+    def deliver(self, roomJID, nick, stanza, stamp, recipients):
         pass
 
     def bounced(self, roomJID, userJID, condition):

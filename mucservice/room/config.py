@@ -28,6 +28,9 @@ ALLOW_PM = ("anyone", "participants", "moderators", "none")
 ROLES = ("moderator", "participant", "visitor")
 """The roles that L{RoomConfig.presenceBroadcast} and L{RoomConfig.getMemberList} name."""
 
+OFFLINE_DELIVERY_FIELD = "mucservice#roomconfig_offlinedelivery"
+"""The field of L{RoomConfig.offlineDelivery}: not a registered C{muc#roomconfig} one."""
+
 FIELD_NAMES = {
     "name": "muc#roomconfig_roomname",
     "description": "muc#roomconfig_roomdesc",
@@ -48,11 +51,13 @@ FIELD_NAMES = {
     "historyLength": "muc#roomconfig_historylength",
     "logging": "muc#roomconfig_enablelogging",
     "registeredNicksOnly": "muc#roomconfig_registerednicksonly",
+    "offlineDelivery": OFFLINE_DELIVERY_FIELD,
 }
 """
 Attribute of L{RoomConfig} to the C{muc#roomconfig} field name that carries
 it, both in the configuration form and in the dictionary of
-L{RoomConfig.toDict}.
+L{RoomConfig.toDict}. Options of this service's own have names outside the
+C{muc#roomconfig_} prefix, which is the XMPP Registrar's.
 """
 
 _TUPLES = ("presenceBroadcast", "getMemberList")
@@ -94,6 +99,10 @@ class RoomConfig:
     @ivar logging: whether the room is logged publicly (status code 170).
     @ivar registeredNicksOnly: whether members must use the nick they
         registered with the room.
+    @ivar offlineDelivery: whether members who asked for it at
+        registration receive the room's messages while absent (see
+        L{mucservice.room.offline}); the service's default comes from
+        C{--offline-delivery-default}.
     """
 
     name: str = ""
@@ -115,6 +124,7 @@ class RoomConfig:
     historyLength: int = 20
     logging: bool = False
     registeredNicksOnly: bool = False
+    offlineDelivery: bool = True
 
     def toDict(self):
         """
@@ -133,7 +143,7 @@ class RoomConfig:
         return result
 
     @classmethod
-    def fromDict(cls, data):
+    def fromDict(cls, data, defaults=None):
         """
         Make a configuration from what L{toDict} gave.
 
@@ -143,9 +153,12 @@ class RoomConfig:
         become stricter since); call L{validate} for that.
 
         @param data: a L{dict} of C{muc#roomconfig} field names to values.
+        @param defaults: the L{RoomConfig} whose values the missing keys
+            take (e.g. the service's defaults); the class defaults if
+            L{None}.
         @return: a new L{RoomConfig}.
         """
-        kwargs = {}
+        kwargs = dataclasses.asdict(defaults) if defaults is not None else {}
         for attribute, fieldName in FIELD_NAMES.items():
             if fieldName in data:
                 value = data[fieldName]

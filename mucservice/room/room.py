@@ -11,7 +11,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from mucservice import errors
-from mucservice.room import roles
+from mucservice.room import offline, roles
 from mucservice.room.administration import Administration
 from mucservice.room.occupant import Occupant
 from mucservice.room.records import Affiliation
@@ -47,6 +47,17 @@ class Room(Administration):
     @ivar serviceAdmins: bare JIDs that are owners of every room.
     @ivar history: the newest messages, L{HistoryEntry} records.
     @ivar salt: what makes occupant ids unguessable; kept with the room.
+    @ivar offlineUsers: the bare JIDs that asked for the room's messages
+        while absent (L{offline.registrants}); kept up to date by
+        L{setAffiliationEntry}, through which every change of
+        L{affiliations} must go.
+    @ivar hats: the XEP-0317 hats worn in the room, bare JID to the user's
+        hats (hat URI to attachment, as from L{IHatStore.getUserHats
+        <mucservice.interfaces.IHatStore.getUserHats>}): a cache of the hat
+        store kept by the room service and the protocol edge, read when
+        presence is rendered.
+    @ivar legacyHats: whether presence also shows hats in Prosody 0.12's
+        namespace (C{--hats-legacy-namespace}).
     """
 
     def __init__(self, jid, config, affiliations=None, subject="", subjectNick="",
@@ -54,6 +65,7 @@ class Room(Administration):
         self.jid = jid
         self.config = config
         self.affiliations = dict(affiliations or {})
+        self.offlineUsers = offline.registrants(self.affiliations)
         self.subject = subject
         self.subjectNick = subjectNick
         self.locked = locked
@@ -62,6 +74,8 @@ class Room(Administration):
         self.occupants = {}
         self.sessions = {}
         self.history = deque(maxlen=config.historyLength)
+        self.hats = {}
+        self.legacyHats = False
 
     def __repr__(self):
         return "<Room %s: %d occupants>" % (self.jid.full(), len(self.occupants))
@@ -102,11 +116,14 @@ class Room(Administration):
         old = self.affiliations.get(userJID)
         if data is None:
             data = dict(old.data) if old else {}
+        self.offlineUsers.discard(userJID)
         if affiliation == roles.NONE and not data:
             self.affiliations.pop(userJID, None)
             return None
         entry = Affiliation(affiliation, data)
         self.affiliations[userJID] = entry
+        if offline.wantsCopies(entry):
+            self.offlineUsers.add(userJID)
         return entry
 
     def owners(self):

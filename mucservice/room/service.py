@@ -43,6 +43,10 @@ class RoomService(service.Service):
     log = Logger()
     store = joinTracker = hatStore = pinger = offlineDelivery = None
 
+    #: Whether rooms also show hats in Prosody 0.12's namespace
+    #: (C{--hats-legacy-namespace}); set before the service starts.
+    legacyHats = False
+
     def __init__(self, serviceJID, admins=(), creation="none", localDomain=None,
                  defaultConfig=None):
         self.serviceJID = serviceJID
@@ -67,6 +71,7 @@ class RoomService(service.Service):
     def stopService(self):
         service.Service.stopService(self)
         self.pinger.stop()
+        self.offlineDelivery.stop()
 
     @defer.inlineCallbacks
     def loadRooms(self):
@@ -79,16 +84,30 @@ class RoomService(service.Service):
                 room = self._roomFromRecord(record)
                 entries = yield self.store.getHistory(room.jid, room.config.historyLength)
                 room.history.extend(entries)
+                room.legacyHats = self.legacyHats
+                yield self.loadHats(room)
                 self.rooms[room.jid] = room
         except Exception:
             self.log.failure("loading the stored rooms failed")
             return
         self.log.info("{count} stored rooms loaded", count=len(self.rooms))
 
+    @defer.inlineCallbacks
+    def loadHats(self, room):
+        """
+        Fill the room's hat cache (L{Room.hats}) from the hat store. A
+        failure is logged: the room then shows no hats until they change.
+        """
+        try:
+            room.hats = dict((yield self.hatStore.getRoomHats(room.jid)))
+        except Exception:
+            self.log.failure("loading the hats of room {room} failed", room=room.jid.full())
+
     def _roomFromRecord(self, record):
         stored = dict(record.config)
         salt = stored.pop("salt", None)
-        return Room(record.jid, RoomConfig.fromDict(stored), record.affiliations,
+        return Room(record.jid, RoomConfig.fromDict(stored, self.defaultConfig),
+                    record.affiliations,
                     record.subject, record.subjectNick, serviceAdmins=self.admins, salt=salt)
 
     # Finding and creating rooms
@@ -115,6 +134,9 @@ class RoomService(service.Service):
         room = Room(roomJID.userhostJID(), self.defaultConfig, locked=True,
                     serviceAdmins=self.admins)
         room.setAffiliationEntry(creatorJID, roles.OWNER)
+        room.legacyHats = self.legacyHats
+        # A new room wears no hats, whatever an earlier room of that name left.
+        self._write(self.hatStore.forgetRoom(room.jid), "forgetting old hats of", room)
         self.rooms[room.jid] = room
         return room
 
@@ -131,6 +153,7 @@ class RoomService(service.Service):
         """
         if room.empty and (room.locked or not room.config.persistent):
             self.rooms.pop(room.jid, None)
+            self._write(self.hatStore.forgetRoom(room.jid), "forgetting hats of", room)
 
     def removeRoom(self, room):
         """
@@ -175,6 +198,9 @@ class RoomService(service.Service):
         """
         for userJID, entry in changed.items():
             if entry is None or entry.affiliation in (roles.NONE, roles.OUTCAST):
+                # Dropped from the cache at once, so that the presence telling
+                # of the change shows no hats.
+                room.hats.pop(userJID, None)
                 self._write(self.hatStore.forgetUser(userJID, room.jid), "forgetting hats in",
                             room)
             if room.config.persistent:

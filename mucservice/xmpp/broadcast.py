@@ -13,6 +13,8 @@ NS_MUC_USER = NS_MUC + "#user"
 NS_DELAY = "urn:xmpp:delay"
 NS_STANZA_ID = "urn:xmpp:sid:0"
 NS_OCCUPANT_ID = "urn:xmpp:occupant-id:0"
+NS_HATS = "urn:xmpp:hats:0"
+NS_HATS_LEGACY = "xmpp:prosody.im/protocol/hats:1"
 
 SELF, NON_ANONYMOUS, LOGGED, CREATED, NICK_ASSIGNED = 110, 100, 170, 201, 210
 NICK_CHANGED = 303
@@ -45,6 +47,23 @@ def _mucUser(affiliation, role, realJID, statuses, actorNick, reason, newNick, d
     return "<x xmlns='%s'>%s</x>" % (NS_MUC_USER, item)
 
 
+def hatsText(hats, legacy=False):
+    """
+    The XEP-0317 C{<hats/>} of an occupant: its active hats only, each with
+    its title (its URI if it has none, since XEP-0317 requires a title).
+
+    @param hats: hat URI to attachment, or L{None}.
+    @param legacy: also add the same hats in Prosody 0.12's namespace.
+    @return: serialized elements, or C{""} if no hat is active.
+    """
+    inner = "".join("<hat%s/>" % attributes(uri=uri, title=attachment.get("title") or uri)
+                    for uri, attachment in (hats or {}).items() if attachment.get("active"))
+    if not inner:
+        return ""
+    namespaces = (NS_HATS, NS_HATS_LEGACY) if legacy else (NS_HATS,)
+    return "".join("<hats xmlns='%s'>%s</hats>" % (ns, inner) for ns in namespaces)
+
+
 class PresenceBroadcast:
     """
     An occupant's presence as each kind of recipient sees it: without the
@@ -55,7 +74,10 @@ class PresenceBroadcast:
     @param realJID: the real JID shown (default: the latest session's).
     @param affiliation: the affiliation shown (default: the occupant's).
     @param role: the role shown (default: the occupant's).
-    @param extra: serialized elements added after the payload (e.g. hats).
+    @param extra: serialized elements added after the payload.
+
+    The occupant's active hats (from the room's cache, L{Room.hats
+    <mucservice.room.room.Room.hats>}) follow, in every presence.
     """
 
     def __init__(self, room, occupant, unavailable=False, statuses=(), selfStatuses=(),
@@ -67,7 +89,8 @@ class PresenceBroadcast:
         self.occupant = occupant
         self.fromJID = occupantJID(room, nick or occupant.nick)
         self.type = "unavailable" if unavailable else None
-        self.payload = (occupant.payload if payload is None else payload) + extra
+        self.payload = ((occupant.payload if payload is None else payload) + extra
+                        + hatsText(room.hats.get(occupant.userJID), room.legacyHats))
         self.args = (actorNick, reason, newNick, destroy)
         self.statuses = tuple(statuses)
         self.selfStatuses = (SELF,) + tuple(statuses) + tuple(selfStatuses)

@@ -13,7 +13,7 @@ from mucservice import _compat  # noqa: F401  (before any wokkel import)
 from wokkel.disco import NS_DISCO_INFO, NS_DISCO_ITEMS
 
 from mucservice import errors
-from mucservice.xmpp import forms
+from mucservice.xmpp import forms, hats, offline
 from mucservice.xmpp.broadcast import NS_MUC, NS_OCCUPANT_ID, NS_STANZA_ID, occupantJID
 from mucservice.xmpp.handler import RoomHandler
 from mucservice.xmpp.render import attributes, quote, serialize
@@ -21,16 +21,18 @@ from mucservice.xmpp.render import attributes, quote, serialize
 NS_PING = "urn:xmpp:ping"
 NS_REGISTER = "jabber:iq:register"
 NS_SELF_PING = NS_MUC + "#self-ping-optimization"
+NS_DATA = "jabber:x:data"
 
 #: The node of XEP-0045 section 7.12: a user's reserved nick in a room.
 NODE_ROOMUSER = "x-roomuser-item"
 
 #: What the service itself supports.
-SERVICE_FEATURES = (NS_MUC, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING)
+#: XEP-0317 asks the service, not only its rooms, to advertise hats.
+SERVICE_FEATURES = (NS_MUC, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, hats.NS_HATS)
 
 #: What every room supports, whatever its configuration.
 ROOM_FEATURES = (NS_MUC, NS_OCCUPANT_ID, NS_STANZA_ID, NS_REGISTER, NS_PING, NS_SELF_PING,
-                 NS_DISCO_INFO, NS_DISCO_ITEMS)
+                 NS_DISCO_INFO, NS_DISCO_ITEMS, hats.NS_HATS, hats.NS_COMMANDS)
 
 
 def visibleRoom(rooms, roomJID, requester):
@@ -116,6 +118,11 @@ class ServiceDiscovery(RoomHandler):
         if node == NODE_ROOMUSER:
             nick = room.reservedNick(fromJID)
             return _query(NS_DISCO_INFO, _identity(nick) if nick else "", node)
+        if node in hats.COMMANDS and hats.mayManageHats(room, fromJID):
+            # XEP-0050 section 2.2: what a command node is.
+            return _query(NS_DISCO_INFO, "<identity category='automation' type='command-node'"
+                          "%s/>" % attributes(name=hats.COMMANDS[node])
+                          + _features((hats.NS_COMMANDS, NS_DATA)), node)
         raise errors.ItemNotFound("no such node")
 
     def roomInfo(self, room):
@@ -126,9 +133,12 @@ class ServiceDiscovery(RoomHandler):
         form = forms.roomInfoForm(room.config, len(room.occupants), room.subject,
                                   room.owners())
         return (_identity(room.config.name or room.jid.user)
-                + _features(roomFeatures(room.config)) + serialize(form.toElement()))
+                + _features(roomFeatures(room.config) + offline.roomFeatures(self.rooms, room))
+                + serialize(form.toElement()))
 
     def getItems(self, iq, fromJID, toJID):
+        if iq.query.getAttribute("node") == hats.NS_COMMANDS and toJID.user is not None:
+            return self.commandItems(visibleRoom(self.rooms, toJID, fromJID), fromJID)
         if iq.query.getAttribute("node"):
             raise errors.ItemNotFound("no such node")
         if toJID.user is None:
@@ -142,3 +152,14 @@ class ServiceDiscovery(RoomHandler):
                             for occupant in room.occupants.values()
                             if room.broadcastsPresenceOf(occupant))
         return _query(NS_DISCO_ITEMS, items)
+
+    def commandItems(self, room, fromJID):
+        """
+        The room's ad-hoc commands (XEP-0050 section 2.1): the hat commands,
+        for its owners and admins; nothing for the others.
+        """
+        items = ""
+        if hats.mayManageHats(room, fromJID):
+            items = "".join("<item%s/>" % attributes(jid=room.jid.full(), node=node, name=name)
+                            for node, name in hats.COMMANDS.items())
+        return _query(NS_DISCO_ITEMS, items, hats.NS_COMMANDS)

@@ -58,6 +58,8 @@ _CONFIG_FIELDS = (
     ("historyLength", "text-single", "Number of messages of discussion history", None),
     ("logging", "boolean", "Log the discussion publicly", None),
     ("registeredNicksOnly", "boolean", "Members must use their registered nick", None),
+    ("offlineDelivery", "boolean",
+     "Members who asked for it at registration receive messages while absent", None),
 )
 
 

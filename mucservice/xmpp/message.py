@@ -7,7 +7,7 @@ import uuid
 
 from mucservice import errors
 from mucservice.room.records import HistoryEntry
-from mucservice.xmpp import broadcast, forms
+from mucservice.xmpp import broadcast, forms, offline
 from mucservice.xmpp.handler import RoomHandler, parseJID
 from mucservice.xmpp.render import Template, attributes, childrenText, quote
 
@@ -79,6 +79,7 @@ class MessageHandler(RoomHandler):
             entry = HistoryEntry(self.now(), occupant.nick, realJID, stored)
             room.addHistory(entry)
             self.rooms.saveHistory(room, entry)
+            offline.deliver(self.rooms, room, entry)
 
     def changeSubject(self, room, realJID, message):
         occupant = room.checkSubjectChange(realJID)

@@ -13,8 +13,8 @@ from mucservice.xmpp.handler import RoomHandler, parseJID
 from mucservice.xmpp.render import childrenText
 
 NS_MUC = broadcast.NS_MUC
-NS_HATS = "urn:xmpp:hats:0"
-NS_HATS_LEGACY = "xmpp:prosody.im/protocol/hats:1"
+NS_HATS = broadcast.NS_HATS
+NS_HATS_LEGACY = broadcast.NS_HATS_LEGACY
 
 #: Children of a client's presence that the room never passes on: the MUC
 #: elements (the room writes its own) and hats and occupant ids (no spoofing).

@@ -3,8 +3,14 @@ Registering with a room (XEP-0045 section 7.10, through XEP-0077's
 C{jabber:iq:register}): reserving a nick and becoming a member.
 """
 
+from mucservice import _compat  # noqa: F401  (before any wokkel import)
+
+# isort: split
+
+from wokkel import data_form
+
 from mucservice import errors
-from mucservice.xmpp import forms
+from mucservice.xmpp import forms, offline
 from mucservice.xmpp.admin import tellEffects
 from mucservice.xmpp.disco import visibleRoom
 from mucservice.xmpp.handler import RoomHandler, parseJID
@@ -25,6 +31,40 @@ def _text(value):
     return "\n".join(value) if isinstance(value, list) else value
 
 
+def _kept(field, value):
+    """
+    A submitted value of an offered field as kept with a registration:
+    text, and C{"1"} or C{"0"} for a boolean.
+
+    @raise errors.BadRequest: a boolean field's value is no boolean.
+    """
+    text = _text(value)
+    if field.fieldType != "boolean":
+        return text
+    text = text.strip().lower()
+    if text not in ("", "0", "1", "false", "true"):
+        raise errors.BadRequest("%s is not a boolean: %r" % (field.var, text))
+    return "1" if text in ("1", "true") else "0"
+
+
+def _filled(field, data):
+    """
+    @return: C{field} with the value kept in C{data} under its name, if any
+        (a copy: the offered fields are shared).
+    """
+    if field.var not in data:
+        return field
+    text = data[field.var]
+    if field.fieldType == "boolean":
+        values = [text.strip().lower() in ("1", "true")]
+    elif field.fieldType in ("text-multi", "list-multi", "jid-multi"):
+        values = text.split("\n") if text else []
+    else:
+        values = [text]
+    return data_form.Field(field.fieldType, field.var, values=values, options=field.options,
+                           label=field.label, desc=field.desc, required=field.required)
+
+
 class RegisterHandler(RoomHandler):
     """
     Answers C{jabber:iq:register} gets and sets to a room's bare JID.
@@ -34,7 +74,8 @@ class RegisterHandler(RoomHandler):
 
     @ivar extraFields: L{data_form.Field<wokkel.data_form.Field>}s the form
         offers after the nick; their submitted values are kept with the
-        registration (as text), and those of no other field.
+        registration (as text), and those of no other field. L{fieldsFor}
+        adds the offline delivery field in the rooms that offer it.
     """
 
     extraFields = ()
@@ -56,10 +97,13 @@ class RegisterHandler(RoomHandler):
         room = self._room(fromJID, toJID)
         nick = room.reservedNick(fromJID)
         inner = ""
+        fields = self.fieldsFor(room)
         if nick:
             inner = "<registered/><username>%s</username>" % quote(nick)
+            data = room.affiliations[fromJID.userhostJID()].data
+            fields = [_filled(field, data) for field in fields]
         inner += "<instructions>%s</instructions>" % quote(INSTRUCTIONS)
-        inner += serialize(forms.registerForm(nick or "", self.extraFields).toElement())
+        inner += serialize(forms.registerForm(nick or "", fields).toElement())
         return "<query xmlns='%s'>%s</query>" % (NS_REGISTER, inner)
 
     def setRegistration(self, iq, fromJID, toJID):
@@ -93,6 +137,18 @@ class RegisterHandler(RoomHandler):
         nick = parseJID("%s/%s" % (room.jid.userhost(), values[forms.FIELD_ROOMNICK])).resource
         if not nick:
             raise errors.JIDMalformed("not a valid nick")
-        kept = {field.var for field in self.extraFields}
-        data = {var: _text(value) for var, value in values.items() if var in kept}
+        offered = {field.var: field for field in self.fieldsFor(room)}
+        data = {var: _kept(offered[var], value) for var, value in values.items()
+                if var in offered}
         return nick, data
+
+    def fieldsFor(self, room):
+        """
+        @return: the fields C{room}'s form offers after the nick: the
+            L{extraFields}, and the offline delivery field if the room
+            offers it.
+        """
+        fields = list(self.extraFields)
+        if offline.offered(self.rooms, room):
+            fields.append(offline.formField())
+        return fields

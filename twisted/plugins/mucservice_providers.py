@@ -27,6 +27,10 @@ sqliteRoomStore = ProviderFactory(
     IRoomStoreFactory, "sqlite", "Rooms in the --db SQLite file (WAL); survive restarts",
     _P + "sqlite_rooms.makeSQLiteRoomStore")
 
+sqlHatStore = ProviderFactory(
+    IHatStoreFactory, "sql", "Hats in the --db SQLite file, beside the rooms; survive restarts",
+    _P + "sql_hats.makeSQLHatStore")
+
 memoryHatStore = ProviderFactory(
     IHatStoreFactory, "memory", "Hats kept in memory only: lost on restart",
     _P + "memory_hats.makeMemoryHatStore")
@@ -42,3 +46,13 @@ noPinger = ProviderFactory(
 noOfflineDelivery = ProviderFactory(
     IOfflineDeliveryFactory, "none", "Send no copies of room messages to absent members",
     _P + "none.makeNoOfflineDelivery")
+
+tigaseOfflineDelivery = ProviderFactory(
+    IOfflineDeliveryFactory, "tigase",
+    "Copy room messages to absent members' bare JIDs as groupchat, as Tigase does",
+    _P + "offline.makeTigaseOfflineDelivery")
+
+forwardOfflineDelivery = ProviderFactory(
+    IOfflineDeliveryFactory, "forward",
+    "Forward room messages (XEP-0297) in normal messages that RFC 6121 servers store",
+    _P + "offline.makeForwardOfflineDelivery")

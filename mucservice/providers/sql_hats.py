@@ -1,0 +1,215 @@
+"""
+The SQL L{IHatStore}: hats in the C{--db sqlite:PATH} file, beside the rooms,
+so that they survive restarts. The default hat store.
+
+It shares the machinery of the SQLite room store
+(L{mucservice.providers.sqlite_rooms}): a runner that puts every transaction
+on one thread of its own, in the order asked. The room schema's version is
+that file's C{PRAGMA user_version}; the hats table keeps its own version in
+the one-row table C{hat_schema}, so that neither schema's migrations touch
+the other's. Hats do not reference the rooms table: the hat store works
+with any room store.
+"""
+
+import os
+
+from twisted.application import service
+from twisted.internet import defer
+from twisted.logger import Logger
+from twisted.words.protocols.jabber import jid
+
+from mucservice.providers.hats import HatStoreBase
+from mucservice.providers.sqlite_rooms import ThreadedRunner
+
+# HAT_MIGRATIONS[n] brings the hats from version n (0: no table yet) to n + 1.
+HAT_MIGRATIONS = ((
+    "CREATE TABLE IF NOT EXISTS hats (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " room_jid TEXT NOT NULL, user_jid TEXT NOT NULL, uri TEXT NOT NULL,"
+    " active INTEGER NOT NULL DEFAULT 0, required INTEGER NOT NULL DEFAULT 0, title TEXT,"
+    " UNIQUE (room_jid, user_jid, uri))",
+),)
+HAT_SCHEMA_VERSION = len(HAT_MIGRATIONS)
+
+
+def hatSchemaVersion(connection):
+    """
+    @return: the version of the hats schema of the database of
+        C{connection}; 0 if it has none.
+    """
+    exists = connection.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                                "AND name = 'hat_schema'").fetchone()
+    if exists is None:
+        return 0
+    row = connection.execute("SELECT version FROM hat_schema").fetchone()
+    return row[0] if row else 0
+
+
+def migrateHats(connection):
+    """
+    Create or bring up to date the hats schema, inside the caller's
+    transaction.
+
+    @raise RuntimeError: the database has a newer hats schema than this
+        mucservice knows.
+    """
+    version = hatSchemaVersion(connection)
+    if version == HAT_SCHEMA_VERSION:
+        return
+    if version > HAT_SCHEMA_VERSION:
+        raise RuntimeError("the hats in the database have schema version %d; this mucservice "
+                           "knows versions up to %d" % (version, HAT_SCHEMA_VERSION))
+    for statements in HAT_MIGRATIONS[version:]:
+        for statement in statements:
+            connection.execute(statement)
+    connection.execute("CREATE TABLE IF NOT EXISTS hat_schema (version INTEGER NOT NULL)")
+    connection.execute("DELETE FROM hat_schema")
+    connection.execute("INSERT INTO hat_schema (version) VALUES (?)", (HAT_SCHEMA_VERSION,))
+
+
+def _attachment(active, required, title):
+    attachment = {}
+    if active:
+        attachment["active"] = True
+    if required:
+        attachment["required"] = True
+    if title is not None:
+        attachment["title"] = title
+    return attachment
+
+
+def _readUserHats(connection, roomJID, userJID):
+    rows = connection.execute(
+        "SELECT uri, active, required, title FROM hats WHERE room_jid = ? AND user_jid = ? "
+        "ORDER BY id", (roomJID, userJID)).fetchall()
+    return {uri: _attachment(*rest) for uri, *rest in rows}
+
+
+def _writeUserHats(connection, roomJID, userJID, rows):
+    connection.execute("DELETE FROM hats WHERE room_jid = ? AND user_jid = ?",
+                       (roomJID, userJID))
+    connection.executemany(
+        "INSERT INTO hats (room_jid, user_jid, uri, active, required, title) "
+        "VALUES (?, ?, ?, ?, ?, ?)", [(roomJID, userJID) + row for row in rows])
+
+
+def _readRoomHats(connection, roomJID):
+    rows = connection.execute(
+        "SELECT user_jid, uri, active, required, title FROM hats WHERE room_jid = ? "
+        "ORDER BY id", (roomJID,)).fetchall()
+    hats = {}
+    for userText, uri, *rest in rows:
+        hats.setdefault(jid.internJID(userText), {})[uri] = _attachment(*rest)
+    return hats
+
+
+def _deleteRoomHats(connection, roomJID):
+    connection.execute("DELETE FROM hats WHERE room_jid = ?", (roomJID,))
+
+
+def _withSchema(connection, func, *args):
+    migrateHats(connection)
+    return func(connection, *args)
+
+
+class SQLHatStore(HatStoreBase, service.Service):
+    """
+    Hats in an SQLite file.
+
+    Like the SQLite room store it needs no starting: the first call opens
+    the database (and creates the hats schema); as a service it opens the
+    database when it starts, so that a bad path shows in the log at once,
+    and closes it with its thread when it stops, after the pending changes.
+
+    @ivar path: the database file.
+    """
+
+    log = Logger()
+
+    def __init__(self, rooms, path, runner=None, reactor=None):
+        """
+        @param rooms: the L{IRoomDirectory}.
+        @param path: the database file; created if missing.
+        @param runner: what runs C{func(connection, *args)} in one
+            transaction (see L{SQLiteRoomStore<mucservice.providers.sqlite_rooms.
+            SQLiteRoomStore>}); a L{ThreadedRunner} of C{path} if L{None}.
+        @param reactor: the reactor the default runner reports through.
+        """
+        HatStoreBase.__init__(self, rooms)
+        self.path = path
+        self._runner = runner if runner is not None else ThreadedRunner(path, reactor)
+        self._schemaReady = False
+
+    def _run(self, func, *args):
+        """
+        Run a transaction, making sure of the hats schema first until it is
+        known to be there.
+        """
+        if self._schemaReady:
+            return self._runner(func, *args)
+        d = self._runner(_withSchema, func, *args)
+
+        def ready(result):
+            self._schemaReady = True
+            return result
+
+        return d.addCallback(ready)
+
+    def startService(self):
+        service.Service.startService(self)
+        d = self._run(hatSchemaVersion)
+        d.addCallbacks(
+            lambda version: self.log.info("hats in {path}, schema version {version}",
+                                          path=self.path, version=version),
+            lambda f: self.log.failure("cannot open the hat database {path}", f,
+                                       path=self.path))
+
+    def stopService(self):
+        service.Service.stopService(self)
+        return self.close()
+
+    def close(self):
+        """
+        Close the database after the pending changes.
+
+        @return: a Deferred that fires when it is closed.
+        """
+        close = getattr(self._runner, "close", None)
+        return close() if close is not None else defer.succeed(None)
+
+    # HatStoreBase
+
+    def _readUserHats(self, userJID, roomJID):
+        return self._run(_readUserHats, roomJID.full(), userJID.full())
+
+    def _writeUserHats(self, userJID, roomJID, hats):
+        rows = [(uri, int(bool(a.get("active"))), int(bool(a.get("required"))), a.get("title"))
+                for uri, a in hats.items()]
+        return self._run(_writeUserHats, roomJID.full(), userJID.full(), rows)
+
+    def _readRoomHats(self, roomJID):
+        return self._run(_readRoomHats, roomJID.full())
+
+    def _deleteRoomHats(self, roomJID):
+        return self._run(_deleteRoomHats, roomJID.full())
+
+
+def makeSQLHatStore(argstring, context):
+    """
+    Make the store of the C{--db sqlite:PATH} file (the one the rooms are
+    in); a relative C{PATH} is taken from the working directory.
+
+    @raise ValueError: C{--db} is no SQLite file, or its folder does not
+        exist.
+    """
+    database = context.database or ""
+    if not database.startswith("sqlite:"):
+        raise ValueError("the sql hat store needs --db sqlite:PATH "
+                         "(--hat-store memory keeps hats in memory)")
+    path = database[len("sqlite:"):]
+    if path in ("", ":memory:"):
+        raise ValueError("--db %s is not supported: the sql hat store needs a file "
+                         "(--hat-store memory keeps hats in memory)" % (database,))
+    path = os.path.abspath(path)
+    if not os.path.isdir(os.path.dirname(path)):
+        raise ValueError("--db %s: no folder %s" % (database, os.path.dirname(path)))
+    return SQLHatStore(context.rooms, path, reactor=context.reactor)

@@ -1,0 +1,107 @@
+"""
+The third-party hats plugin of the README ("A plugin that gives hats"),
+taken from the README as it is, installed as a dropin in a temporary folder
+and run in the whole service on the fake component stream.
+"""
+
+import os
+import re
+import sys
+
+import pytest
+from twisted.words.protocols.jabber.jid import JID
+
+import twisted.plugins
+from mucservice import registry
+from mucservice.providers.sql_hats import SQLHatStore
+from tests.fakeservice import FakeService
+
+README = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.rst")
+SECTION = "A plugin that gives hats"
+NS_HATS = "urn:xmpp:hats:0"
+ROOM = "room@muc.example.org"
+
+
+def exampleFiles():
+    """
+    @return: path to text of every file of the README's example: each
+        literal block of the section that starts with a C{# path} comment.
+    """
+    with open(README, encoding="utf-8") as f:
+        text = f.read()
+    section = text.split("\n%s\n" % SECTION, 1)[1]
+    section = re.split(r"\n\S[^\n]*\n[-=~]{3,}\n", section, maxsplit=1)[0]
+    files = {}
+    current = None
+    for line in section.splitlines():
+        found = re.match(r"^    # ([\w/]+\.py)$", line)
+        if found:
+            current = files[found.group(1)] = []
+        elif current is not None and (line.startswith("    ") or not line.strip()):
+            current.append(line[4:])
+        else:
+            current = None
+    return {path: "\n".join(lines).strip() + "\n" for path, lines in files.items()}
+
+
+@pytest.fixture
+def plugin(tmp_path, monkeypatch):
+    """
+    The README's project in a folder on sys.path, its dropin on the plugin
+    path.
+    """
+    files = exampleFiles()
+    assert sorted(files) == ["acme_muc/memberhats.py", "twisted/plugins/acme_memberhats.py"]
+    (tmp_path / "acme_muc").mkdir()
+    (tmp_path / "acme_muc" / "__init__.py").write_text("")
+    (tmp_path / "twisted" / "plugins").mkdir(parents=True)
+    for path, text in files.items():
+        (tmp_path / path).write_text(text)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(twisted.plugins, "__path__",
+                        [str(tmp_path / "twisted" / "plugins")] + twisted.plugins.__path__)
+    for name in ("acme_muc", "acme_muc.memberhats"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    return tmp_path
+
+
+def hats(stanza):
+    return [(h["uri"], h["title"]) for hs in stanza.elements(NS_HATS, "hats")
+            for h in hs.elements(NS_HATS, "hat")]
+
+
+def test_listed(plugin):
+    """The plugin is installed under its name, and takes arguments."""
+    factory = registry.findFactories(registry.serviceFor("hat-store"))["acme-member-hats"]
+    assert factory.takesArguments
+
+
+def test_defaultStore(plugin, tmp_path):
+    """Without arguments, its hats are kept by the sql store of --db."""
+    service = FakeService("--hat-store", "acme-member-hats",
+                          "--db", "sqlite:" + str(tmp_path / "muc.sqlite"))
+    assert isinstance(service.rooms.hatStore, SQLHatStore)
+    assert service.rooms.hatStore.path == str(tmp_path / "muc.sqlite")
+
+
+def test_membersGetHat(plugin):
+    """Members who join get the Member hat, shown in presence; others get none."""
+    service = FakeService("--hat-store", "acme-member-hats:memory")
+    room = service.makeRoom(ROOM, "olivia@example.org")
+    room.setAffiliationEntry(JID("mia@example.org"), "member")
+    service.join("olivia@example.org/desk", ROOM + "/olivia")
+    service.join("gus@example.org/desk", ROOM + "/gus")
+    service.reactor.advance(0)
+    assert service.stream.sent() == []
+    out = service.join("mia@example.org/desk", ROOM + "/mia")
+    member = ("urn:example:acme:hats:member", "Member")
+    assert [hats(s) for s in out if s.name == "presence" and s["from"] == ROOM + "/mia"] \
+        == [[member]] * 3
+    service.reactor.advance(0)
+    again = service.stream.sent()
+    assert sorted(s["to"] for s in again) == ["gus@example.org/desk", "mia@example.org/desk",
+                                              "olivia@example.org/desk"]
+    assert [hats(s) for s in again] == [[member]] * 3
+    worn = []
+    service.rooms.hatStore.getRoomHats(JID(ROOM)).addCallback(worn.append)
+    assert worn == [{JID("mia@example.org"): {member[0]: {"active": True, "title": "Member"}}}]
