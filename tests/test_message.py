@@ -3,9 +3,13 @@ Groupchat, subject, private messages, invitations and voice requests
 (XEP-0045 sections 7.4 to 7.8 and 8.6), through the fake component stream.
 """
 
+from datetime import datetime, timedelta, timezone
+
 from twisted.trial.unittest import SynchronousTestCase
 from twisted.words.protocols.jabber.jid import JID
 
+from mucservice.room.history import selectHistory
+from mucservice.room.records import HistoryEntry
 from tests.fakeservice import NS_MUC_USER, FakeService, errorCondition, item
 
 ROOM = "room@muc.example.org"
@@ -197,3 +201,16 @@ class RoomMessageTests(SynchronousTestCase):
         out = self.service.send(approval)
         self.assertEqual("participant", self.room.occupants["bob"].role)
         self.assertEqual({"participant"}, {item(s)["role"] for s in out})
+
+
+class HistorySelectionTests(SynchronousTestCase):
+    def test_since(self):
+        """since keeps only messages after that moment, and combines with the other limits."""
+        start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+        entries = [HistoryEntry(start + timedelta(minutes=n), "n", None, "<message>%d</message>"
+                                % n) for n in range(5)]
+        since = start + timedelta(minutes=2)
+        self.assertEqual(entries[3:], selectHistory(entries, since=since))
+        self.assertEqual(entries[4:], selectHistory(entries, since=since, maxStanzas=1))
+        self.assertEqual(entries[4:], selectHistory(entries, since=start, seconds=30,
+                                                    now=start + timedelta(minutes=4, seconds=10)))

@@ -250,3 +250,35 @@ class InRoomPresenceTests(SynchronousTestCase):
         for stanza in out:
             self.assertEqual("participant", item(stanza)["role"])
             self.assertEqual(1, len(list(stanza.elements(NS_MUC_USER, "x"))))
+
+
+class CreationTests(SynchronousTestCase):
+    def test_restrictedToAdmins(self):
+        """With --restrict-room-creation admins, others get not-allowed and no room is made."""
+        service = FakeService("--restrict-room-creation", "admins", "--admin", "boss@example.org")
+        (error,) = service.join(ALICE, ROOM + "/alice")
+        self.assertEqual("not-allowed", errorCondition(error))
+        self.assertIsNone(service.rooms.getRoom(JID(ROOM)))
+        own = service.join("boss@example.org/x", ROOM + "/boss")[0]
+        self.assertEqual({110, 201}, statuses(own))
+
+    def test_restrictedToLocalUsers(self):
+        """With local, users of the --local-domain create rooms and others do not."""
+        service = FakeService("--restrict-room-creation", "local")
+        (error,) = service.join(CAROL, ROOM + "/carol")
+        self.assertEqual("not-allowed", errorCondition(error))
+        self.assertEqual({110, 201}, statuses(service.join(ALICE, ROOM + "/alice")[0]))
+
+    def test_existingRoomsOpenToAll(self):
+        """The restriction is on creation only: others may join existing rooms."""
+        service = FakeService("--restrict-room-creation", "admins", "--admin", "boss@example.org")
+        service.makeRoom(ROOM, "boss@example.org")
+        self.assertEqual({110}, statuses(service.join(CAROL, ROOM + "/carol")[0]))
+
+    def test_malformedRoomJID(self):
+        """A room address whose node fails nodeprep is jid-malformed."""
+        service = FakeService()
+        (error,) = service.send("<presence from='%s' to='bad\u00a0room@muc.example.org/x'>"
+                                "<x xmlns='http://jabber.org/protocol/muc'/></presence>" % ALICE)
+        self.assertEqual("jid-malformed", errorCondition(error))
+        self.assertEqual({}, service.rooms.rooms)

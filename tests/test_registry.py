@@ -69,6 +69,16 @@ def test_builtinsFound():
         assert service.default in registry.findFactories(service), service.option
 
 
+def test_everyBuiltinMadeAndVerified(tmp_path):
+    """Every built-in provider is made through the registry, which verifies its interface."""
+    context = registry.ProviderContext(None, None, "sqlite:%s" % (tmp_path / "x.sqlite"), {})
+    context.rooms = object()
+    for service in registry.SERVICES:
+        for name in registry.findFactories(service):
+            provider = registry.makeProvider(service, name, context)
+            assert service.interface.providedBy(provider), (service.option, name)
+
+
 def test_builtinMade():
     """A built-in provider is made by name and provides its interface."""
     store = registry.makeProvider(HATS, "memory", context())
