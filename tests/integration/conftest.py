@@ -28,23 +28,38 @@ def prosody(tmp_path):
 
 
 @pytest.fixture
-def mucservice(prosody, tmp_path):
+def startService(prosody, tmp_path):
     """
-    The real service, started with twistd and authenticated as a component.
+    A factory of the real service, started with twistd with the given extra
+    options and authenticated as a component; stopped after the test (its
+    log is printed if it did not stop cleanly).
     """
-    secretFile = tmp_path / "component.secret"
-    secretFile.write_text(prosody.componentSecret)
-    service = ServiceProcess(str(tmp_path / "service"), SERVICE, str(secretFile),
-                             prosody.componentPort,
-                             "sqlite:" + str(tmp_path / "service" / "muc.sqlite"))
-    service.start()
-    try:
+    started = []
+
+    def start(*extraArgs):
+        secretFile = tmp_path / "component.secret"
+        secretFile.write_text(prosody.componentSecret)
+        service = ServiceProcess(str(tmp_path / "service"), SERVICE, str(secretFile),
+                                 prosody.componentPort,
+                                 "sqlite:" + str(tmp_path / "service" / "muc.sqlite"),
+                                 extraArgs=extraArgs)
+        started.append(service)
+        service.start()
         service.waitConnected()
-        yield service
-    finally:
-        code = service.stop()
-        if code not in (0, None):
+        return service
+
+    yield start
+    for service in started:
+        if service.stop() not in (0, None):
             print("".join(service.log))
+
+
+@pytest.fixture
+def mucservice(startService):
+    """
+    The real service with its default options.
+    """
+    return startService()
 
 
 @pytest.fixture

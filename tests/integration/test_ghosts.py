@@ -8,8 +8,6 @@ import re
 
 import pytest
 
-from mucservice.localrun import ServiceProcess
-from tests.integration.conftest import SERVICE
 from tests.integration.muc import NS_STANZAS, createRoom, join, mucItem, statuses
 from tests.integration.xmppclient import stanzaType
 
@@ -24,25 +22,11 @@ WAIT = DELAY + TIMEOUT + 10
 
 
 @pytest.fixture
-def pinging(prosody, tmp_path):
+def pinging(startService):
     """
     The real service, with a short ping delay and timeout.
     """
-    secretFile = tmp_path / "component.secret"
-    secretFile.write_text(prosody.componentSecret)
-    service = ServiceProcess(str(tmp_path / "service"), SERVICE, str(secretFile),
-                             prosody.componentPort,
-                             "sqlite:" + str(tmp_path / "service" / "muc.sqlite"),
-                             extraArgs=["--ping-delay", str(DELAY),
-                                        "--ping-timeout", str(TIMEOUT)])
-    service.start()
-    try:
-        service.waitConnected()
-        yield service
-    finally:
-        code = service.stop()
-        if code not in (0, None):
-            print("".join(service.log))
+    return startService("--ping-delay", str(DELAY), "--ping-timeout", str(TIMEOUT))
 
 
 def bounce(client, to=ROOM, condition="recipient-unavailable"):

@@ -9,8 +9,6 @@ from xml.sax.saxutils import quoteattr
 
 import pytest
 
-from mucservice.localrun import ServiceProcess
-from tests.integration.conftest import SERVICE
 from tests.integration.muc import NS_DATA, admin, condition, createRoom, join
 from tests.integration.xmppclient import stanzaType
 
@@ -137,22 +135,11 @@ def test_hatsSurviveRestart(mucservice, clients):
 
 
 @pytest.fixture
-def legacyService(prosody, tmp_path):
+def legacyService(startService):
     """
     The real service with --hats-legacy-namespace.
     """
-    secretFile = tmp_path / "component.secret"
-    secretFile.write_text(prosody.componentSecret)
-    service = ServiceProcess(str(tmp_path / "service"), SERVICE, str(secretFile),
-                             prosody.componentPort,
-                             "sqlite:" + str(tmp_path / "service" / "muc.sqlite"),
-                             extraArgs=["--hats-legacy-namespace"])
-    service.start()
-    try:
-        service.waitConnected()
-        yield service
-    finally:
-        service.stop()
+    return startService("--hats-legacy-namespace")
 
 
 def test_legacyNamespace(legacyService, clients):

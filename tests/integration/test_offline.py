@@ -9,7 +9,6 @@ from xml.sax.saxutils import quoteattr
 
 import pytest
 
-from mucservice.localrun import ServiceProcess
 from tests.integration.muc import NS_MUC, admin, createRoom, form, join, statuses
 from tests.integration.xmppclient import stanzaType
 
@@ -21,31 +20,6 @@ NS_REGISTER = "jabber:iq:register"
 NS_FORWARD = "urn:xmpp:forward:0"
 NS_DELAY = "urn:xmpp:delay"
 NS_CLIENT = "jabber:client"
-
-
-@pytest.fixture
-def startService(prosody, tmp_path):
-    """
-    A factory of the real service with extra options (one per test).
-    """
-    started = []
-
-    def start(*extraArgs):
-        secretFile = tmp_path / "component.secret"
-        secretFile.write_text(prosody.componentSecret)
-        service = ServiceProcess(str(tmp_path / "service"), SERVICE, str(secretFile),
-                                 prosody.componentPort,
-                                 "sqlite:" + str(tmp_path / "service" / "muc.sqlite"),
-                                 extraArgs=extraArgs)
-        started.append(service)
-        service.start()
-        service.waitConnected()
-        return service
-
-    yield start
-    for service in started:
-        if service.stop() not in (0, None):
-            print("".join(service.log))
 
 
 def register(client, nick, offline="1"):
