@@ -30,44 +30,28 @@ from mucservice.xmpp.register import RegisterHandler
 DB_SCHEMES = ("sqlite:", "postgresql://")
 
 
-def _positive(value):
-    number = float(value)
-    if number <= 0:
-        raise ValueError("must be a positive number of seconds")
-    return number
+def _number(convert, accepts, doc, error):
+    """
+    @return: a C{coerce} function for L{usage.Options} that converts with
+        C{convert} and accepts what C{accepts} says yes to.
+    """
+    def coerce(value):
+        number = convert(value)
+        if not accepts(number):
+            raise ValueError(error)
+        return number
+
+    coerce.coerceDoc = doc
+    return coerce
 
 
-_positive.coerceDoc = "Seconds, a positive number."
-
-
-def _nonNegative(value):
-    number = float(value)
-    if number < 0:
-        raise ValueError("must be 0 or a positive number of seconds")
-    return number
-
-
-_nonNegative.coerceDoc = "Seconds, 0 or more."
-
-
-def _positiveInteger(value):
-    number = int(value)
-    if number < 1:
-        raise ValueError("must be a positive whole number")
-    return number
-
-
-_positiveInteger.coerceDoc = "A whole number, 1 or more."
-
-
-def _port(value):
-    number = int(value)
-    if not 0 < number < 65536:
-        raise ValueError("not a TCP port")
-    return number
-
-
-_port.coerceDoc = "A TCP port."
+_positive = _number(float, lambda n: n > 0, "Seconds, a positive number.",
+                    "must be a positive number of seconds")
+_nonNegative = _number(float, lambda n: n >= 0, "Seconds, 0 or more.",
+                       "must be 0 or a positive number of seconds")
+_positiveInteger = _number(int, lambda n: n >= 1, "A whole number, 1 or more.",
+                           "must be a positive whole number")
+_port = _number(int, lambda n: 0 < n < 65536, "A TCP port.", "not a TCP port")
 
 
 def _onOff(value):
