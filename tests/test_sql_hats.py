@@ -17,7 +17,8 @@ from zope.interface.verify import verifyObject
 
 from mucservice import registry, tap
 from mucservice.providers.sql_hats import HAT_SCHEMA_VERSION, SQLHatStore, makeSQLHatStore
-from mucservice.providers.sqlite_rooms import SCHEMA_VERSION, SQLiteRoomStore, SynchronousRunner
+from mucservice.providers.sqlite import SynchronousRunner
+from mucservice.providers.sqlite_rooms import SCHEMA_VERSION, SQLiteRoomStore
 from tests.test_hat_store import ALICE, HOST, ROOM, TEACHER, FakeRooms, HatStoreContract
 from tests.test_sqlite_rooms import count, temporaryDatabase
 
@@ -83,7 +84,17 @@ class SQLHatStoreTests(HatStoreContract, SynchronousTestCase):
         self.successResultOf(self.store.addUserHat(ALICE, ROOM, TEACHER))
         self.assertEqual(HAT_SCHEMA_VERSION, self.scalar("SELECT version FROM hat_schema"))
         self.assertEqual(1, self.scalar("SELECT COUNT(*) FROM hat_schema"))
+        self.assertEqual(0, self.scalar("PRAGMA user_version"))
+        self.assertEqual(0, self.scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'rooms'"))
+
+    def test_roomsAfterHats(self):
+        """The room store creates its schema in a file where the hats came first."""
+        self.successResultOf(self.store.addUserHat(ALICE, ROOM, TEACHER))
+        rooms = SQLiteRoomStore(self.path, runner=self.runner)
+        self.successResultOf(rooms.saveRoom(ROOM, {"a": 1}))
         self.assertEqual(SCHEMA_VERSION, self.scalar("PRAGMA user_version"))
+        self.assertEqual(HAT_SCHEMA_VERSION, self.scalar("SELECT version FROM hat_schema"))
+        self.assertEqual((1, 1), (count(self.path, "rooms"), count(self.path, "hats")))
 
     def test_besideRooms(self):
         """The room store and the hat store share one file, each with its own tables."""

@@ -19,13 +19,8 @@ from twisted.words.protocols.jabber.jid import JID
 from zope.interface.verify import verifyObject
 
 from mucservice import errors, registry, tap
-from mucservice.providers.sqlite_rooms import (
-    SCHEMA_VERSION,
-    SQLiteRoomStore,
-    SynchronousRunner,
-    ThreadedRunner,
-    makeSQLiteRoomStore,
-)
+from mucservice.providers.sqlite import SynchronousRunner, ThreadedRunner
+from mucservice.providers.sqlite_rooms import SCHEMA_VERSION, SQLiteRoomStore, makeSQLiteRoomStore
 from mucservice.room.records import Affiliation, HistoryEntry
 from tests.test_room_store import ALICE, ROOM, RoomStoreContract, entry
 

@@ -3,23 +3,18 @@ The SQL L{IHatStore}: hats in the C{--db sqlite:PATH} file, beside the rooms,
 so that they survive restarts. The default hat store.
 
 It shares the machinery of the SQLite room store
-(L{mucservice.providers.sqlite_rooms}): a runner that puts every transaction
-on one thread of its own, in the order asked. The room schema's version is
-that file's C{PRAGMA user_version}; the hats table keeps its own version in
-the one-row table C{hat_schema}, so that neither schema's migrations touch
-the other's. Hats do not reference the rooms table: the hat store works
-with any room store.
+(L{mucservice.providers.sqlite}): a runner that puts every transaction on
+one thread of its own, in the order asked. The room schema's version is that
+file's C{PRAGMA user_version}; the hats table keeps its own version in the
+one-row table C{hat_schema}, so that neither schema's migrations touch the
+other's. Hats do not reference the rooms table: the hat store works with any
+room store.
 """
 
-import os
-
-from twisted.application import service
-from twisted.internet import defer
-from twisted.logger import Logger
 from twisted.words.protocols.jabber import jid
 
 from mucservice.providers.hats import HatStoreBase
-from mucservice.providers.sqlite_rooms import ThreadedRunner
+from mucservice.providers.sqlite import SQLiteStore, databasePath
 
 # HAT_MIGRATIONS[n] brings the hats from version n (0: no table yet) to n + 1.
 HAT_MIGRATIONS = ((
@@ -106,75 +101,31 @@ def _deleteRoomHats(connection, roomJID):
     connection.execute("DELETE FROM hats WHERE room_jid = ?", (roomJID,))
 
 
-def _withSchema(connection, func, *args):
-    migrateHats(connection)
-    return func(connection, *args)
-
-
-class SQLHatStore(HatStoreBase, service.Service):
+class SQLHatStore(HatStoreBase, SQLiteStore):
     """
-    Hats in an SQLite file.
-
-    Like the SQLite room store it needs no starting: the first call opens
-    the database (and creates the hats schema); as a service it opens the
-    database when it starts, so that a bad path shows in the log at once,
-    and closes it with its thread when it stops, after the pending changes.
-
-    @ivar path: the database file.
+    Hats in the table C{hats} of an SQLite file, whose version is kept in
+    C{hat_schema}: the checks, the order of changes and the observers are
+    L{HatStoreBase}'s; the file's life cycle and the runner are
+    L{SQLiteStore}'s.
     """
 
-    log = Logger()
+    migrateSchema = staticmethod(migrateHats)
+    readSchemaVersion = staticmethod(hatSchemaVersion)
+    openedMessage = "hats in {path}, schema version {version}"
+    failedMessage = "cannot open the hat database {path}"
 
     def __init__(self, rooms, path, runner=None, reactor=None):
         """
         @param rooms: the L{IRoomDirectory}.
         @param path: the database file; created if missing.
         @param runner: what runs C{func(connection, *args)} in one
-            transaction (see L{SQLiteRoomStore<mucservice.providers.sqlite_rooms.
-            SQLiteRoomStore>}); a L{ThreadedRunner} of C{path} if L{None}.
+            transaction (see L{SQLiteStore.__init__}); a
+            L{ThreadedRunner<mucservice.providers.sqlite.ThreadedRunner>} of
+            C{path} if L{None}.
         @param reactor: the reactor the default runner reports through.
         """
         HatStoreBase.__init__(self, rooms)
-        self.path = path
-        self._runner = runner if runner is not None else ThreadedRunner(path, reactor)
-        self._schemaReady = False
-
-    def _run(self, func, *args):
-        """
-        Run a transaction, making sure of the hats schema first until it is
-        known to be there.
-        """
-        if self._schemaReady:
-            return self._runner(func, *args)
-        d = self._runner(_withSchema, func, *args)
-
-        def ready(result):
-            self._schemaReady = True
-            return result
-
-        return d.addCallback(ready)
-
-    def startService(self):
-        service.Service.startService(self)
-        d = self._run(hatSchemaVersion)
-        d.addCallbacks(
-            lambda version: self.log.info("hats in {path}, schema version {version}",
-                                          path=self.path, version=version),
-            lambda f: self.log.failure("cannot open the hat database {path}", f,
-                                       path=self.path))
-
-    def stopService(self):
-        service.Service.stopService(self)
-        return self.close()
-
-    def close(self):
-        """
-        Close the database after the pending changes.
-
-        @return: a Deferred that fires when it is closed.
-        """
-        close = getattr(self._runner, "close", None)
-        return close() if close is not None else defer.succeed(None)
+        SQLiteStore.__init__(self, path, runner, reactor)
 
     # HatStoreBase
 
@@ -201,15 +152,8 @@ def makeSQLHatStore(argstring, context):
     @raise ValueError: C{--db} is no SQLite file, or its folder does not
         exist.
     """
-    database = context.database or ""
-    if not database.startswith("sqlite:"):
-        raise ValueError("the sql hat store needs --db sqlite:PATH "
-                         "(--hat-store memory keeps hats in memory)")
-    path = database[len("sqlite:"):]
-    if path in ("", ":memory:"):
-        raise ValueError("--db %s is not supported: the sql hat store needs a file "
-                         "(--hat-store memory keeps hats in memory)" % (database,))
-    path = os.path.abspath(path)
-    if not os.path.isdir(os.path.dirname(path)):
-        raise ValueError("--db %s: no folder %s" % (database, os.path.dirname(path)))
+    path = databasePath(context.database, "the sql hat store needs --db sqlite:PATH "
+                        "(--hat-store memory keeps hats in memory)",
+                        "the sql hat store needs a file "
+                        "(--hat-store memory keeps hats in memory)")
     return SQLHatStore(context.rooms, path, reactor=context.reactor)

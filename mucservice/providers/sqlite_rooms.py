@@ -2,34 +2,34 @@
 The SQLite L{IRoomStore}: rooms in the C{--db sqlite:PATH} file, in WAL mode,
 surviving restarts. The default room store.
 
-The reactor never waits for the disk. Every database call is a function
-C{func(connection, *args)} handed to a I{runner}, which runs it in one
-transaction and returns a Deferred of its result. The default runner,
-L{ThreadedRunner}, runs them in order on one dedicated thread that owns the
-only connection: SQLite allows one writer at a time anyway, and one thread
-keeps changes in the order asked, with no C{check_same_thread=False} and no
-connection pool (hence not L{twisted.enterprise.adbapi}). Reads take the same
-queue, so a read sees every change asked before it. L{SynchronousRunner} runs
-them in the calling thread, for tests and tools. Values are serialized in the
-caller's thread, before the call is queued.
+Its transactions run through a runner of L{mucservice.providers.sqlite}, on
+a thread of their own. The room schema's version is the file's C{PRAGMA
+user_version}.
 """
 
 import json
-import os
-import sqlite3
-import threading
 from datetime import datetime, timezone
 
-from twisted.application import service
-from twisted.internet import defer, threads
-from twisted.logger import Logger
-from twisted.python.threadpool import ThreadPool
+from twisted.internet import defer
 from twisted.words.protocols.jabber import jid
 from zope.interface import implementer
 
 from mucservice import errors
 from mucservice.interfaces import IRoomStore
+from mucservice.providers.sqlite import (
+    SQLiteStore,
+    SynchronousRunner,
+    ThreadedRunner,
+    databasePath,
+    transact,
+)
 from mucservice.room.records import AFFILIATIONS, Affiliation, HistoryEntry, RoomRecord
+
+# The runners and transact lived here before the hat store shared them: still
+# importable from here. (connect is not: it no longer creates the room schema.)
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SQLiteRoomStore", "SynchronousRunner",
+           "ThreadedRunner", "makeSQLiteRoomStore", "migrateRooms", "schemaVersion",
+           "transact"]
 
 STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -50,25 +50,6 @@ MIGRATIONS = ((
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def transact(connection, func, *args):
-    """
-    Run C{func(connection, *args)} in one transaction of C{connection}
-    (opened by L{connect}): committed if it returns, rolled back if it raises.
-
-    @return: what C{func} returned.
-    """
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        result = func(connection, *args)
-    except BaseException:
-        # SQLite has already rolled back after some errors (e.g. a full disk).
-        if connection.in_transaction:
-            connection.execute("ROLLBACK")
-        raise
-    connection.execute("COMMIT")
-    return result
-
-
 def schemaVersion(connection):
     """
     @return: the schema version of the database of C{connection}.
@@ -76,7 +57,14 @@ def schemaVersion(connection):
     return connection.execute("PRAGMA user_version").fetchone()[0]
 
 
-def _migrate(connection):
+def migrateRooms(connection):
+    """
+    Create or bring up to date the room schema, inside the caller's
+    transaction.
+
+    @raise RuntimeError: the database has a newer room schema than this
+        mucservice knows.
+    """
     version = schemaVersion(connection)
     if version > SCHEMA_VERSION:
         raise RuntimeError("the room database has schema version %d; this mucservice knows "
@@ -85,115 +73,6 @@ def _migrate(connection):
         for statement in statements:
             connection.execute(statement)
     connection.execute("PRAGMA user_version = %d" % (SCHEMA_VERSION,))
-
-
-def connect(path):
-    """
-    Open the database file at C{path}, creating it and its schema if needed
-    and migrating an older schema.
-
-    The connection is in autocommit mode: L{transact} opens and closes every
-    transaction explicitly. It must be used in the thread that opened it.
-    """
-    connection = sqlite3.connect(path, isolation_level=None)
-    try:
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("PRAGMA foreign_keys = ON")
-        connection.execute("PRAGMA synchronous = NORMAL")
-        transact(connection, _migrate)
-    except BaseException:
-        connection.close()
-        raise
-    return connection
-
-
-class SynchronousRunner:
-    """
-    Runs every transaction in the calling thread, at once; the connection is
-    opened on the first one.
-
-    @ivar path: the database file.
-    """
-
-    def __init__(self, path):
-        self.path = path
-        self._connection = None
-
-    def __call__(self, func, *args):
-        try:
-            if self._connection is None:
-                self._connection = connect(self.path)
-            return defer.succeed(transact(self._connection, func, *args))
-        except Exception:
-            return defer.fail()
-
-    def close(self):
-        """
-        Close the connection; the next transaction opens a new one.
-        """
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-        return defer.succeed(None)
-
-
-class ThreadedRunner:
-    """
-    Runs every transaction on one dedicated thread, in the order asked.
-
-    The thread is started and its connection opened on the first
-    transaction; L{close} ends both after the transactions already queued,
-    and a transaction asked for later starts new ones.
-
-    @ivar path: the database file.
-    """
-
-    def __init__(self, path, reactor=None):
-        self.path = path
-        self._reactor = reactor
-        self._pool = self._trigger = None
-        self._local = threading.local()
-
-    def __call__(self, func, *args):
-        if self._pool is None:
-            if self._reactor is None:
-                from twisted.internet import reactor as globalReactor
-
-                self._reactor = globalReactor
-            self._pool = ThreadPool(1, 1, "mucservice-sqlite")
-            self._pool.start()
-            # Should the reactor stop without closing this, the queued
-            # transactions finish and the thread ends, so the process can exit.
-            self._trigger = self._reactor.addSystemEventTrigger(
-                "during", "shutdown", self._pool.stop)
-        return threads.deferToThreadPool(self._reactor, self._pool, self._transact, func, *args)
-
-    def _transact(self, func, *args):
-        if getattr(self._local, "connection", None) is None:
-            self._local.connection = connect(self.path)
-        return transact(self._local.connection, func, *args)
-
-    def _closeConnection(self):
-        connection, self._local.connection = getattr(self._local, "connection", None), None
-        if connection is not None:
-            connection.close()
-
-    def close(self):
-        """
-        @return: a Deferred that fires when the queued transactions are done
-            and the connection and the thread are closed.
-        """
-        pool, self._pool = self._pool, None
-        if pool is None:
-            return defer.succeed(None)
-        self._reactor.removeSystemEventTrigger(self._trigger)
-
-        def stopPool(result):
-            pool.stop()
-            return result
-
-        d = threads.deferToThreadPool(self._reactor, pool, self._closeConnection)
-        return d.addBoth(stopPool)
 
 
 def _formatStamp(stamp):
@@ -282,62 +161,24 @@ def _getHistory(connection, roomJID, limit):
 
 
 @implementer(IRoomStore)
-class SQLiteRoomStore(service.Service):
+class SQLiteRoomStore(SQLiteStore):
     """
-    Rooms in an SQLite file.
-
-    As a service, it opens (and if needed creates) the database when it
-    starts, so that a bad path shows in the log at once, and it closes the
-    database and its thread when it stops, after the pending changes. It
-    does not need starting: the first call opens the database, and a call
-    after stopping opens it again (stop or L{close} again to release it).
-    Nothing touches the file before either.
-
-    @ivar path: the database file.
+    Rooms, their affiliations and their history in an SQLite file, under
+    the schema of L{MIGRATIONS}, whose version is the file's C{PRAGMA
+    user_version}. L{SQLiteStore} says when the file is opened and closed,
+    and on which thread the transactions run.
     """
 
-    log = Logger()
-
-    def __init__(self, path, runner=None, reactor=None):
-        """
-        @param path: the database file; created if missing.
-        @param runner: a callable that runs C{func(connection, *args)} in one
-            transaction and returns a Deferred of the result, and may have a
-            C{close()} method returning a Deferred; a L{ThreadedRunner} of
-            C{path} if L{None}.
-        @param reactor: the reactor the default runner reports through; the
-            global reactor if L{None}.
-        """
-        self.path = path
-        self._runner = runner if runner is not None else ThreadedRunner(path, reactor)
-
-    def startService(self):
-        service.Service.startService(self)
-        d = self._runner(schemaVersion)
-        d.addCallbacks(
-            lambda version: self.log.info("room database {path} open, schema version "
-                                          "{version}", path=self.path, version=version),
-            lambda f: self.log.failure("cannot open the room database {path}", f,
-                                       path=self.path))
-
-    def stopService(self):
-        service.Service.stopService(self)
-        return self.close()
-
-    def close(self):
-        """
-        Close the database after the pending changes.
-
-        @return: a Deferred that fires when it is closed.
-        """
-        close = getattr(self._runner, "close", None)
-        return close() if close is not None else defer.succeed(None)
+    migrateSchema = staticmethod(migrateRooms)
+    readSchemaVersion = staticmethod(schemaVersion)
+    openedMessage = "room database {path} open, schema version {version}"
+    failedMessage = "cannot open the room database {path}"
 
     def loadRooms(self):
-        return self._runner(_readRooms)
+        return self._run(_readRooms)
 
     def loadRoom(self, roomJID):
-        d = self._runner(_readRooms, roomJID.full())
+        d = self._run(_readRooms, roomJID.full())
         d.addCallback(lambda rooms: rooms[0] if rooms else None)
         return d
 
@@ -346,10 +187,10 @@ class SQLiteRoomStore(service.Service):
             config = json.dumps(config)
         except (TypeError, ValueError):
             return defer.fail()
-        return self._runner(_saveRoom, roomJID.full(), config)
+        return self._run(_saveRoom, roomJID.full(), config)
 
     def deleteRoom(self, roomJID):
-        return self._runner(_deleteRoom, roomJID.full())
+        return self._run(_deleteRoom, roomJID.full())
 
     def setAffiliation(self, roomJID, userJID, affiliation, data=None):
         if affiliation not in AFFILIATIONS:
@@ -358,21 +199,21 @@ class SQLiteRoomStore(service.Service):
             data = None
         else:
             data = json.dumps(dict(data or {}))
-        return self._runner(_setAffiliation, roomJID.full(), userJID.userhost(),
+        return self._run(_setAffiliation, roomJID.full(), userJID.userhost(),
                             affiliation, data)
 
     def setSubject(self, roomJID, subject, nick):
-        return self._runner(_setSubject, roomJID.full(), subject, nick)
+        return self._run(_setSubject, roomJID.full(), subject, nick)
 
     def appendHistory(self, roomJID, entry, maxLength):
         realJID = entry.realJID.full() if entry.realJID is not None else None
         row = (_formatStamp(entry.stamp), entry.nick, realJID, entry.stanza)
-        return self._runner(_appendHistory, roomJID.full(), row, maxLength)
+        return self._run(_appendHistory, roomJID.full(), row, maxLength)
 
     def getHistory(self, roomJID, limit):
         if limit <= 0:
             return defer.succeed([])
-        return self._runner(_getHistory, roomJID.full(), limit)
+        return self._run(_getHistory, roomJID.full(), limit)
 
 
 def makeSQLiteRoomStore(argstring, context):
@@ -384,14 +225,7 @@ def makeSQLiteRoomStore(argstring, context):
         C{sqlite::memory:}, which would lose the rooms it is meant to keep),
         or its folder does not exist.
     """
-    database = context.database or ""
-    if not database.startswith("sqlite:"):
-        raise ValueError("the sqlite room store needs --db sqlite:PATH")
-    path = database[len("sqlite:"):]
-    if path in ("", ":memory:"):
-        raise ValueError("--db %s is not supported: the sqlite room store needs a file "
-                         "(--room-store memory keeps rooms in memory)" % (database,))
-    path = os.path.abspath(path)
-    if not os.path.isdir(os.path.dirname(path)):
-        raise ValueError("--db %s: no folder %s" % (database, os.path.dirname(path)))
+    path = databasePath(context.database, "the sqlite room store needs --db sqlite:PATH",
+                        "the sqlite room store needs a file "
+                        "(--room-store memory keeps rooms in memory)")
     return SQLiteRoomStore(path, reactor=context.reactor)
