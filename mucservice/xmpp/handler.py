@@ -23,11 +23,14 @@ from mucservice.xmpp.render import Template
 
 def parseJID(text):
     """
-    @raise errors.JIDMalformed: C{text} is no valid JID.
+    @param text: an address, or L{None} if the stanza had none.
+    @raise errors.JIDMalformed: C{text} is missing or no valid JID.
     """
+    if not text:
+        raise errors.JIDMalformed("an address is missing")
     try:
         return jid.internJID(text)
-    except (jid.InvalidFormat, TypeError):
+    except (jid.InvalidFormat, TypeError, RuntimeError):
         raise errors.JIDMalformed("not a valid JID: %r" % (text,))
 
 
@@ -62,7 +65,12 @@ class RoomHandler(XMPPHandler):
             self.xmlstream.send(text)
 
     def replyError(self, stanza, error, fromJID=None, extra=""):
-        self.sendText(errorReply(stanza, error, fromJID, extra))
+        """
+        Answer C{stanza} with an error, unless it said neither where it came
+        from nor where it went (nothing to answer to).
+        """
+        if stanza.getAttribute("from") and (fromJID or stanza.getAttribute("to")):
+            self.sendText(errorReply(stanza, error, fromJID, extra))
 
     def connectionInitialized(self):
         for query in self.iqHandlers:
@@ -85,7 +93,7 @@ class RoomHandler(XMPPHandler):
         d.addCallbacks(lambda inner: self._result(iq, inner), lambda f: self._failed(iq, f))
 
     def _callIQ(self, method, iq):
-        return method(iq, parseJID(iq["from"]), parseJID(iq["to"]))
+        return method(iq, parseJID(iq.getAttribute("from")), parseJID(iq.getAttribute("to")))
 
     def _result(self, iq, inner):
         self.sendText(Template("iq", inner or "", from_=iq["to"], type_="result",

@@ -43,8 +43,8 @@ class MessageHandler(RoomHandler):
         if kind == "error":
             return
         try:
-            realJID = parseJID(message["from"])
-            to = parseJID(message["to"])
+            realJID = parseJID(message.getAttribute("from"))
+            to = parseJID(message.getAttribute("to"))
             room = self.rooms.getRoom(to)
             if room is None or (room.locked and realJID not in room.sessions):
                 raise errors.ItemNotFound("no such room")

@@ -66,8 +66,8 @@ class PresenceHandler(RoomHandler):
         if kind not in (None, "unavailable"):
             return
         try:
-            realJID = parseJID(presence["from"])
-            to = parseJID(presence["to"])
+            realJID = parseJID(presence.getAttribute("from"))
+            to = parseJID(presence.getAttribute("to"))
             if to.user is None or not to.resource:
                 raise errors.JIDMalformed("join a room as room@service/nick")
         except errors.Error as e:
