@@ -54,7 +54,7 @@ authentication = "internal_hashed"
 storage = "internal"
 
 modules_enabled = {{ {modules} }}
-
+{extraConfig}
 VirtualHost {domain}
 
 Component {componentJID}
@@ -183,6 +183,8 @@ class LocalProsody:
     @ivar componentPort: the external component port (XEP-0114).
     @ivar logLevel: the lowest level written to L{logPath}.
     @ivar extraModules: modules loaded besides L{MODULES}.
+    @ivar extraConfig: Lua text added to the global section; it must not
+        set an option that the template sets (Prosody refuses duplicates).
     @ivar configPath: C{folder/prosody.cfg.lua}.
     @ivar logPath: C{folder/prosody.log}, everything from L{logLevel} up.
     @ivar errorLogPath: C{folder/prosody.err}, errors only.
@@ -195,7 +197,7 @@ class LocalProsody:
 
     def __init__(self, folder, domain="localhost", componentJID="muc.localhost",
                  componentSecret=None, interface="127.0.0.1", c2sPort=None, s2sPort=None,
-                 componentPort=None, logLevel="info", extraModules=()):
+                 componentPort=None, logLevel="info", extraModules=(), extraConfig=""):
         """
         @param folder: where to keep everything; made when needed.
         @param componentSecret: the component secret; a random one when
@@ -203,6 +205,8 @@ class LocalProsody:
         @param c2sPort: the client port; a free one when L{None}, and so for
             C{s2sPort} and C{componentPort}.
         @param extraModules: names of more Prosody modules to load.
+        @param extraConfig: Lua text for the global section, such as
+            C{'s2s_timeout = 5'}; nothing when empty.
         """
         self.folder = os.path.abspath(folder)
         self.domain = domain
@@ -217,6 +221,7 @@ class LocalProsody:
         self.componentPort = componentPort if componentPort is not None else next(free)
         self.logLevel = logLevel
         self.extraModules = tuple(extraModules)
+        self.extraConfig = extraConfig
         self.configPath = os.path.join(self.folder, "prosody.cfg.lua")
         self.logPath = os.path.join(self.folder, "prosody.log")
         self.errorLogPath = os.path.join(self.folder, "prosody.err")
@@ -250,6 +255,7 @@ class LocalProsody:
             s2sPort=int(self.s2sPort),
             componentPort=int(self.componentPort),
             modules=", ".join(luaString(m) for m in modules),
+            extraConfig="\n" + self.extraConfig.strip() + "\n" if self.extraConfig.strip() else "",
             domain=luaString(self.domain),
             componentJID=luaString(self.componentJID),
             componentSecret=luaString(self.componentSecret))
