@@ -431,6 +431,12 @@ class IRoomStore(Interface):
         only the newest C{maxLength} entries of the room.
         """
 
+    def trimHistory(roomJID, maxLength):
+        """
+        Keep only the newest C{maxLength} entries of the room's history (its
+        history length was made shorter).
+        """
+
     def getHistory(roomJID, limit):
         """
         @return: a Deferred that fires with the newest C{limit} entries of the

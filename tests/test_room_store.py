@@ -112,6 +112,19 @@ class RoomStoreContract:
         self.assertEqual([entry(3), entry(4)], self.successResultOf(store.getHistory(ROOM, 2)))
         self.assertEqual([], self.successResultOf(store.getHistory(ROOM, 0)))
 
+    def test_trimHistory(self):
+        """Trimming keeps only the newest entries; the others are gone for good."""
+        self.successResultOf(self.store.saveRoom(ROOM, {}))
+        for n in range(5):
+            self.successResultOf(self.store.appendHistory(ROOM, entry(n), 10))
+        self.successResultOf(self.store.trimHistory(ROOM, 2))
+        store = self.reopen(self.store)
+        self.assertEqual([entry(3), entry(4)], self.successResultOf(store.getHistory(ROOM, 10)))
+        self.successResultOf(self.store.trimHistory(ROOM, 0))
+        self.assertEqual([], self.successResultOf(self.store.getHistory(ROOM, 10)))
+        self.failureResultOf(self.store.trimHistory(JID("nowhere@muc.example.org"), 2),
+                             errors.ItemNotFound)
+
     def test_delete(self):
         """A deleted room is gone with its history; deleting it again is harmless."""
         self.successResultOf(self.store.saveRoom(ROOM, {}))

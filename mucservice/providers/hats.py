@@ -5,7 +5,8 @@ room and the user's affiliation, and telling observers.
 A provider subclasses L{HatStoreBase} and supplies four storage primitives;
 each may return a value or a Deferred. Changes of one user's hats in one room
 run one after the other, so that a change waiting for its storage never
-overwrites another's.
+overwrites another's; a change under way when its room's hats are forgotten
+writes nothing.
 """
 
 import re
@@ -63,6 +64,9 @@ class HatStoreBase:
         self.rooms = rooms
         self._observers = ObserverList()
         self._locks = {}
+        # Room JID to a token that forgetRoom replaces: a change that began
+        # with another token began before its room's hats were forgotten.
+        self._epochs = {}
 
     def _serialized(self, userJID, roomJID, func, *args):
         """
@@ -112,7 +116,12 @@ class HatStoreBase:
     @defer.inlineCallbacks
     def _changeNow(self, userJID, roomJID, change):
         yield self._checkAffiliated(userJID, roomJID)
+        epoch = self._epochs.setdefault(roomJID, object())
         before = yield defer.maybeDeferred(self._readUserHats, userJID, roomJID)
+        if self._epochs.get(roomJID) is not epoch:
+            # The room was destroyed or emptied meanwhile, and its hats
+            # forgotten: written now, this change would outlive them.
+            raise errors.ItemNotFound("room not found")
         after = change(dict(before))
         if after != before:
             yield defer.maybeDeferred(self._writeUserHats, userJID, roomJID, after)
@@ -173,6 +182,7 @@ class HatStoreBase:
             self._observers.notify("hatsChanged", userJID, roomJID, {})
 
     def forgetRoom(self, roomJID):
+        self._epochs.pop(roomJID.userhostJID(), None)
         d = defer.maybeDeferred(self._deleteRoomHats, roomJID.userhostJID())
         return d.addCallback(lambda _: None)
 

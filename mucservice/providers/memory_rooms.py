@@ -78,6 +78,17 @@ class MemoryRoomStore:
             return defer.fail()
         history = self._history[roomJID]
         history.append(entry)
+        return self.trimHistory(roomJID, maxLength)
+
+    def trimHistory(self, roomJID, maxLength):
+        """
+        Keep only the newest C{maxLength} entries of the room's history.
+        """
+        try:
+            self._room(roomJID)
+        except errors.ItemNotFound:
+            return defer.fail()
+        history = self._history[roomJID]
         while len(history) > max(maxLength, 0):
             history.popleft()
         return defer.succeed(None)

@@ -144,6 +144,15 @@ def _appendHistory(connection, roomJID, row, maxLength):
     _requireRoom(connection, roomJID)
     connection.execute("INSERT INTO history (room_jid, stamp, nick, real_jid, stanza) "
                        "VALUES (?, ?, ?, ?, ?)", (roomJID,) + row)
+    _keepNewest(connection, roomJID, maxLength)
+
+
+def _trimHistory(connection, roomJID, maxLength):
+    _requireRoom(connection, roomJID)
+    _keepNewest(connection, roomJID, maxLength)
+
+
+def _keepNewest(connection, roomJID, maxLength):
     # Delete from the newest entry past the first maxLength, and all older.
     connection.execute(
         "DELETE FROM history WHERE room_jid = ? AND id <= (SELECT id FROM history "
@@ -209,6 +218,12 @@ class SQLiteRoomStore(SQLiteStore):
         realJID = entry.realJID.full() if entry.realJID is not None else None
         row = (_formatStamp(entry.stamp), entry.nick, realJID, entry.stanza)
         return self._run(_appendHistory, roomJID.full(), row, maxLength)
+
+    def trimHistory(self, roomJID, maxLength):
+        """
+        Keep only the newest C{maxLength} entries of the room's history.
+        """
+        return self._run(_trimHistory, roomJID.full(), maxLength)
 
     def getHistory(self, roomJID, limit):
         if limit <= 0:

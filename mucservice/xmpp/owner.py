@@ -94,7 +94,8 @@ class OwnerHandler(RoomHandler):
         old = room.config
         config, admins, owners = forms.parseConfigForm(query, old)
         outcome = room.configure(fromJID, config, admins, owners)
-        self.rooms.saveRoom(room, old.persistent)
+        self.rooms.saveRoom(room, old.persistent,
+                            room.config.historyLength < old.historyLength)
         self.rooms.saveAffiliations(room, outcome.changed)
         tellEffects(self, room, outcome.effects)
         codes = configChangeCodes(old, room.config)
