@@ -213,6 +213,18 @@ class PingTests(LinkTestCase):
         self.assertEqual([], self.advance(100))
 
 
+class HiddenRoleTests(LinkTestCase):
+    room_config = {"presenceBroadcast": ("moderator", "participant")}
+
+    def test_hiddenRemovedQuietly(self):
+        """A visitor whose presence the room does not broadcast leaves unseen: only it is told."""
+        self.room.occupants["bob"].role = "visitor"
+        self.pingAfterBounce()
+        sent = self.advance(5)
+        self.assertEqual([BOB], [s["to"] for s in sent])
+        self.assertEqual({110, 333}, statuses(sent[0]))
+
+
 class ServiceUnavailableAliveTests(LinkTestCase):
     serviceArgs = LinkTestCase.serviceArgs + ("--ping-service-unavailable", "alive")
 

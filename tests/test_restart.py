@@ -13,7 +13,6 @@ from mucservice import _compat  # noqa: F401
 
 # isort: split
 
-import pytest
 from twisted.internet import defer
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial.unittest import SynchronousTestCase
@@ -394,9 +393,6 @@ class AffiliationTests(RestartTestCase):
                   "</message>" % (ADAM, ROOM))
         self.assertSurvives()
 
-    @pytest.mark.xfail(
-        strict=True, reason="Administration.setAffiliations checks a reserved nick while "
-        "applying the batch, after the changes before it (room core, not fixed here)")
     def test_partialBatch(self):
         """
         A muc#admin batch refused for a nick taken is refused whole: none

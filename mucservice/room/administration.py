@@ -21,6 +21,7 @@ class Effect:
 
     @ivar removed: the occupant is out of the room.
     @ivar statuses: status codes for the presence that tells it.
+    @ivar previousRole: the occupant's role before the change.
     """
 
     occupant: object
@@ -28,6 +29,7 @@ class Effect:
     statuses: tuple = ()
     actorNick: Optional[str] = None
     reason: Optional[str] = None
+    previousRole: Optional[str] = None
 
 
 @dataclass
@@ -64,12 +66,13 @@ class Administration:
             raise errors.ItemNotFound("nobody in the room has that nick")
         roles.checkRoleChange(self.affiliationOf(actor.userJID), actor.role,
                               self.affiliationOf(target.userJID), target.role, role)
+        previous = target.role
         if role == roles.NO_ROLE:
             self.removeOccupant(target)
             target.role = roles.NO_ROLE
-            return Effect(target, True, (KICKED,), actor.nick, reason)
+            return Effect(target, True, (KICKED,), actor.nick, reason, previous)
         target.role = role
-        return Effect(target, actorNick=actor.nick, reason=reason)
+        return Effect(target, actorNick=actor.nick, reason=reason, previousRole=previous)
 
     def roleList(self, actorJID, role):
         """
@@ -101,7 +104,8 @@ class Administration:
 
     def setAffiliations(self, actorJID, changes):
         """
-        Apply affiliation changes, all or none. A change to the affiliation
+        Apply affiliation changes, all or none: every check is made before
+        anything changes. A change to the affiliation
         a user already has changes nothing (unless it reserves a nick).
 
         @param changes: L{AffiliationChange}s.
@@ -121,12 +125,17 @@ class Administration:
             (owners.add if change.affiliation == roles.OWNER else owners.discard)(userJID)
         if not owners:
             raise errors.Conflict("a room needs an owner")
+        reserved = {}
+        for userJID, change in planned.items():
+            if change.nick:
+                self.checkNickFree(change.nick, userJID)
+                if reserved.setdefault(change.nick, userJID) != userJID:
+                    raise errors.Conflict("one nick for two users")
         actorNick = self.sessions[actorJID].nick if actorJID in self.sessions else None
         outcome = AffiliationOutcome()
         for userJID, change in planned.items():
             data = None
             if change.nick:
-                self.checkNickFree(change.nick, userJID)
                 data = dict(self.affiliations[userJID].data) if userJID in self.affiliations \
                     else {}
                 data["nick"] = change.nick
@@ -140,24 +149,37 @@ class Administration:
         Store an affiliation and apply what it means to the user's
         occupants, adding to C{outcome}. Losing the affiliation (none or
         outcast) loses the registration with it.
+
+        A lowered affiliation brings the role down to its default; a raised
+        one lifts it to its default, never lowering it (a moderator made
+        member stays moderator); an unchanged one leaves it.
         """
         if affiliation in (roles.NONE, roles.OUTCAST):
             data = {}
+        before = roles.AFFILIATION_RANK[self.affiliationOf(userJID)]
         outcome.changed[userJID] = self.setAffiliationEntry(userJID, affiliation, data)
+        after = self.affiliationOf(userJID)
+        default = roles.defaultRole(after, self.config.moderated)
         for occupant in list(self.occupants.values()):
             if occupant.userJID != userJID:
                 continue
+            previous = occupant.role
             if affiliation == roles.OUTCAST:
                 status = BANNED
             elif affiliation == roles.NONE and self.config.membersOnly:
                 status = AFFILIATION_CHANGED
             else:
-                occupant.role = roles.defaultRole(affiliation, self.config.moderated)
-                outcome.effects.append(Effect(occupant, actorNick=actorNick, reason=reason))
+                rank = roles.AFFILIATION_RANK[after]
+                if rank < before or (rank > before and roles.ROLE_RANK[occupant.role]
+                                     < roles.ROLE_RANK[default]):
+                    occupant.role = default
+                outcome.effects.append(Effect(occupant, actorNick=actorNick, reason=reason,
+                                              previousRole=previous))
                 continue
             self.removeOccupant(occupant)
             occupant.role = roles.NO_ROLE
-            outcome.effects.append(Effect(occupant, True, (status,), actorNick, reason))
+            outcome.effects.append(Effect(occupant, True, (status,), actorNick, reason,
+                                          previous))
 
     # Configuration and destruction
 
@@ -197,9 +219,11 @@ class Administration:
         if becameMembersOnly:
             for occupant in list(self.occupants.values()):
                 if self.affiliationOf(occupant.userJID) == roles.NONE:
+                    previous = occupant.role
                     self.removeOccupant(occupant)
                     occupant.role = roles.NO_ROLE
-                    outcome.effects.append(Effect(occupant, True, (MEMBERS_ONLY,)))
+                    outcome.effects.append(Effect(occupant, True, (MEMBERS_ONLY,),
+                                                  previousRole=previous))
         return outcome
 
     def destroy(self, actorJID):

@@ -41,7 +41,7 @@ def tellEffects(handler, room, effects):
         presence = broadcast.PresenceBroadcast(
             room, occupant, unavailable=effect.removed, statuses=effect.statuses,
             actorNick=effect.actorNick, reason=effect.reason,
-            payload="" if effect.removed else None)
+            payload="" if effect.removed else None, previousRole=effect.previousRole)
         parts.append(presence.toRoom())
         if effect.removed:
             removed = True

@@ -6,6 +6,7 @@ stanza once and writes the text for all recipients in one write.
 
 from datetime import timezone
 
+from mucservice.room import roles
 from mucservice.xmpp.render import Template, appendChild, attributes, quote, renderTo
 
 NS_MUC = "http://jabber.org/protocol/muc"
@@ -74,6 +75,11 @@ class PresenceBroadcast:
     @param realJID: the real JID shown (default: the latest session's).
     @param affiliation: the affiliation shown (default: the occupant's).
     @param role: the role shown (default: the occupant's).
+    @param previousRole: the occupant's role before the change told, if it
+        changed: the others, who see the occupants of the roles the room
+        broadcasts (C{presenceBroadcast}), hear of it while it has or had
+        such a role, and lose it from view (unavailable) when it has one no
+        longer.
     @param extra: serialized elements added after the payload.
 
     The occupant's active hats (from the room's cache, L{Room.hats
@@ -82,10 +88,12 @@ class PresenceBroadcast:
 
     def __init__(self, room, occupant, unavailable=False, statuses=(), selfStatuses=(),
                  actorNick=None, reason=None, newNick=None, destroy=None, payload=None,
-                 extra="", nick=None, realJID=None, affiliation=None, role=None):
+                 extra="", nick=None, realJID=None, affiliation=None, role=None,
+                 previousRole=None):
         self.room = room
         self.affiliation = affiliation or room.affiliationOf(occupant.userJID)
         self.role = role or occupant.role
+        self.previousRole = previousRole
         self.occupant = occupant
         self.fromJID = occupantJID(room, nick or occupant.nick)
         self.type = "unavailable" if unavailable else None
@@ -99,40 +107,73 @@ class PresenceBroadcast:
         self.realJID = realJID.full() if realJID is not None else None
         self._variants = {}
 
-    def _template(self, kind):
-        template = self._variants.get(kind)
+    def _template(self, kind, selfJID=None, hidden=False):
+        """
+        @param selfJID: for the C{self} kind, the session it goes to, whose
+            own full JID it shows.
+        @param hidden: make it unavailable: the occupant leaves the view.
+        """
+        key = (kind, selfJID, hidden)
+        template = self._variants.get(key)
         if template is None:
-            realJID = self.realJID if kind != "anonymous" else None
+            if kind == "anonymous":
+                realJID = None
+            elif selfJID is not None:
+                realJID = selfJID.full()
+            else:
+                realJID = self.realJID
             statuses = self.selfStatuses if kind == "self" else self.statuses
             inner = self.payload + _mucUser(self.affiliation, self.role, realJID, statuses,
                                             *self.args)
             inner += "<occupant-id xmlns='%s' id='%s'/>" % (NS_OCCUPANT_ID,
                                                             self.occupant.occupantID)
-            template = Template("presence", inner, from_=self.fromJID, type_=self.type)
-            self._variants[kind] = template
+            template = Template("presence", inner, from_=self.fromJID,
+                                type_="unavailable" if hidden else self.type)
+            self._variants[key] = template
         return template
 
     def forSelf(self, realJID):
-        return self._template("self").to(realJID.full())
+        """
+        @return: the occupant's own copy (110) for its session C{realJID},
+            showing that session's full JID.
+        """
+        return self._template("self", realJID).to(realJID.full())
 
-    def _templateFor(self, recipient):
-        if recipient is self.occupant:
-            return self._template("self")
+    def _templateFor(self, recipient, hidden=False):
         return self._template("withjid" if self.room.mayDiscoverJIDs(recipient)
-                              else "anonymous")
+                              else "anonymous", hidden=hidden)
 
     def forSession(self, recipient, realJID):
         """
         @return: the text for one session of the occupant C{recipient}.
         """
+        if recipient is self.occupant:
+            return self.forSelf(realJID)
         return self._templateFor(recipient).to(realJID.full())
 
-    def forOccupant(self, recipient):
+    def forOccupant(self, recipient, hidden=False):
         """
+        @param hidden: for others than the occupant: make it unavailable.
         @return: the text for every session of the occupant C{recipient}.
         """
-        template = self._templateFor(recipient)
+        if recipient is self.occupant:
+            return "".join(self.forSelf(j) for j in recipient.sessions)
+        template = self._templateFor(recipient, hidden)
         return "".join(template.to(j.full()) for j in recipient.sessions)
+
+    def _toOthers(self):
+        """
+        @return: whether the others hear of it, and whether as the occupant
+            leaving their view.
+        """
+        broadcast = self.room.config.presenceBroadcast
+        shown = self.room.broadcastsPresenceOf(self.occupant)
+        before = self.previousRole or self.occupant.role
+        if self.type:
+            # Whoever made the role none without giving the one before
+            # (the occupant was removed): the others are told, as always.
+            return before in broadcast or before == roles.NO_ROLE, False
+        return shown or before in broadcast, not shown
 
     def toRoom(self, selfSessions=None):
         """
@@ -142,10 +183,11 @@ class PresenceBroadcast:
             last, as XEP-0045 wants the self-presence after the others.
         """
         parts = []
-        if self.room.broadcastsPresenceOf(self.occupant) or self.type:
+        toOthers, hidden = self._toOthers()
+        if toOthers:
             for recipient in self.room.occupants.values():
                 if recipient is not self.occupant:
-                    parts.append(self.forOccupant(recipient))
+                    parts.append(self.forOccupant(recipient, hidden))
         sessions = self.occupant.sessions if selfSessions is None else selfSessions
         parts.extend(self.forSelf(j) for j in sessions)
         return "".join(parts)

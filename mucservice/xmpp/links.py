@@ -139,10 +139,11 @@ class LinkWatcher(RoomHandler):
             occupant, gone = room.leave(realJID)
             self.joinTracker.recordLeave(realJID, room.jid)
             if gone:
-                occupant.role = roles.NO_ROLE
                 left = broadcast.PresenceBroadcast(room, occupant, unavailable=True,
                                                    statuses=(GONE,), reason=reason, payload="",
-                                                   realJID=realJID)
+                                                   realJID=realJID, role=roles.NO_ROLE,
+                                                   previousRole=occupant.role)
+                occupant.role = roles.NO_ROLE
                 text = left.toRoom(selfSessions=[realJID])
             else:
                 # Other sessions stay: only this one is told it is out.

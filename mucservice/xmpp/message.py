@@ -100,7 +100,8 @@ class MessageHandler(RoomHandler):
         sender, recipient = room.checkPrivateMessage(realJID, nick)
         inner = childrenText(message, STRIPPED) + "<x xmlns='%s'/>" % NS_MUC_USER
         template = Template("message", inner, from_=broadcast.occupantJID(room, sender.nick),
-                            type_=message.getAttribute("type"), id=message.getAttribute("id"))
+                            type_=message.getAttribute("type"), id=message.getAttribute("id"),
+                            **{"xml:lang": message.getAttribute((NS_XML, "lang"))})
         self.sendText("".join(template.to(j.full()) for j in recipient.sessions))
 
     # Invitations and voice requests

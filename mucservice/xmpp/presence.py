@@ -3,7 +3,7 @@ Presence to rooms: entering, rejoining, nick changes, presence updates and
 leaving (XEP-0045 section 7).
 """
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from mucservice import errors
 from mucservice.room import roles
@@ -22,6 +22,11 @@ STRIPPED = frozenset([(NS_MUC, "x"), (broadcast.NS_MUC_USER, "x"), (NS_HATS, "ha
                       (NS_HATS_LEGACY, "hats"), (broadcast.NS_OCCUPANT_ID, "occupant-id")])
 
 
+#: The longest C{seconds} of a history request that is kept as asked: any
+#: longer reaches back past all history, and past what dates can express.
+MAX_HISTORY_SECONDS = 10 ** 10
+
+
 def _int(value):
     try:
         return int(value) if value is not None else None
@@ -32,7 +37,8 @@ def _int(value):
 def historyRequest(mucX):
     """
     @return: the keyword arguments of L{selectHistory} asked for by the
-        C{<history/>} of a join (unparsable values are ignored).
+        C{<history/>} of a join (unparsable values are ignored; a C{since}
+        without a timezone is in UTC, as XEP-0045 wants it).
     """
     request = {}
     history = mucX.history if mucX is not None else None
@@ -42,14 +48,25 @@ def historyRequest(mucX):
                            ("seconds", "seconds")):
         value = _int(history.getAttribute(attribute))
         if value is not None and value >= 0:
-            request[key] = value
+            request[key] = min(value, MAX_HISTORY_SECONDS) if key == "seconds" else value
     since = history.getAttribute("since")
     if since:
         try:
-            request["since"] = datetime.fromisoformat(since.replace("Z", "+00:00"))
+            since = datetime.fromisoformat(since.replace("Z", "+00:00"))
         except ValueError:
-            pass
+            return request
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=timezone.utc)
+        request["since"] = since
     return request
+
+
+def _shown(occupant):
+    """
+    @return: what the others see of an occupant's presence: its payload
+        and real JID (its latest session's).
+    """
+    return occupant.payload, occupant.realJIDs[-1]
 
 
 class PresenceHandler(RoomHandler):
@@ -102,6 +119,8 @@ class PresenceHandler(RoomHandler):
         password = None
         if mucX is not None and mucX.password is not None:
             password = str(mucX.password)
+        current = room.sessions.get(realJID)
+        shownBefore = _shown(current) if current is not None else None
         try:
             outcome = room.join(realJID, to.resource, password, payload)
         except errors.Error:
@@ -121,9 +140,13 @@ class PresenceHandler(RoomHandler):
             statuses.append(broadcast.NICK_ASSIGNED)
         parts = [self.occupantList(room, occupant, realJID)]
         own = broadcast.PresenceBroadcast(room, occupant, selfStatuses=statuses)
-        if outcome.rejoin:
+        if outcome.rejoin and _shown(occupant) == shownBefore:
             parts.append(own.forSelf(realJID))
         else:
+            if outcome.rejoin or outcome.newSession:
+                # The occupant's presence changed: its other sessions see it too.
+                again = broadcast.PresenceBroadcast(room, occupant)
+                parts.extend(again.forSelf(j) for j in occupant.realJIDs if j != realJID)
             parts.append(own.toRoom(selfSessions=[realJID]))
         entries = selectHistory(list(room.history), now=self.now(), **historyRequest(mucX))
         parts.append(broadcast.historyMessages(room, entries, realJID))
