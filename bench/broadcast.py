@@ -34,7 +34,7 @@ def makeService(occupants):
     reactor = MemoryReactorClock()
     config = tap.Options()
     config.parseOptions(["--jid", SERVICE, "--secret", "s", "--room-store", "memory",
-                         "--pinger", "none"])
+                         "--hat-store", "memory", "--pinger", "none"])
     root = tap.makeService(config, reactor)
     component = next(s for s in root if isinstance(s, MUCComponent))
     rooms = next(s for s in root if isinstance(s, RoomService))
