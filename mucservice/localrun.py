@@ -107,14 +107,15 @@ class ServiceProcess:
 
     def stop(self, timeout=10):
         """
-        Stop the service as Ctrl-C would, killing it if it lingers.
+        Stop the service with SIGTERM (SIGINT may be ignored in a process
+        started in the background), killing it if it lingers.
 
         @return: its exit code.
         """
         if self.process is None:
             return None
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
