@@ -222,6 +222,21 @@ class VoiceAndModerationTests(AdminTestCase):
         self.assertEqual(5, len([s for s in out if s.name == "presence"]))
         self.assertEqual("participant", item(presencesTo(out, MIA)[0])["role"])
 
+    def test_newModeratorSeesRealJIDs(self):
+        """A new moderator of a semi-anonymous room gets the others' presence again, with JIDs;
+        losing moderation sends them again without."""
+        out = self.iq(ADAM, "set", "<item nick='mia' role='moderator'/>")
+        others = [s for s in presencesTo(out, MIA) if s["from"] != ROOM + "/mia"]
+        self.assertEqual({ROOM + "/" + n for n in ("olivia", "adam", "gus")},
+                         {s["from"] for s in others})
+        self.assertEqual({OLIVIA, ADAM, GUS}, {item(s)["jid"] for s in others})
+        out = self.iq(OLIVIA, "set", "<item nick='mia' role='participant'/>")
+        others = [s for s in presencesTo(out, MIA) if s["from"] != ROOM + "/mia"]
+        self.assertEqual(3, len(others))
+        self.assertEqual({None}, {item(s).getAttribute("jid") for s in others})
+        out = self.iq(ADAM, "set", "<item nick='gus' role='visitor'/>")
+        self.assertEqual([ROOM + "/gus"], [s["from"] for s in presencesTo(out, GUS)])
+
     def test_grantAndRevokeModerator(self):
         """Admins and owners grant and revoke moderation; the room sees each change."""
         out = self.iq(ADAM, "set", "<item nick='mia' role='moderator'/>")

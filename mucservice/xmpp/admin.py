@@ -5,6 +5,7 @@ moderation, banning, membership, admins and owners.
 """
 
 from mucservice import errors
+from mucservice.room import roles
 from mucservice.room.administration import AffiliationChange
 from mucservice.xmpp import broadcast
 from mucservice.xmpp.disco import visibleRoom
@@ -43,6 +44,8 @@ def tellEffects(handler, room, effects):
             actorNick=effect.actorNick, reason=effect.reason,
             payload="" if effect.removed else None, previousRole=effect.previousRole)
         parts.append(presence.toRoom())
+        if not effect.removed and _seesJIDsNow(room, occupant, effect.previousRole):
+            parts.append(_othersAgain(room, occupant))
         if effect.removed:
             removed = True
             for realJID in occupant.realJIDs:
@@ -50,6 +53,27 @@ def tellEffects(handler, room, effects):
     handler.sendText("".join(parts))
     if removed:
         handler.rooms.occupantGone(room)
+
+
+def _seesJIDsNow(room, occupant, previousRole):
+    """
+    Whether a role change changed what the occupant may see of others' real
+    JIDs (moderation in a semi-anonymous room).
+    """
+    if room.config.whois == "anyone" or previousRole is None:
+        return False
+    return (previousRole == roles.MODERATOR) != (occupant.role == roles.MODERATOR)
+
+
+def _othersAgain(room, occupant):
+    """
+    The other occupants' presence once more, as the occupant may see them
+    now: a new moderator learns their real JIDs (clients need them to ban),
+    a former one gets them without. Prosody does the same.
+    """
+    return "".join(broadcast.PresenceBroadcast(room, other).forOccupant(occupant)
+                   for other in list(room.occupants.values())
+                   if other is not occupant and room.broadcastsPresenceOf(other))
 
 
 def _itemKind(item):
