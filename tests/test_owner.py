@@ -124,6 +124,20 @@ class SubmitTests(OwnerTestCase):
         self.assertEqual(("A Dark Cave", True, 10),
                          (config.name, config.changeSubject, config.maxUsers))
 
+    def test_presenceBroadcastChanged(self):
+        """Roles taken out of presencebroadcast leave the others' view; put back, they return."""
+        out = ownerIQ(self.service, OLIVIA, "set", form({"presencebroadcast": ["moderator"]}))
+        seen = [s for s in out if s.name == "presence" and s["to"] == OLIVIA]
+        self.assertEqual({(ROOM + "/mia", "unavailable"), (ROOM + "/gus", "unavailable")},
+                         {(s["from"], s.getAttribute("type")) for s in seen})
+        self.assertEqual([], [s for s in out if s.name == "presence" and s["to"] == MIA
+                              and s["from"] == ROOM + "/olivia"])
+        out = ownerIQ(self.service, OLIVIA, "set", form(
+            {"presencebroadcast": ["moderator", "participant", "visitor"]}))
+        seen = [s for s in out if s.name == "presence" and s["to"] == ADAM]
+        self.assertEqual({(ROOM + "/mia", None), (ROOM + "/gus", None)},
+                         {(s["from"], s.getAttribute("type")) for s in seen})
+
     def test_configChangeMessage(self):
         """After a change, every occupant gets a groupchat message from the room with 104."""
         out = ownerIQ(self.service, OLIVIA, "set", form({"roomname": "A Dark Cave"}))

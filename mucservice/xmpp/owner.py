@@ -39,6 +39,26 @@ def configChangeCodes(old, new):
     return tuple(codes)
 
 
+def visibilityChanges(room, oldBroadcast):
+    """
+    After C{presencebroadcast} changed: occupants whose role is now
+    broadcast appear to the others, and those whose role no longer is leave
+    their view (unavailable presence), as Prosody does.
+
+    @param oldBroadcast: the roles broadcast before.
+    @return: the presences, as text.
+    """
+    parts = []
+    for occupant in list(room.occupants.values()):
+        shown = room.broadcastsPresenceOf(occupant)
+        if shown == (occupant.role in oldBroadcast):
+            continue
+        presence = broadcast.PresenceBroadcast(room, occupant)
+        parts.extend(presence.forOccupant(other, hidden=not shown)
+                     for other in room.occupants.values() if other is not occupant)
+    return "".join(parts)
+
+
 class OwnerHandler(RoomHandler):
     """
     Answers C{muc#owner} IQs to a room's bare JID; only owners (and the
@@ -98,6 +118,8 @@ class OwnerHandler(RoomHandler):
                             room.config.historyLength < old.historyLength)
         self.rooms.saveAffiliations(room, outcome.changed)
         tellEffects(self, room, outcome.effects)
+        if old.presenceBroadcast != room.config.presenceBroadcast:
+            self.sendText(visibilityChanges(room, old.presenceBroadcast))
         codes = configChangeCodes(old, room.config)
         if codes:
             inner = "<x xmlns='%s'>%s</x>" % (
