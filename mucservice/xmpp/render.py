@@ -7,8 +7,6 @@ renders its template once and writes C{head + to + tail} for each
 recipient, all in one write on the component stream.
 """
 
-from twisted.words.xish import domish
-
 NS_COMPONENT = "jabber:component:accept"
 
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&apos;", '"': "&quot;"}
@@ -86,17 +84,3 @@ def appendChild(stanzaText, childText):
     """
     close = stanzaText.rindex("</")
     return stanzaText[:close] + childText + stanzaText[close:]
-
-
-def element(text):
-    """
-    Parse one element from text (for tests and the few places that need a
-    tree).
-    """
-    result = []
-    stream = domish.elementStream()
-    stream.DocumentStartEvent = result.append
-    stream.ElementEvent = lambda e: None
-    stream.DocumentEndEvent = lambda: None
-    stream.parse(text.encode("utf-8"))
-    return result[0]
