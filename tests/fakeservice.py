@@ -16,6 +16,7 @@ from mucservice import tap
 from mucservice.room.config import RoomConfig
 from mucservice.room.service import RoomService
 from mucservice.xmpp.component import MUCComponent
+from mucservice.xmpp.errors import errorCondition  # noqa: F401  (for the tests)
 from tests.fakestream import FakeComponentStream
 
 SERVICE = "muc.example.org"
@@ -85,18 +86,6 @@ def item(stanza):
     for x in stanza.elements(NS_MUC_USER, "x"):
         for element in x.elements(NS_MUC_USER, "item"):
             return element
-    return None
-
-
-def errorCondition(stanza):
-    """
-    @return: the name of the stanza error condition, or L{None}.
-    """
-    for error in stanza.elements():
-        if error.name == "error":
-            for child in error.elements():
-                if child.name != "text":
-                    return child.name
     return None
 
 

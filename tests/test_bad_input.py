@@ -4,9 +4,11 @@ is dropped when there is nobody to answer), nothing is raised or logged as an
 unhandled error, and the service and its rooms carry on unchanged.
 """
 
+from twisted.trial.unittest import SynchronousTestCase
 from twisted.words.protocols.jabber.jid import JID
 
 from tests.fakeservice import ServiceTestCase, errorCondition
+from tests.fakestream import parseStanzas
 
 ROOM = "room@muc.example.org"
 ALICE = "alice@example.org/a"
@@ -84,3 +86,15 @@ class BadInputTests(ServiceTestCase):
         self.assertEqual("owner", self.room.affiliationOf(JID("alice@example.org")))
         out = self.service.join("bob@example.org/b", ROOM + "/bob")
         self.assertIn(ROOM + "/bob", [s["from"] for s in out if s["to"] == "bob@example.org/b"])
+
+
+class ErrorConditionTests(SynchronousTestCase):
+    def test_condition(self):
+        """The condition of an error stanza is read whatever else the error holds."""
+        (stanza,) = parseStanzas(
+            b"<message type='error'><error type='cancel'><text xmlns='urn:ietf:params:xml:ns:"
+            b"xmpp-stanzas'>why</text><gone xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+            b"<app xmlns='urn:example'/></error></message>")
+        self.assertEqual("gone", errorCondition(stanza))
+        (plain,) = parseStanzas(b"<message type='error'><body>x</body></message>")
+        self.assertIsNone(errorCondition(plain))

@@ -26,10 +26,10 @@ from zope.interface import implementer
 from mucservice.interfaces import IOfflineDelivery
 from mucservice.xmpp.broadcast import NS_DELAY
 from mucservice.xmpp.broadcast import stamp as formatStamp
+from mucservice.xmpp.namespaces import NS_HINTS
 from mucservice.xmpp.render import Template, quote
 
 NS_FORWARD = "urn:xmpp:forward:0"
-NS_HINTS = "urn:xmpp:hints"
 NS_CLIENT = "jabber:client"
 
 

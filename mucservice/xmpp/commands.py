@@ -25,10 +25,10 @@ from mucservice import errors
 from mucservice.xmpp import hats
 from mucservice.xmpp.disco import visibleRoom
 from mucservice.xmpp.handler import RoomHandler, parseJID
+from mucservice.xmpp.namespaces import NS_DATA
 from mucservice.xmpp.render import attributes, quote, serialize
 
 NS_COMMANDS = hats.NS_COMMANDS
-NS_DATA = "jabber:x:data"
 NS_VALIDATE = "http://jabber.org/protocol/xdata-validate"
 
 #: Seconds a two-step command waits for its form.

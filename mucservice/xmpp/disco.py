@@ -16,12 +16,10 @@ from mucservice import errors
 from mucservice.xmpp import forms, hats, offline
 from mucservice.xmpp.broadcast import NS_MUC, NS_OCCUPANT_ID, NS_STANZA_ID, occupantJID
 from mucservice.xmpp.handler import RoomHandler
+from mucservice.xmpp.namespaces import NS_DATA, NS_IQ_REGISTER, NS_PING
 from mucservice.xmpp.render import attributes, quote, serialize
 
-NS_PING = "urn:xmpp:ping"
-NS_REGISTER = "jabber:iq:register"
 NS_SELF_PING = NS_MUC + "#self-ping-optimization"
-NS_DATA = "jabber:x:data"
 
 #: The node of XEP-0045 section 7.12: a user's reserved nick in a room.
 NODE_ROOMUSER = "x-roomuser-item"
@@ -31,7 +29,7 @@ NODE_ROOMUSER = "x-roomuser-item"
 SERVICE_FEATURES = (NS_MUC, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, hats.NS_HATS)
 
 #: What every room supports, whatever its configuration.
-ROOM_FEATURES = (NS_MUC, NS_OCCUPANT_ID, NS_STANZA_ID, NS_REGISTER, NS_PING, NS_SELF_PING,
+ROOM_FEATURES = (NS_MUC, NS_OCCUPANT_ID, NS_STANZA_ID, NS_IQ_REGISTER, NS_PING, NS_SELF_PING,
                  NS_DISCO_INFO, NS_DISCO_ITEMS, hats.NS_HATS, hats.NS_COMMANDS)
 
 

@@ -10,9 +10,8 @@ from mucservice import _compat  # noqa: F401
 from twisted.words.protocols.jabber.error import StanzaError
 
 from mucservice import errors
+from mucservice.xmpp.namespaces import NS_STANZAS
 from mucservice.xmpp.render import Template, quote
-
-NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 
 #: Domain error class to (condition, type).
 CONDITIONS = {
@@ -64,3 +63,16 @@ def errorReply(stanza, error, fromJID=None, extra=""):
                     id=stanza.getAttribute("id")).to(stanza["from"])
 
 
+
+
+def errorCondition(stanza):
+    """
+    @return: the RFC 6120 condition of an error stanza (e.g.
+        C{"remote-server-not-found"}), or L{None} if it names none.
+    """
+    for child in stanza.elements():
+        if child.name == "error":
+            for condition in child.elements():
+                if condition.uri == NS_STANZAS and condition.name != "text":
+                    return condition.name
+    return None

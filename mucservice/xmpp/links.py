@@ -17,10 +17,10 @@ from zope.interface import implementer
 from mucservice.interfaces import IPingHost
 from mucservice.room import roles
 from mucservice.xmpp import broadcast
+from mucservice.xmpp.errors import errorCondition
 from mucservice.xmpp.handler import RoomHandler, parseJID
+from mucservice.xmpp.namespaces import NS_PING
 from mucservice.xmpp.render import Template
-
-NS_PING = "urn:xmpp:ping"
 
 #: The status code of an occupant removed because of a technical problem.
 GONE = 333
@@ -87,7 +87,7 @@ class LinkWatcher(RoomHandler):
         if stanza.getAttribute("type") == "error":
             if realJID.resource and stanza.getAttribute("id") not in self._pings \
                     and self.joinTracker.roomsOf(realJID):
-                self.pinger.errorReceived(realJID, _condition(stanza))
+                self.pinger.errorReceived(realJID, errorCondition(stanza))
         else:
             self.pinger.activity(realJID)
 
@@ -156,11 +156,3 @@ class LinkWatcher(RoomHandler):
             self.sendText(text)
             self.rooms.occupantGone(room)
 
-
-def _condition(stanza):
-    for child in stanza.elements():
-        if child.name == "error":
-            for condition in child.elements():
-                if condition.uri == jabberError.NS_XMPP_STANZAS and condition.name != "text":
-                    return condition.name
-    return None

@@ -9,12 +9,10 @@ from mucservice import errors
 from mucservice.room.records import HistoryEntry
 from mucservice.xmpp import broadcast, forms, offline
 from mucservice.xmpp.handler import RoomHandler, parseJID
+from mucservice.xmpp.namespaces import NS_DATA, NS_HINTS, NS_XML
 from mucservice.xmpp.render import Template, attributes, childrenText, quote
 
 NS_MUC_USER = broadcast.NS_MUC_USER
-NS_HINTS = "urn:xmpp:hints"
-NS_DATA = "jabber:x:data"
-NS_XML = "http://www.w3.org/XML/1998/namespace"
 
 #: What a client may not put into a message the room reflects: ids that
 #: only the room may stamp.

@@ -15,13 +15,13 @@ from mucservice import _compat  # noqa: F401
 
 # isort: split
 
-from twisted.words.protocols.jabber import error as jabberError
 from wokkel import data_form
 from zope.interface import implementer
 
 from mucservice.interfaces import IOfflineHost
 from mucservice.providers.none import NoOfflineDelivery
 from mucservice.room.offline import FEATURE, FIELD, absentRegistrants
+from mucservice.xmpp.errors import errorCondition
 from mucservice.xmpp.handler import RoomHandler, parseJID
 
 #: The label of the registration field.
@@ -85,13 +85,6 @@ def deliver(rooms, room, entry):
         RoomHandler.log.failure("offline delivery in {room} failed", room=room.jid.full())
 
 
-def _condition(stanza):
-    try:
-        return jabberError.exceptionFromStanza(stanza).condition
-    except Exception:
-        return None
-
-
 @implementer(IOfflineHost)
 class OfflineLink(RoomHandler):
     """
@@ -129,4 +122,4 @@ class OfflineLink(RoomHandler):
         room = self.rooms.getRoom(roomJID)
         if room is None or userJID not in room.offlineUsers:
             return
-        self.rooms.offlineDelivery.bounced(room.jid, userJID, _condition(message))
+        self.rooms.offlineDelivery.bounced(room.jid, userJID, errorCondition(message))

@@ -10,10 +10,10 @@ from mucservice.xmpp import broadcast, forms
 from mucservice.xmpp.admin import reasonOf, tellEffects
 from mucservice.xmpp.disco import visibleRoom
 from mucservice.xmpp.handler import RoomHandler, parseJID
+from mucservice.xmpp.namespaces import NS_DATA
 from mucservice.xmpp.render import Template
 
 NS_MUC_OWNER = broadcast.NS_MUC + "#owner"
-NS_DATA = "jabber:x:data"
 
 # Status codes of a configuration change (XEP-0045 section 10.2.1).
 CONFIG_CHANGED, LOGGING_ON, LOGGING_OFF = 104, 170, 171

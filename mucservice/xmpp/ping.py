@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from mucservice import errors
 from mucservice.xmpp.broadcast import occupantJID
-from mucservice.xmpp.disco import NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, visibleRoom
+from mucservice.xmpp.disco import NS_DISCO_INFO, NS_DISCO_ITEMS, visibleRoom
 from mucservice.xmpp.handler import RoomHandler, parseJID
+from mucservice.xmpp.namespaces import NS_PING, NS_XML
 from mucservice.xmpp.render import Template, childrenText
 
 #: Seconds an occupant has to answer an IQ passed on to it; the answer is
@@ -22,7 +23,6 @@ FORWARD_TIMEOUT = 120
 #: IQ to an occupant before they see it.
 ROUTER_PRIORITY = 100
 
-NS_XML = "http://www.w3.org/XML/1998/namespace"
 
 
 class PingHandler(RoomHandler):

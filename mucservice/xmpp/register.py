@@ -14,10 +14,8 @@ from mucservice.xmpp import forms, offline
 from mucservice.xmpp.admin import tellEffects
 from mucservice.xmpp.disco import visibleRoom
 from mucservice.xmpp.handler import RoomHandler, parseJID
+from mucservice.xmpp.namespaces import NS_DATA, NS_IQ_REGISTER
 from mucservice.xmpp.render import quote, serialize
-
-NS_REGISTER = "jabber:iq:register"
-NS_X_DATA = "jabber:x:data"
 
 INSTRUCTIONS = ("To register with this room, choose the nick you want to keep in it; "
                 "registering makes you a member.")
@@ -81,8 +79,8 @@ class RegisterHandler(RoomHandler):
     extraFields = ()
 
     iqHandlers = {
-        "/iq[@type='get']/query[@xmlns='%s']" % NS_REGISTER: "getRegistration",
-        "/iq[@type='set']/query[@xmlns='%s']" % NS_REGISTER: "setRegistration",
+        "/iq[@type='get']/query[@xmlns='%s']" % NS_IQ_REGISTER: "getRegistration",
+        "/iq[@type='set']/query[@xmlns='%s']" % NS_IQ_REGISTER: "setRegistration",
     }
 
     def _room(self, fromJID, toJID):
@@ -104,7 +102,7 @@ class RegisterHandler(RoomHandler):
             fields = [_filled(field, data) for field in fields]
         inner += "<instructions>%s</instructions>" % quote(INSTRUCTIONS)
         inner += serialize(forms.registerForm(nick or "", fields).toElement())
-        return "<query xmlns='%s'>%s</query>" % (NS_REGISTER, inner)
+        return "<query xmlns='%s'>%s</query>" % (NS_IQ_REGISTER, inner)
 
     def setRegistration(self, iq, fromJID, toJID):
         """
@@ -114,8 +112,8 @@ class RegisterHandler(RoomHandler):
         room = self._room(fromJID, toJID)
         query = iq.query
         userJID = fromJID.userhostJID()
-        form = next(query.elements(NS_X_DATA, "x"), None)
-        if next(query.elements(NS_REGISTER, "remove"), None) is not None:
+        form = next(query.elements(NS_DATA, "x"), None)
+        if next(query.elements(NS_IQ_REGISTER, "remove"), None) is not None:
             outcome = room.unregister(userJID)
         elif form is not None and form.getAttribute("type") == "cancel":
             return None
