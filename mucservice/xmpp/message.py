@@ -71,10 +71,10 @@ class MessageHandler(RoomHandler):
         attrs = {"from": broadcast.occupantJID(room, occupant.nick), "type": "groupchat",
                  "id": message.getAttribute("id"),
                  "xml:lang": message.getAttribute((NS_XML, "lang"))}
-        self.sendText(broadcast.toEveryone(room, Template("message", inner, **attrs)))
+        template = Template("message", inner, **attrs)
+        self.sendText(broadcast.toEveryone(room, template))
         if goesToHistory(message):
-            stored = "<message%s>%s</message>" % (attributes(**attrs), inner)
-            entry = HistoryEntry(self.now(), occupant.nick, realJID, stored)
+            entry = HistoryEntry(self.now(), occupant.nick, realJID, template.unaddressed())
             room.addHistory(entry)
             self.rooms.saveHistory(room, entry)
             offline.deliver(self.rooms, room, entry)

@@ -63,6 +63,13 @@ class Template:
         self.head = "<%s to='" % (name,)
         self.tail = "'%s>%s</%s>" % (attributes(**attrs), inner, name)
 
+    def unaddressed(self):
+        """
+        @return: the stanza's text with no C{to} (as history keeps it; see
+            L{renderTo}).
+        """
+        return self.head[:-len(" to='")] + self.tail[1:]
+
     def to(self, recipient):
         """
         @param recipient: the JID, as L{str}.
