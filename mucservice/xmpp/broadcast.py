@@ -6,7 +6,6 @@ stanza once and writes the text for all recipients in one write.
 
 from datetime import timezone
 
-from mucservice.room import roles
 from mucservice.xmpp.render import Template, appendChild, attributes, quote, renderTo
 
 NS_MUC = "http://jabber.org/protocol/muc"
@@ -170,9 +169,7 @@ class PresenceBroadcast:
         shown = self.room.broadcastsPresenceOf(self.occupant)
         before = self.previousRole or self.occupant.role
         if self.type:
-            # Whoever made the role none without giving the one before
-            # (the occupant was removed): the others are told, as always.
-            return before in broadcast or before == roles.NO_ROLE, False
+            return before in broadcast, False
         return shown or before in broadcast, not shown
 
     def toRoom(self, selfSessions=None):
