@@ -14,7 +14,7 @@ room store.
 from twisted.words.protocols.jabber import jid
 
 from mucservice.providers.hats import HatStoreBase
-from mucservice.providers.sqlite import SQLiteStore, databasePath
+from mucservice.providers.sqlite import SQLiteStore, applyMigrations, databasePath
 
 # HAT_MIGRATIONS[n] brings the hats from version n (0: no table yet) to n + 1.
 HAT_MIGRATIONS = ((
@@ -47,15 +47,8 @@ def migrateHats(connection):
     @raise RuntimeError: the database has a newer hats schema than this
         mucservice knows.
     """
-    version = hatSchemaVersion(connection)
-    if version == HAT_SCHEMA_VERSION:
+    if not applyMigrations(connection, "hats", HAT_MIGRATIONS, hatSchemaVersion(connection)):
         return
-    if version > HAT_SCHEMA_VERSION:
-        raise RuntimeError("the hats in the database have schema version %d; this mucservice "
-                           "knows versions up to %d" % (version, HAT_SCHEMA_VERSION))
-    for statements in HAT_MIGRATIONS[version:]:
-        for statement in statements:
-            connection.execute(statement)
     connection.execute("CREATE TABLE IF NOT EXISTS hat_schema (version INTEGER NOT NULL)")
     connection.execute("DELETE FROM hat_schema")
     connection.execute("INSERT INTO hat_schema (version) VALUES (?)", (HAT_SCHEMA_VERSION,))

@@ -67,6 +67,25 @@ def connect(path):
     return connection
 
 
+def applyMigrations(connection, what, migrations, version):
+    """
+    Bring a schema from C{version} up to date, inside the caller's
+    transaction.
+
+    @param what: the schema's name, for the error message.
+    @param migrations: per version, the statements that lead to the next.
+    @return: whether anything had to be done.
+    @raise RuntimeError: the database is newer than this mucservice.
+    """
+    if version > len(migrations):
+        raise RuntimeError("the %s in the database have schema version %d; this mucservice "
+                           "knows versions up to %d" % (what, version, len(migrations)))
+    for statements in migrations[version:]:
+        for statement in statements:
+            connection.execute(statement)
+    return version < len(migrations)
+
+
 class SynchronousRunner:
     """
     Runs every transaction in the calling thread, at once; the connection is

@@ -20,6 +20,7 @@ from mucservice.providers.sqlite import (
     SQLiteStore,
     SynchronousRunner,
     ThreadedRunner,
+    applyMigrations,
     databasePath,
     transact,
 )
@@ -65,14 +66,8 @@ def migrateRooms(connection):
     @raise RuntimeError: the database has a newer room schema than this
         mucservice knows.
     """
-    version = schemaVersion(connection)
-    if version > SCHEMA_VERSION:
-        raise RuntimeError("the room database has schema version %d; this mucservice knows "
-                           "versions up to %d" % (version, SCHEMA_VERSION))
-    for statements in MIGRATIONS[version:]:
-        for statement in statements:
-            connection.execute(statement)
-    connection.execute("PRAGMA user_version = %d" % (SCHEMA_VERSION,))
+    if applyMigrations(connection, "rooms", MIGRATIONS, schemaVersion(connection)):
+        connection.execute("PRAGMA user_version = %d" % (SCHEMA_VERSION,))
 
 
 def _formatStamp(stamp):
