@@ -10,7 +10,7 @@ STAMP    := $(VENV)/.installed
 .PHONY: run test lint system-packages clean
 
 run: system-packages $(STAMP)
-	$(VENV)/bin/python -m mucservice.localrun --folder $(RUN_DIR)
+	$(VENV)/bin/python -m mucservice.devserver.run --folder $(RUN_DIR)
 
 test: system-packages $(STAMP)
 	$(VENV)/bin/ruff check mucservice tests twisted bench

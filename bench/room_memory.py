@@ -13,8 +13,8 @@ from datetime import datetime, timezone
 
 from twisted.words.protocols.jabber.jid import JID
 
+from mucservice.records import Affiliation, HistoryEntry
 from mucservice.room.config import RoomConfig
-from mucservice.room.records import Affiliation, HistoryEntry
 from mucservice.room.room import Room
 
 STANZA = ("<message from='room%d@muc.example.org/nick' type='groupchat' id='abc'>"

@@ -382,7 +382,7 @@ class IOfflineDelivery(Interface):
 class IRoomStore(Interface):
     """
     Persistent rooms: configuration, affiliations with their data, subject
-    and history. Records are the classes of L{mucservice.room.records}.
+    and history. Records are the classes of L{mucservice.records}.
 
     Every method returns a Deferred. Each change is applied whole or not at
     all. A change to a room that is not stored fails with C{ItemNotFound}.
@@ -391,7 +391,7 @@ class IRoomStore(Interface):
     def loadRooms():
         """
         @return: a Deferred that fires with a L{list} of every stored
-            L{RoomRecord<mucservice.room.records.RoomRecord>} (without history).
+            L{RoomRecord<mucservice.records.RoomRecord>} (without history).
         """
 
     def loadRoom(roomJID):
@@ -427,7 +427,7 @@ class IRoomStore(Interface):
 
     def appendHistory(roomJID, entry, maxLength):
         """
-        Add a L{HistoryEntry<mucservice.room.records.HistoryEntry>} and keep
+        Add a L{HistoryEntry<mucservice.records.HistoryEntry>} and keep
         only the newest C{maxLength} entries of the room.
         """
 

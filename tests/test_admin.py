@@ -6,7 +6,7 @@ membership, through the fake component stream.
 
 from twisted.words.protocols.jabber.jid import JID
 
-from mucservice.room.records import Affiliation
+from mucservice.records import Affiliation
 from tests.fakeservice import PopulatedRoomTestCase, errorCondition, item, statuses
 
 NS_ADMIN = "http://jabber.org/protocol/muc#admin"

@@ -5,7 +5,7 @@ Service Discovery of the service and its rooms (XEP-0030, XEP-0045 sections
 
 from twisted.words.protocols.jabber.jid import JID
 
-from mucservice.room.records import Affiliation
+from mucservice.records import Affiliation
 from tests.fakeservice import SERVICE, ServiceTestCase
 
 NS_INFO = "http://jabber.org/protocol/disco#info"

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 from twisted.trial.unittest import SynchronousTestCase
 from twisted.words.protocols.jabber.jid import JID
 
+from mucservice.records import HistoryEntry
 from mucservice.room.history import selectHistory
-from mucservice.room.records import HistoryEntry
 from tests.fakeservice import NS_MUC_USER, FakeService, errorCondition, item
 
 ROOM = "room@muc.example.org"

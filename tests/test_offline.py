@@ -20,9 +20,9 @@ from mucservice import tap
 from mucservice.interfaces import IOfflineDelivery, IOfflineHost
 from mucservice.providers.none import NoOfflineDelivery
 from mucservice.providers.offline import ForwardOfflineDelivery, TigaseOfflineDelivery
+from mucservice.records import Affiliation
 from mucservice.room.config import RoomConfig
 from mucservice.room.offline import FEATURE, FIELD
-from mucservice.room.records import Affiliation
 from mucservice.room.room import Room
 from mucservice.xmpp.offline import OfflineLink
 from tests.fakeservice import SERVICE, FakeService, ServiceTestCase

@@ -10,10 +10,10 @@ from mucservice import _compat  # noqa: F401
 
 from twisted.words.protocols.jabber.jid import JID
 
+from mucservice.records import Affiliation
 from mucservice.room.administration import AffiliationChange
 from mucservice.room.config import RoomConfig
 from mucservice.room.offline import FIELD
-from mucservice.room.records import Affiliation
 from mucservice.room.room import Room
 from tests.fakeservice import ServiceTestCase
 from tests.test_register import ROOM, getForm, remove, submit

@@ -6,7 +6,7 @@ Entering, rejoining, changing nick, updating presence and leaving
 from twisted.trial.unittest import SynchronousTestCase
 from twisted.words.protocols.jabber.jid import JID
 
-from mucservice.room.records import Affiliation
+from mucservice.records import Affiliation
 from tests.fakeservice import NS_MUC_USER, FakeService, errorCondition, item, statuses
 
 ROOM = "room@muc.example.org"

@@ -10,7 +10,7 @@ from mucservice import _compat  # noqa: F401
 from twisted.words.protocols.jabber.jid import JID
 from wokkel import data_form
 
-from mucservice.room.records import Affiliation
+from mucservice.records import Affiliation
 from mucservice.xmpp.register import RegisterHandler
 from tests.fakeservice import SERVICE, ServiceTestCase, item
 

@@ -11,7 +11,7 @@ from zope.interface.verify import verifyObject
 from mucservice import errors
 from mucservice.interfaces import IRoomStore
 from mucservice.providers.memory_rooms import MemoryRoomStore
-from mucservice.room.records import Affiliation, HistoryEntry
+from mucservice.records import Affiliation, HistoryEntry
 
 ROOM = JID("room@muc.example.org")
 ALICE = JID("alice@example.org")

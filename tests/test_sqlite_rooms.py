@@ -21,7 +21,7 @@ from zope.interface.verify import verifyObject
 from mucservice import errors, registry, tap
 from mucservice.providers.sqlite import SynchronousRunner, ThreadedRunner
 from mucservice.providers.sqlite_rooms import SCHEMA_VERSION, SQLiteRoomStore, makeSQLiteRoomStore
-from mucservice.room.records import Affiliation, HistoryEntry
+from mucservice.records import Affiliation, HistoryEntry
 from tests.test_room_store import ALICE, ROOM, RoomStoreContract, entry
 
 OTHER = JID("other@muc.example.org")

@@ -14,7 +14,7 @@ from zope.interface import implementer
 
 from mucservice import errors
 from mucservice.interfaces import IRoomStore
-from mucservice.room.records import AFFILIATIONS, Affiliation, RoomRecord
+from mucservice.records import AFFILIATIONS, Affiliation, RoomRecord
 
 
 @implementer(IRoomStore)

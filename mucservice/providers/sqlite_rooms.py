@@ -24,7 +24,7 @@ from mucservice.providers.sqlite import (
     databasePath,
     transact,
 )
-from mucservice.room.records import AFFILIATIONS, Affiliation, HistoryEntry, RoomRecord
+from mucservice.records import AFFILIATIONS, Affiliation, HistoryEntry, RoomRecord
 
 # The runners and transact lived here before the hat store shared them: still
 # importable from here. (connect is not: it no longer creates the room schema.)

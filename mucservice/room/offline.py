@@ -34,7 +34,7 @@ def isSet(value):
 
 def wantsCopies(entry):
     """
-    @param entry: an L{Affiliation<mucservice.room.records.Affiliation>}, or
+    @param entry: an L{Affiliation<mucservice.records.Affiliation>}, or
         L{None}.
     @return: whether its user is to receive copies: a member, admin or owner
         that registered with L{FIELD} set.
@@ -46,7 +46,7 @@ def wantsCopies(entry):
 def registrants(affiliations):
     """
     @param affiliations: bare JID to L{Affiliation
-        <mucservice.room.records.Affiliation>}.
+        <mucservice.records.Affiliation>}.
     @return: the L{set} of bare JIDs that L{wantsCopies}.
     """
     return {userJID for userJID, entry in affiliations.items() if wantsCopies(entry)}

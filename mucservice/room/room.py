@@ -11,10 +11,10 @@ from collections import deque
 from dataclasses import dataclass
 
 from mucservice import errors
+from mucservice.records import Affiliation
 from mucservice.room import offline, roles
 from mucservice.room.administration import Administration
 from mucservice.room.occupant import Occupant
-from mucservice.room.records import Affiliation
 
 
 @dataclass

@@ -6,7 +6,7 @@ messages, invitations and voice requests (XEP-0045 sections 7.4 to 7.8, 8.6).
 import uuid
 
 from mucservice import errors
-from mucservice.room.records import HistoryEntry
+from mucservice.records import HistoryEntry
 from mucservice.xmpp import broadcast, forms, offline
 from mucservice.xmpp.handler import RoomHandler, parseJID
 from mucservice.xmpp.namespaces import NS_DATA, NS_HINTS, NS_XML

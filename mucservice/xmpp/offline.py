@@ -71,7 +71,7 @@ def deliver(rooms, room, entry):
     and nothing else depends on the copies.
 
     @param entry: the message's L{HistoryEntry
-        <mucservice.room.records.HistoryEntry>}.
+        <mucservice.records.HistoryEntry>}.
     """
     if not room.offlineUsers or not offered(rooms, room):
         return

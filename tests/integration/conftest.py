@@ -8,8 +8,8 @@ import itertools
 
 import pytest
 
-from mucservice.localprosody import LocalProsody, prosodyBinary
-from mucservice.localrun import ServiceProcess
+from mucservice.devserver.prosody import LocalProsody, prosodyBinary
+from mucservice.devserver.run import ServiceProcess
 from tests.integration.xmppclient import XMPPClient
 
 if prosodyBinary() is None:

@@ -20,7 +20,7 @@ import socket
 
 import pytest
 
-from mucservice.localprosody import LocalProsody, luaString
+from mucservice.devserver.prosody import LocalProsody, luaString
 from tests.integration.conftest import PASSWORD, SERVICE
 from tests.integration.muc import createRoom, join, mucItem, statuses
 from tests.integration.xmppclient import XMPPClient, stanzaType

@@ -1,5 +1,5 @@
 """
-The throwaway Prosody of L{mucservice.localprosody} and the test client of
+The throwaway Prosody of L{mucservice.devserver.prosody} and the test client of
 L{tests.integration.xmppclient}, against each other.
 """
 
@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from mucservice.localprosody import LocalProsody, freePort, prosodyBinary
+from mucservice.devserver.prosody import LocalProsody, freePort, prosodyBinary
 from tests.integration.xmppclient import XMPPClient, XMPPClientError
 
 if prosodyBinary() is None:

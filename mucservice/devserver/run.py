@@ -3,7 +3,7 @@ Run mucservice for real on this machine: a throwaway Prosody on loopback and
 C{twistd -n mucservice} with SQLite beside it. This is what C{make run} does;
 the integration tests use L{ServiceProcess} to start the real command too.
 
-    python -m mucservice.localrun [--folder .run]
+    python -m mucservice.devserver.run [--folder .run]
 
 Everything lives in the folder: Prosody's configuration, data and logs, the
 component secret, the SQLite database and mucservice's log. Ctrl-C stops
@@ -20,7 +20,7 @@ import subprocess
 import sys
 import threading
 
-from mucservice.localprosody import LocalProsody
+from mucservice.devserver.prosody import LocalProsody
 
 #: What mucservice logs once the XMPP server has accepted the component.
 CONNECTED = re.compile(r"component (\S+) is connected")

@@ -28,7 +28,7 @@ STREAM_HEADER = ("<?xml version='1.0'?><stream:stream xmlns='jabber:client'"
                  " xmlns:stream='http://etherx.jabber.org/streams' to=%s version='1.0'>")
 
 CONFIG_TEMPLATE = """\
--- Written by mucservice.localprosody: a throwaway Prosody on loopback.
+-- Written by mucservice.devserver.prosody: a throwaway Prosody on loopback.
 -- Everything it writes stays in {folder}.
 
 run_as_root = true -- Prosody 0.12 refuses to start as root without it

@@ -1,7 +1,7 @@
 """
-The records an L{IRoomStore<mucservice.interfaces.IRoomStore>} keeps.
-
-Plain data, shared by every store provider and the room logic.
+The plain records that stores and the room service exchange: part of the
+contracts of L{mucservice.interfaces}, so that providers import them from here
+and never from the room logic.
 """
 
 from dataclasses import dataclass, field
