@@ -17,10 +17,7 @@ from mucservice.records import Affiliation, HistoryEntry
 from mucservice.room.config import RoomConfig
 from mucservice.room.room import Room
 
-STANZA = ("<message from='room%d@muc.example.org/nick' type='groupchat' id='abc'>"
-          "<body>An ordinary message of an ordinary length.</body>"
-          "<stanza-id xmlns='urn:xmpp:sid:0' id='0a1b2c3d-0000-4000-8000-000000000000' "
-          "by='room%d@muc.example.org'/></message>")
+PAYLOAD = "<body>An ordinary message of an ordinary length.</body>"
 
 
 def makeRoom(n, history):
@@ -31,7 +28,9 @@ def makeRoom(n, history):
                 subject="Subject of room %d" % n, subjectNick="u0")
     stamp = datetime.now(timezone.utc)
     for _ in range(history):
-        room.addHistory(HistoryEntry(stamp, "u0", None, STANZA % (n, n)))
+        room.addHistory(HistoryEntry(stamp, "u0", None, PAYLOAD,
+                                     "0a1b2c3d-0000-4000-8000-%012d" % n, room.occupantID(jid),
+                                     "abc"))
     return room
 
 

@@ -47,9 +47,11 @@ class IJoinTracker(Interface):
     """
     The authoritative index of who is in which room under which nick.
 
-    The room service records every change; the other services only query.
-    Calls are synchronous: the index is read on hot paths (every groupchat
-    message asks it who is absent) and is kept in the service's memory.
+    The room service records every change (L{recordJoin}, L{recordLeave},
+    L{recordNickChange}, L{forgetRoom}, L{forgetAll}); the other services
+    only query. Calls are synchronous and are made on hot paths, marked
+    I{Hot path} below: keep them cheap (no I/O, no copies of big
+    structures).
     """
 
     def recordJoin(realJID, roomJID, nick):
@@ -58,12 +60,16 @@ class IJoinTracker(Interface):
 
         Recording a JID that is already there under the same nick is a rejoin
         and changes nothing; under another nick it is a nick change.
+
+        I{Hot path}: every join.
         """
 
     def recordLeave(realJID, roomJID):
         """
         Record that C{realJID} is no longer in C{roomJID}. Unknown pairs are
         ignored.
+
+        I{Hot path}: every leave.
         """
 
     def recordNickChange(realJID, roomJID, newNick):
@@ -90,20 +96,12 @@ class IJoinTracker(Interface):
 
     def roomsOf(realJID):
         """
-        @return: the rooms C{realJID} is in, mapped to its nick in each.
+        I{Hot path}: the pinger asks it for the sender of every error
+        stanza, and of every stanza when it watches for idle occupants.
+
+        @return: the rooms C{realJID} is in, mapped to its nick in each (a
+            new L{dict}, empty if none).
         @rtype: L{dict} of room JID to L{str}
-        """
-
-    def resourcesOf(userJID):
-        """
-        @return: the full JIDs of C{userJID} that are in at least one room.
-        @rtype: L{set}
-        """
-
-    def occupantsOf(roomJID):
-        """
-        @return: the real JIDs in C{roomJID}, mapped to their nick.
-        @rtype: L{dict} of real JID to L{str}
         """
 
     def occupantsFrom(domain):
@@ -121,6 +119,9 @@ class IJoinTracker(Interface):
 
     def isPresent(userJID, roomJID):
         """
+        I{Hot path}: asked for every registrant of offline delivery on every
+        groupchat message of their room.
+
         @return: whether any resource of the bare C{userJID} is in C{roomJID}.
         @rtype: L{bool}
         """
@@ -299,17 +300,28 @@ class IHatStore(Interface):
 
 class IOfflineHost(Interface):
     """
-    What the protocol edge lends an offline delivery provider.
+    What the protocol edge lends an offline delivery provider: the copies it
+    can send, rendered by the edge. A provider never builds XML itself.
+
+    Both methods write every copy in one go on the component stream, queued
+    while the link is down. C{entry} is the message as the room keeps it in
+    its history (a L{HistoryEntry<mucservice.records.HistoryEntry>});
+    C{recipients} are bare JIDs.
     """
 
-    def send(text):
+    def sendGroupchat(roomJID, entry, recipients):
         """
-        Write serialized stanzas on the component stream, in one go; queued
-        while the link is down.
+        Send each recipient the message as the room reflected it: a
+        C{type='groupchat'} message from the sender's occupant JID, with its
+        id, stanza id and occupant id (what Tigase's MUC sends).
+        """
 
-        @param text: one or more complete stanzas, as L{str} (see
-            L{mucservice.xmpp.render}); each C{from} must be a room of this
-            service or an occupant of one.
+    def sendForwarded(roomJID, entry, recipients):
+        """
+        Send each recipient a C{type='normal'} message from the room that
+        carries the reflected message in a XEP-0297 C{<forwarded/>} with a
+        XEP-0203 C{<delay/>} of when the room received it, and a XEP-0334
+        C{<store/>} hint: what RFC 6121 servers store offline and push.
         """
 
 
@@ -317,7 +329,7 @@ class IOfflineDelivery(Interface):
     """
     Copies room messages to registered members who are not in the room.
 
-    The protocol edge picks the recipients and the messages; the provider
+    The room service picks the recipients and the messages; the provider
     decides how a copy travels. A recipient is a member, admin or owner of
     the room (never an outcast) who registered with the field
     C{{http://tigase.org/protocol/muc}offline} set and none of whose
@@ -325,11 +337,13 @@ class IOfflineDelivery(Interface):
     the groupchat messages that go into the room's history (a body or a
     C{store} hint; no chat states, no C{no-store}). Nothing is asked of the
     provider in rooms whose C{offlineDelivery} option is off, in rooms
-    without such registrants, or when the provider is the C{none} one.
-
-    Calls are synchronous and made on the hot path of every groupchat
-    message: render once, send many.
+    without such registrants, or when it does not L{sendsCopies}.
     """
+
+    sendsCopies = Attribute(
+        "Whether the provider sends copies at all, a L{bool}. When false, rooms neither "
+        "advertise offline delivery nor offer its registration field, and L{deliver} is "
+        "never called.")
 
     def start(host):
         """
@@ -343,18 +357,17 @@ class IOfflineDelivery(Interface):
         nothing afterwards.
         """
 
-    def deliver(roomJID, nick, stanza, stamp, recipients):
+    def deliver(roomJID, entry, recipients):
         """
         Send copies of a groupchat message.
 
+        I{Hot path}: called, synchronously, for every message of a room
+        with absent registrants; send through the host, do not wait.
+
         @param roomJID: the room's bare JID.
-        @param nick: the sender's nick in the room.
-        @param stanza: the message as the room reflected it and keeps it in
-            its history: serialized XML, C{<message from='room@service/nick'
-            type='groupchat' ...>...</message>}, with no C{to} attribute
-            (address it with L{mucservice.xmpp.render.renderTo}).
-        @param stamp: when the room received it, a timezone-aware UTC
-            L{datetime.datetime}.
+        @param entry: the message as the room keeps it in its history, a
+            L{HistoryEntry<mucservice.records.HistoryEntry>} (its C{stamp}
+            says when the room received it).
         @param recipients: the bare JIDs to copy it to, a non-empty
             sequence of L{JID<twisted.words.protocols.jabber.jid.JID>}s.
         """
@@ -368,8 +381,8 @@ class IOfflineDelivery(Interface):
         bounce of another message the room sent to that bare JID, such as an
         invitation.
 
-        Bounces never make the edge kick anybody or ping anybody; what else
-        they mean is the provider's choice.
+        Bounces never make the service kick anybody or ping anybody; what
+        else they mean is the provider's choice.
 
         @param condition: the RFC 6120 condition, e.g.
             C{"service-unavailable"}, or L{None} if the error has none.
@@ -392,12 +405,7 @@ class IRoomStore(Interface):
         """
         @return: a Deferred that fires with a L{list} of every stored
             L{RoomRecord<mucservice.records.RoomRecord>} (without history).
-        """
-
-    def loadRoom(roomJID):
-        """
-        @return: a Deferred that fires with the L{RoomRecord} of C{roomJID},
-            or L{None} if it is not stored.
+            Called once, when the service starts.
         """
 
     def saveRoom(roomJID, config):
@@ -429,6 +437,9 @@ class IRoomStore(Interface):
         """
         Add a L{HistoryEntry<mucservice.records.HistoryEntry>} and keep
         only the newest C{maxLength} entries of the room.
+
+        I{Hot path}: every groupchat message of a persistent room that keeps
+        history. The room has answered already; the store may batch.
         """
 
     def trimHistory(roomJID, maxLength):
@@ -456,6 +467,14 @@ class IRoomDirectory(Interface):
             C{userJID} in C{roomJID} (C{"owner"}, C{"admin"}, C{"member"},
             C{"outcast"} or C{"none"}); fails with C{ItemNotFound("room not
             found")} if the room does not exist here.
+        """
+
+    def mayWearHats(roomJID, userJID):
+        """
+        @return: a Deferred that fires with whether the bare C{userJID} may
+            wear hats in C{roomJID} (it is a member, admin or owner there);
+            fails with C{ItemNotFound("room not found")} if the room does
+            not exist here.
         """
 
 

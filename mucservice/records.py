@@ -45,16 +45,30 @@ class RoomRecord:
 @dataclass(frozen=True)
 class HistoryEntry:
     """
-    One message of a room's discussion history.
+    One groupchat message of a room, as the room reflected it and keeps it
+    in its discussion history.
+
+    The room decides everything but the payload, which is the sender's and
+    opaque to the room and the stores; the protocol edge renders the
+    message from these fields, live, as history for a newcomer, and in
+    offline copies.
 
     @ivar stamp: when the room received it, timezone-aware UTC.
     @ivar nick: the sender's nick at that time.
     @ivar realJID: the sender's full JID, or L{None} if unknown.
-    @ivar stanza: the message as the room reflected it, serialized XML
-        without a C{to} attribute.
+    @ivar payload: the message's child elements as the sender wrote them,
+        less those only the room may stamp, as serialized XML.
+    @ivar stanzaID: the XEP-0359 id the room gave it, or L{None}.
+    @ivar occupantID: the sender's XEP-0421 occupant id, or L{None}.
+    @ivar messageID: the C{id} the sender gave the message, or L{None}.
+    @ivar lang: the message's C{xml:lang}, or L{None}.
     """
 
     stamp: datetime
     nick: str
     realJID: Optional[object]
-    stanza: str
+    payload: str
+    stanzaID: Optional[str] = None
+    occupantID: Optional[str] = None
+    messageID: Optional[str] = None
+    lang: Optional[str] = None

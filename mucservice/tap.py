@@ -186,7 +186,8 @@ def makeService(config, reactor=None):
 
     rooms = RoomService(config["jid"], config["admins"], config["restrict-room-creation"],
                         config["local-domain"],
-                        RoomConfig(offlineDelivery=config["offline-delivery-default"]))
+                        RoomConfig(offlineDelivery=config["offline-delivery-default"]),
+                        reactor=reactor)
     context.rooms = rooms
     rooms.legacyHats = config["hats-legacy-namespace"]
     providers = makeProviders(config, context)

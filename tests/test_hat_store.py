@@ -30,6 +30,10 @@ class FakeRooms:
             return defer.fail(errors.ItemNotFound("room not found"))
         return defer.succeed(self.rooms[roomJID].get(userJID.userhostJID(), "none"))
 
+    def mayWearHats(self, roomJID, userJID):
+        d = self.getAffiliation(roomJID, userJID)
+        return d.addCallback(lambda affiliation: affiliation in ("owner", "admin", "member"))
+
 
 @implementer(IHatObserver)
 class RecordingObserver:

@@ -53,7 +53,7 @@ class RoomMessageTests(SynchronousTestCase):
         for stanza in out:
             self.assertEqual("de", stanza[("http://www.w3.org/XML/1998/namespace", "lang")])
             self.assertEqual("hallo", str(stanza.body))
-        self.assertIn("xml:lang='de'", self.room.history[-1].stanza)
+        self.assertEqual("de", self.room.history[-1].lang)
 
     def test_spoofedIDsStripped(self):
         """A client's own stanza-id by the room and occupant-id are replaced."""
@@ -83,7 +83,7 @@ class RoomMessageTests(SynchronousTestCase):
                           "'http://jabber.org/protocol/chatstates'/></message>" % (BOB, ROOM))
         self.service.send(groupchat(BOB, "secret", "<no-store xmlns='urn:xmpp:hints'/>"))
         self.assertEqual(1, len(self.room.history))
-        self.assertIn("kept", self.room.history[0].stanza)
+        self.assertIn("kept", self.room.history[0].payload)
 
     def test_historyLimits(self):
         """maxstanzas, maxchars and seconds limit the history a newcomer gets."""
@@ -207,7 +207,7 @@ class HistorySelectionTests(SynchronousTestCase):
     def test_since(self):
         """since keeps only messages after that moment, and combines with the other limits."""
         start = datetime(2026, 1, 1, tzinfo=timezone.utc)
-        entries = [HistoryEntry(start + timedelta(minutes=n), "n", None, "<message>%d</message>"
+        entries = [HistoryEntry(start + timedelta(minutes=n), "n", None, "<body>%d</body>"
                                 % n) for n in range(5)]
         since = start + timedelta(minutes=2)
         self.assertEqual(entries[3:], selectHistory(entries, since=since))

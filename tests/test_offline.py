@@ -14,19 +14,20 @@ from twisted.logger import capturedLogs
 from twisted.python import usage
 from twisted.trial.unittest import SynchronousTestCase
 from twisted.words.protocols.jabber.jid import JID
+from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
 from mucservice import tap
 from mucservice.interfaces import IOfflineDelivery, IOfflineHost
 from mucservice.providers.none import NoOfflineDelivery
 from mucservice.providers.offline import ForwardOfflineDelivery, TigaseOfflineDelivery
-from mucservice.records import Affiliation
+from mucservice.records import Affiliation, HistoryEntry
 from mucservice.room.config import RoomConfig
-from mucservice.room.offline import FEATURE, FIELD
+from mucservice.room.offline import FIELD
 from mucservice.room.room import Room
+from mucservice.xmpp.namespaces import FEATURE_OFFLINE as FEATURE
 from mucservice.xmpp.offline import OfflineLink
 from tests.fakeservice import SERVICE, FakeService, ServiceTestCase
-from tests.fakestream import parseStanzas
 
 NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 NS_FORWARD = "urn:xmpp:forward:0"
@@ -39,10 +40,9 @@ MIA = "mia@example.org"
 ADAM = "adam@example.org"
 OTTO = "otto@example.org"
 GUS = "gus@example.org"
-STORED = ("<message from='room@muc.example.org/olivia' type='groupchat' id='m1'>"
-          "<body>it&apos;s late</body><stanza-id xmlns='urn:xmpp:sid:0' id='s1' "
-          "by='room@muc.example.org'/></message>")
 STAMP = datetime(2027, 1, 15, 9, 30, 0, 123000, tzinfo=timezone.utc)
+ENTRY = HistoryEntry(STAMP, "olivia", JID(OLIVIA), "<body>it&apos;s late</body>", "s1", "o1",
+                     "m1")
 
 
 def groupchat(body="hello", extra="", sender=OLIVIA):
@@ -61,14 +61,18 @@ def toBare(stanzas):
     return {s["to"]: s for s in stanzas if "/" not in s["to"]}
 
 
+@implementer(IOfflineHost)
 class FakeHost:
-    """An L{IOfflineHost} that keeps what it is given."""
+    """An L{IOfflineHost} that keeps what it is asked to send."""
 
     def __init__(self):
         self.sent = []
 
-    def send(self, text):
-        self.sent.append(text)
+    def sendGroupchat(self, roomJID, entry, recipients):
+        self.sent.append(("groupchat", roomJID, entry, list(recipients)))
+
+    def sendForwarded(self, roomJID, entry, recipients):
+        self.sent.append(("forwarded", roomJID, entry, list(recipients)))
 
 
 class OfflineTestCase(ServiceTestCase):
@@ -196,6 +200,40 @@ class NoneProviderTests(OfflineTestCase):
             "'http://jabber.org/protocol/disco#info'/></iq>" % (OLIVIA, ROOM))[0].toXml())
 
 
+@implementer(IOfflineDelivery)
+class QuietDelivery:
+    """A third party's provider that sends nothing (and is no L{NoOfflineDelivery})."""
+
+    sendsCopies = False
+
+    def start(self, host):
+        pass
+
+    def stop(self):
+        pass
+
+    def deliver(self, roomJID, entry, recipients):
+        raise AssertionError("never asked")
+
+    def bounced(self, roomJID, userJID, condition):
+        pass
+
+
+class QuietProviderTests(OfflineTestCase):
+    def test_notAdvertised(self):
+        """A provider that says it sends no copies is never asked, and rooms do not offer it."""
+        provider = QuietDelivery()
+        verifyObject(IOfflineDelivery, provider)
+        self.service.rooms.offlineDelivery = provider
+        self.assertEqual({}, toBare(self.service.send(groupchat())))
+        self.assertNotIn(FEATURE, self.service.send(
+            "<iq type='get' id='d' from='%s' to='%s'><query xmlns="
+            "'http://jabber.org/protocol/disco#info'/></iq>" % (OLIVIA, ROOM))[0].toXml())
+        form = self.service.send("<iq type='get' id='r' from='%s' to='%s'><query xmlns="
+                                 "'jabber:iq:register'/></iq>" % (OLIVIA, ROOM))[0].toXml()
+        self.assertNotIn(FIELD, form)
+
+
 class TigaseProviderTests(SynchronousTestCase):
     def setUp(self):
         self.host = FakeHost()
@@ -203,20 +241,21 @@ class TigaseProviderTests(SynchronousTestCase):
         self.provider.start(self.host)
 
     def test_interface(self):
-        """The provider provides IOfflineDelivery."""
+        """The provider provides IOfflineDelivery and sends copies; the fake host is a host."""
         verifyObject(IOfflineDelivery, self.provider)
+        verifyObject(IOfflineHost, self.host)
+        self.assertTrue(self.provider.sendsCopies)
 
     def test_copy(self):
-        """The stored message itself, addressed to each bare JID, in one write."""
-        self.provider.deliver(JID(ROOM), "olivia", STORED, STAMP, [JID(MIA), JID(GUS)])
-        self.assertEqual([STORED.replace("<message ", "<message to='%s' " % MIA)
-                          + STORED.replace("<message ", "<message to='%s' " % GUS)],
+        """The message itself goes to every recipient, in one request to the host."""
+        self.provider.deliver(JID(ROOM), ENTRY, [JID(MIA), JID(GUS)])
+        self.assertEqual([("groupchat", JID(ROOM), ENTRY, [JID(MIA), JID(GUS)])],
                          self.host.sent)
 
     def test_stopped(self):
         """After stop, nothing is sent."""
         self.provider.stop()
-        self.provider.deliver(JID(ROOM), "olivia", STORED, STAMP, [JID(MIA)])
+        self.provider.deliver(JID(ROOM), ENTRY, [JID(MIA)])
         self.assertEqual([], self.host.sent)
 
 
@@ -227,14 +266,61 @@ class ForwardProviderTests(SynchronousTestCase):
         self.provider.start(self.host)
 
     def test_interface(self):
-        """The provider provides IOfflineDelivery."""
+        """The provider provides IOfflineDelivery and sends copies."""
         verifyObject(IOfflineDelivery, self.provider)
+        self.assertTrue(self.provider.sendsCopies)
+
+    def test_forwarded(self):
+        """The message goes forwarded to every recipient, in one request to the host."""
+        self.provider.deliver(JID(ROOM), ENTRY, [JID(MIA), JID(GUS)])
+        self.assertEqual([("forwarded", JID(ROOM), ENTRY, [JID(MIA), JID(GUS)])],
+                         self.host.sent)
+
+    def test_stopped(self):
+        """After stop, nothing is sent."""
+        self.provider.stop()
+        self.provider.deliver(JID(ROOM), ENTRY, [JID(MIA)])
+        self.assertEqual([], self.host.sent)
+
+    def test_throughService(self):
+        """Chosen with --offline-delivery forward, the room's message travels forwarded."""
+        service = FakeService("--offline-delivery", "forward")
+        room = service.makeRoom(ROOM, "olivia@example.org")
+        room.setAffiliationEntry(JID(MIA), "member", {FIELD: "1"})
+        service.join(OLIVIA, ROOM + "/olivia")
+        copy = toBare(service.send(groupchat()))[MIA]
+        self.assertEqual(("normal", ROOM), (copy["type"], copy["from"]))
+        self.assertEqual(1, len(list(copy.elements(NS_FORWARD, "forwarded"))))
+
+
+class HostTests(SynchronousTestCase):
+    """
+    What the edge's host (L{OfflineLink}) writes when a provider asks it.
+    """
+
+    def setUp(self):
+        self.service = FakeService()
+        self.link = next(h for h in self.service.component if isinstance(h, OfflineLink))
+        self.writes = []
+        send = self.link.send
+        self.link.send = lambda text: (self.writes.append(text), send(text))
+
+    def test_groupchat(self):
+        """The message as the room reflects it, addressed to each bare JID, in one write."""
+        self.link.sendGroupchat(JID(ROOM), ENTRY, [JID(MIA), JID(GUS)])
+        self.assertEqual(1, len(self.writes))
+        mia, gus = self.service.stream.sent()
+        self.assertEqual((MIA, GUS), (mia["to"], gus["to"]))
+        self.assertEqual(mia.toXml().replace(MIA, GUS), gus.toXml())
+        self.assertEqual((ROOM + "/olivia", "groupchat", "m1", "it's late"),
+                         (mia["from"], mia["type"], mia["id"], str(mia.body)))
+        stanzaID = next(mia.elements("urn:xmpp:sid:0", "stanza-id"))
+        self.assertEqual(("s1", ROOM), (stanzaID["id"], stanzaID["by"]))
 
     def test_forwarded(self):
         """A normal message from the room carries the groupchat message, delayed, forwarded."""
-        self.provider.deliver(JID(ROOM), "olivia", STORED, STAMP, [JID(MIA)])
-        [text] = self.host.sent
-        [outer] = parseStanzas(text.encode("utf-8"))
+        self.link.sendForwarded(JID(ROOM), ENTRY, [JID(MIA)])
+        [outer] = self.service.stream.sent()
         self.assertEqual((ROOM, MIA, "normal"), (outer["from"], outer["to"], outer["type"]))
         self.assertTrue(outer["id"])
         forwarded = next(outer.elements(NS_FORWARD, "forwarded"))
@@ -247,29 +333,13 @@ class ForwardProviderTests(SynchronousTestCase):
         self.assertEqual(1, len(list(outer.elements(NS_HINTS, "store"))))
 
     def test_renderedOnce(self):
-        """Every recipient gets the same text but for the to attribute."""
-        self.provider.deliver(JID(ROOM), "olivia", STORED, STAMP, [JID(MIA), JID(GUS)])
-        [text] = self.host.sent
+        """Every recipient gets the same text but for the to attribute, in one write."""
+        self.link.sendForwarded(JID(ROOM), ENTRY, [JID(MIA), JID(GUS)])
+        [text] = self.writes
         mia, gus = text.split("</message></forwarded><store xmlns='urn:xmpp:hints'/></message>",
                               1)
         self.assertEqual(mia.replace(MIA, GUS) + "</message></forwarded>"
                          "<store xmlns='urn:xmpp:hints'/></message>", gus)
-
-    def test_stopped(self):
-        """After stop, nothing is sent."""
-        self.provider.stop()
-        self.provider.deliver(JID(ROOM), "olivia", STORED, STAMP, [JID(MIA)])
-        self.assertEqual([], self.host.sent)
-
-    def test_throughService(self):
-        """Chosen with --offline-delivery forward, the room's message travels forwarded."""
-        service = FakeService("--offline-delivery", "forward")
-        room = service.makeRoom(ROOM, "olivia@example.org")
-        room.setAffiliationEntry(JID(MIA), "member", {FIELD: "1"})
-        service.join(OLIVIA, ROOM + "/olivia")
-        copy = toBare(service.send(groupchat()))[MIA]
-        self.assertEqual(("normal", ROOM), (copy["type"], copy["from"]))
-        self.assertEqual(1, len(list(copy.elements(NS_FORWARD, "forwarded"))))
 
 
 class BounceTests(OfflineTestCase):

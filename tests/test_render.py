@@ -2,7 +2,13 @@
 Stanza text templates: render once, address many.
 """
 
-from mucservice.xmpp.render import Template, appendChild, attributes, quote, renderTo
+from datetime import datetime, timezone
+
+from twisted.words.protocols.jabber.jid import JID
+
+from mucservice.records import HistoryEntry
+from mucservice.xmpp.broadcast import delay, groupchatTemplate
+from mucservice.xmpp.render import Template, attributes, quote
 from tests.fakestream import parseStanzas
 
 
@@ -27,14 +33,23 @@ def test_template():
         ("r@m/n", "groupchat", "1 < 2")}
 
 
-def test_unaddressedRoundTrip():
-    """The text kept for history, addressed later, is the text the room sent."""
+def test_unaddressed():
+    """Without its to, a template is the same stanza, for use inside another."""
     template = Template("message", "<body>x</body>", from_="r@m/n", id="i", type_="groupchat")
     assert "to=" not in template.unaddressed()
-    assert renderTo(template.unaddressed(), "a@b/c") == template.to("a@b/c")
+    assert template.to("a@b/c") == template.unaddressed().replace(
+        "<message ", "<message to='a@b/c' ", 1)
 
 
-def test_appendChild():
-    """A child goes last inside the stanza."""
-    assert appendChild("<message><body>x</body></message>", "<delay/>") == (
-        "<message><body>x</body><delay/></message>")
+def test_historyIsTheReflectedMessage():
+    """A message kept in history renders as the room reflected it, plus the room's delay."""
+    stamp = datetime(2027, 1, 15, 9, 30, tzinfo=timezone.utc)
+    entry = HistoryEntry(stamp, "n'ick", JID("a@b/c"), "<body>1 &lt; 2</body>", "s'1", "o1",
+                         "m1", "de")
+    live = groupchatTemplate(JID("r@m"), entry).to("a@b/c")
+    later = groupchatTemplate(JID("r@m"), entry, delay(JID("r@m"), stamp)).to("a@b/c")
+    [message] = parseStanzas(live.encode("utf-8"))
+    assert (message["from"], message["type"], message["id"], str(message.body)) == (
+        "r@m/n'ick", "groupchat", "m1", "1 < 2")
+    assert later == live.replace("</message>", "<delay xmlns='urn:xmpp:delay' from='r@m' "
+                                 "stamp='2027-01-15T09:30:00.000000Z'/></message>")

@@ -19,8 +19,8 @@ ALICE = JID("alice@example.org")
 
 def entry(n):
     stamp = datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=n)
-    return HistoryEntry(stamp, "nick%d" % n, JID("u@example.org/r"),
-                        "<message type='groupchat'><body>%d</body></message>" % n)
+    return HistoryEntry(stamp, "nick%d" % n, JID("u@example.org/r"), "<body>%d</body>" % n,
+                        "stanza-%d" % n, "occupant-%d" % n, "id-%d" % n, "en")
 
 
 class RoomStoreContract:

@@ -20,7 +20,12 @@ from zope.interface.verify import verifyObject
 
 from mucservice import errors, registry, tap
 from mucservice.providers.sqlite import SynchronousRunner, ThreadedRunner
-from mucservice.providers.sqlite_rooms import SCHEMA_VERSION, SQLiteRoomStore, makeSQLiteRoomStore
+from mucservice.providers.sqlite_rooms import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    SQLiteRoomStore,
+    makeSQLiteRoomStore,
+)
 from mucservice.records import Affiliation, HistoryEntry
 from tests.test_room_store import ALICE, ROOM, RoomStoreContract, entry
 
@@ -90,6 +95,37 @@ class SQLiteRoomStoreTests(RoomStoreContract, SynchronousTestCase):
         self.successResultOf(self.runner(lambda c: c.execute("PRAGMA user_version = 99")))
         f = self.failureResultOf(self.reopen(self.store).loadRooms(), RuntimeError)
         self.assertIn("schema version 99", str(f.value))
+
+    def test_historyOfVersionOne(self):
+        """
+        A database of schema version 1, which kept history messages as the
+        room had rendered them, gives the same messages, field by field,
+        once migrated; a row of another shape is kept whole.
+        """
+        connection = sqlite3.connect(self.path)
+        for statement in MIGRATIONS[0]:
+            connection.execute(statement)
+        connection.execute("PRAGMA user_version = 1")
+        connection.execute("INSERT INTO rooms (jid, config) VALUES (?, '{}')", (ROOM.full(),))
+        rendered = ("<message from='room@muc.example.org/o&apos;neil' type='groupchat' "
+                    "id='m&amp;1' xml:lang='de'><body>it&apos;s &lt;late&gt;</body>"
+                    "<stanza-id xmlns='urn:xmpp:sid:0' id='s1' by='room@muc.example.org'/>"
+                    "<occupant-id xmlns='urn:xmpp:occupant-id:0' id='o1'/></message>")
+        for stanza in (rendered, "<odd/>"):
+            connection.execute("INSERT INTO history (room_jid, stamp, nick, real_jid, stanza) "
+                               "VALUES (?, '2026-01-01T00:00:00.000000Z', 'o''neil', "
+                               "'a@b/c', ?)", (ROOM.full(), stanza))
+        connection.commit()
+        connection.close()
+        first, odd = self.successResultOf(self.openStore().getHistory(ROOM, 10))
+        self.assertEqual(HistoryEntry(datetime(2026, 1, 1, tzinfo=timezone.utc), "o'neil",
+                                      JID("a@b/c"), "<body>it&apos;s &lt;late&gt;</body>",
+                                      "s1", "o1", "m&1", "de"), first)
+        self.assertEqual(("<odd/>", None), (odd.payload, odd.stanzaID))
+        self.assertEqual(SCHEMA_VERSION, self.pragma("user_version"))
+        self.assertEqual([("history_room", "history")], self.successResultOf(self.runner(
+            lambda c: c.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' "
+                                "AND name = 'history_room'").fetchall())))
 
     def test_rollback(self):
         """A transaction that fails after writing leaves nothing of its writes."""
@@ -169,7 +205,7 @@ class SQLiteRoomStoreTests(RoomStoreContract, SynchronousTestCase):
         stamp = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=tz)
         self.successResultOf(self.store.saveRoom(ROOM, {}))
         self.successResultOf(self.store.appendHistory(
-            ROOM, HistoryEntry(stamp, "n", None, "<message/>"), 5))
+            ROOM, HistoryEntry(stamp, "n", None, "<body/>"), 5))
         (loaded,) = self.successResultOf(self.reopen(self.store).getHistory(ROOM, 5))
         self.assertEqual(stamp, loaded.stamp)
         self.assertEqual(timezone.utc, loaded.stamp.tzinfo)

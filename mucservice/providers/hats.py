@@ -20,7 +20,6 @@ from mucservice.providers.observers import ObserverList
 
 # RFC 3986: a scheme, a colon, then no whitespace.
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
-_WEARERS = ("owner", "admin", "member")
 
 
 def checkHatURI(hatURI):
@@ -105,8 +104,8 @@ class HatStoreBase:
 
     @defer.inlineCallbacks
     def _checkAffiliated(self, userJID, roomJID):
-        affiliation = yield self.rooms.getAffiliation(roomJID, userJID)
-        if affiliation not in _WEARERS:
+        wears = yield self.rooms.mayWearHats(roomJID, userJID)
+        if not wears:
             raise errors.ItemNotFound("user not affiliated")
 
     def _change(self, userJID, roomJID, change):

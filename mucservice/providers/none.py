@@ -30,13 +30,15 @@ class NoPinger:
 
 @implementer(IOfflineDelivery)
 class NoOfflineDelivery:
+    sendsCopies = False
+
     def start(self, host):
         pass
 
     def stop(self):
         pass
 
-    def deliver(self, roomJID, nick, stanza, stamp, recipients):
+    def deliver(self, roomJID, entry, recipients):
         pass
 
     def bounced(self, roomJID, userJID, condition):

@@ -73,16 +73,21 @@ def applyMigrations(connection, what, migrations, version):
     transaction.
 
     @param what: the schema's name, for the error message.
-    @param migrations: per version, the statements that lead to the next.
+    @param migrations: per version, the steps that lead to the next: SQL
+        statements, or callables taking the connection for what SQL alone
+        cannot do (converting values).
     @return: whether anything had to be done.
     @raise RuntimeError: the database is newer than this mucservice.
     """
     if version > len(migrations):
         raise RuntimeError("the %s in the database have schema version %d; this mucservice "
                            "knows versions up to %d" % (what, version, len(migrations)))
-    for statements in migrations[version:]:
-        for statement in statements:
-            connection.execute(statement)
+    for steps in migrations[version:]:
+        for step in steps:
+            if callable(step):
+                step(connection)
+            else:
+                connection.execute(step)
     return version < len(migrations)
 
 

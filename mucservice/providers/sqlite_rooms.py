@@ -8,7 +8,9 @@ user_version}.
 """
 
 import json
+import re
 from datetime import datetime, timezone
+from xml.sax.saxutils import unescape
 
 from twisted.internet import defer
 from twisted.words.protocols.jabber import jid
@@ -16,23 +18,46 @@ from zope.interface import implementer
 
 from mucservice import errors
 from mucservice.interfaces import IRoomStore
-from mucservice.providers.sqlite import (
-    SQLiteStore,
-    SynchronousRunner,
-    ThreadedRunner,
-    applyMigrations,
-    databasePath,
-    transact,
-)
+from mucservice.providers.sqlite import SQLiteStore, applyMigrations, databasePath
 from mucservice.records import AFFILIATIONS, Affiliation, HistoryEntry, RoomRecord
 
-# The runners and transact lived here before the hat store shared them: still
-# importable from here. (connect is not: it no longer creates the room schema.)
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SQLiteRoomStore", "SynchronousRunner",
-           "ThreadedRunner", "makeSQLiteRoomStore", "migrateRooms", "schemaVersion",
-           "transact"]
-
 STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+_ATTRIBUTE = re.compile(r" ([\w:]+)='([^']*)'")
+_STANZA_ID = re.compile(r"<stanza-id xmlns='[^']*' id='([^']*)'[^>]*/>")
+_OCCUPANT_ID = re.compile(r"<occupant-id xmlns='[^']*' id='([^']*)'/>")
+
+
+def renderedToFields(stanza):
+    """
+    Read the fields of a history message kept by schema version 1, which
+    kept the message as the room had rendered it: C{<message from='room/nick'
+    type='groupchat' id=... xml:lang=...>}, the sender's children, then the
+    room's C{<stanza-id/>} and C{<occupant-id/>}.
+
+    @return: C{(payload, stanzaID, occupantID, messageID, lang)}; a text of
+        another shape is kept whole as the payload.
+    """
+    head, close, rest = stanza.partition(">")
+    tail = _STANZA_ID.search(rest)
+    if not close or not head.startswith("<message") or tail is None:
+        return stanza, None, None, None, None
+    attrs = {name: unescape(value, {"&apos;": "'", "&quot;": '"'})
+             for name, value in _ATTRIBUTE.findall(head)}
+    occupant = _OCCUPANT_ID.search(rest, tail.end())
+    return (rest[:tail.start()], unescape(tail.group(1)),
+            unescape(occupant.group(1)) if occupant else None, attrs.get("id"),
+            attrs.get("xml:lang"))
+
+
+def _convertRenderedHistory(connection):
+    rows = connection.execute("SELECT id, room_jid, stamp, nick, real_jid, stanza "
+                              "FROM history_1 ORDER BY id").fetchall()
+    connection.executemany(
+        "INSERT INTO history (id, room_jid, stamp, nick, real_jid, payload, stanza_id,"
+        " occupant_id, message_id, lang) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [row[:5] + renderedToFields(row[5]) for row in rows])
+
 
 # MIGRATIONS[n] is the statements that bring a database from schema version n
 # (PRAGMA user_version; 0 is a new file) to n + 1, run in one transaction.
@@ -47,7 +72,18 @@ MIGRATIONS = ((
     " room_jid TEXT NOT NULL REFERENCES rooms (jid) ON DELETE CASCADE,"
     " stamp TEXT NOT NULL, nick TEXT NOT NULL, real_jid TEXT, stanza TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS history_room ON history (room_jid, id)",
-),)
+), (
+    # Version 2: history keeps the fields of a message, not its rendering.
+    "DROP INDEX IF EXISTS history_room",
+    "ALTER TABLE history RENAME TO history_1",
+    "CREATE TABLE history (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " room_jid TEXT NOT NULL REFERENCES rooms (jid) ON DELETE CASCADE,"
+    " stamp TEXT NOT NULL, nick TEXT NOT NULL, real_jid TEXT, payload TEXT NOT NULL,"
+    " stanza_id TEXT, occupant_id TEXT, message_id TEXT, lang TEXT)",
+    _convertRenderedHistory,
+    "DROP TABLE history_1",
+    "CREATE INDEX IF NOT EXISTS history_room ON history (room_jid, id)",
+))
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -137,8 +173,9 @@ def _setSubject(connection, roomJID, subject, nick):
 
 def _appendHistory(connection, roomJID, row, maxLength):
     _requireRoom(connection, roomJID)
-    connection.execute("INSERT INTO history (room_jid, stamp, nick, real_jid, stanza) "
-                       "VALUES (?, ?, ?, ?, ?)", (roomJID,) + row)
+    connection.execute("INSERT INTO history (room_jid, stamp, nick, real_jid, payload,"
+                       " stanza_id, occupant_id, message_id, lang)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (roomJID,) + row)
     _keepNewest(connection, roomJID, maxLength)
 
 
@@ -157,11 +194,12 @@ def _keepNewest(connection, roomJID, maxLength):
 
 def _getHistory(connection, roomJID, limit):
     rows = connection.execute(
-        "SELECT stamp, nick, real_jid, stanza FROM history WHERE room_jid = ? "
-        "ORDER BY id DESC LIMIT ?", (roomJID, limit)).fetchall()
+        "SELECT stamp, nick, real_jid, payload, stanza_id, occupant_id, message_id, lang"
+        " FROM history WHERE room_jid = ? ORDER BY id DESC LIMIT ?",
+        (roomJID, limit)).fetchall()
     return [HistoryEntry(_parseStamp(stamp), nick,
-                         jid.internJID(realJID) if realJID is not None else None, stanza)
-            for stamp, nick, realJID, stanza in reversed(rows)]
+                         jid.internJID(realJID) if realJID is not None else None, *rest)
+            for stamp, nick, realJID, *rest in reversed(rows)]
 
 
 @implementer(IRoomStore)
@@ -211,7 +249,8 @@ class SQLiteRoomStore(SQLiteStore):
 
     def appendHistory(self, roomJID, entry, maxLength):
         realJID = entry.realJID.full() if entry.realJID is not None else None
-        row = (_formatStamp(entry.stamp), entry.nick, realJID, entry.stanza)
+        row = (_formatStamp(entry.stamp), entry.nick, realJID, entry.payload, entry.stanzaID,
+               entry.occupantID, entry.messageID, entry.lang)
         return self._run(_appendHistory, roomJID.full(), row, maxLength)
 
     def trimHistory(self, roomJID, maxLength):

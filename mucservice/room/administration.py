@@ -9,9 +9,7 @@ from typing import Optional
 
 from mucservice import errors
 from mucservice.room import roles
-
-# Status codes of XEP-0045 section 15.6 that the rules decide.
-BANNED, KICKED, AFFILIATION_CHANGED, MEMBERS_ONLY = 301, 307, 321, 322
+from mucservice.room.status import AFFILIATION_CHANGED, BANNED, KICKED, MEMBERS_ONLY
 
 
 @dataclass

@@ -62,6 +62,28 @@ C{muc#roomconfig_} prefix, which is the XMPP Registrar's.
 
 _TUPLES = ("presenceBroadcast", "getMemberList")
 
+_TRUE = frozenset(["1", "true", "yes", "on"])
+_FALSE = frozenset(["0", "false", "no", "off"])
+
+
+def parseBoolean(text):
+    """
+    The one reader of yes/no values, wherever they come from: data forms
+    (XEP-0004 booleans are C{1}/C{true} and C{0}/C{false}), registration
+    data kept with an affiliation, and command-line options (C{on}/C{off},
+    C{yes}/C{no}). Case and surrounding space do not matter.
+
+    @param text: the value, as L{str}.
+    @return: L{True} or L{False}.
+    @raise ValueError: C{text} is none of those.
+    """
+    value = text.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError("not a boolean: %r" % (text,))
+
 
 @dataclass
 class RoomConfig:

@@ -9,8 +9,10 @@ def selectHistory(entries, maxStanzas=None, maxChars=None, seconds=None, since=N
     """
     @param entries: L{HistoryEntry} records, oldest first.
     @param maxStanzas: at most this many messages.
-    @param maxChars: at most this many characters of stanza text in all
-        (counted on the stored stanzas, as sent less the addressing).
+    @param maxChars: at most this many characters in all, counted on what
+        the senders wrote (the payloads: the room's own attributes and
+        stamps are left out, so that the count does not depend on how the
+        edge renders them).
     @param seconds: only messages of the last C{seconds}, measured back from
         C{now}.
     @param since: only messages after this timezone-aware moment.
@@ -26,7 +28,7 @@ def selectHistory(entries, maxStanzas=None, maxChars=None, seconds=None, since=N
             break
         if since is not None and entry.stamp <= since:
             break
-        chars += len(entry.stanza)
+        chars += len(entry.payload)
         if maxChars is not None and chars > maxChars:
             break
         selected.append(entry)

@@ -44,6 +44,13 @@ class Occupant:
         self.sessions.pop(realJID, None)
         self.sessions[realJID] = payload
 
+    def shown(self):
+        """
+        @return: what the others see of the occupant: its payload and real
+            JID (the latest session's).
+        """
+        return self.payload, self.realJIDs[-1]
+
     @property
     def realJIDs(self):
         return list(self.sessions)

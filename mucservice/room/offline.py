@@ -5,31 +5,27 @@ while absent, and which of them are absent now.
 A member asks at registration, with the boolean field L{FIELD} of the
 C{muc#register} form; the answer is kept with the affiliation, under the
 same name, as C{"1"} or C{"0"}. Plain Python: the protocol edge
-(L{mucservice.xmpp.offline}) reads the form and sends the copies.
+(L{mucservice.xmpp.register}) reads the form, the room service picks the
+recipients of each message, and the provider sends the copies.
 """
 
 from mucservice.room import roles
+from mucservice.room.config import parseBoolean
 
 #: The registration field, and the key of the affiliation data that keeps it.
 FIELD = "{http://tigase.org/protocol/muc}offline"
-
-#: The disco feature of a room that offers it.
-FEATURE = "http://tigase.org/protocol/muc#offline"
-
-#: The affiliations that may receive copies; outcasts never do.
-RECEIVING = frozenset([roles.MEMBER, roles.ADMIN, roles.OWNER])
-
-_TRUE = frozenset(["1", "true"])
 
 
 def isSet(value):
     """
     @param value: a registration value as kept with an affiliation (text),
         or L{None}.
-    @return: whether it says yes, as XEP-0004 booleans do (C{"1"},
-        C{"true"}).
+    @return: whether it says yes; a value that is no boolean says no.
     """
-    return value is not None and value.strip().lower() in _TRUE
+    try:
+        return value is not None and parseBoolean(value)
+    except ValueError:
+        return False
 
 
 def wantsCopies(entry):
@@ -39,7 +35,7 @@ def wantsCopies(entry):
     @return: whether its user is to receive copies: a member, admin or owner
         that registered with L{FIELD} set.
     """
-    return (entry is not None and entry.affiliation in RECEIVING
+    return (entry is not None and entry.affiliation in roles.AFFILIATED
             and isSet(entry.data.get(FIELD)))
 
 

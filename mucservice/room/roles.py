@@ -9,6 +9,10 @@ OWNER, ADMIN, MEMBER, NONE, OUTCAST = "owner", "admin", "member", "none", "outca
 MODERATOR, PARTICIPANT, VISITOR = "moderator", "participant", "visitor"
 NO_ROLE = "none"
 
+#: The affiliations of users who belong to a room: they may wear hats
+#: (XEP-0317) and receive its messages while absent (offline delivery).
+AFFILIATED = frozenset([OWNER, ADMIN, MEMBER])
+
 AFFILIATION_RANK = {OUTCAST: 0, NONE: 1, MEMBER: 2, ADMIN: 3, OWNER: 4}
 ROLE_RANK = {NO_ROLE: 0, VISITOR: 1, PARTICIPANT: 2, MODERATOR: 3}
 

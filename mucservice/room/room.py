@@ -22,7 +22,6 @@ class JoinOutcome:
     """
     What a join did.
 
-    @ivar created: the room was made by this join (status 201).
     @ivar rejoin: the session was already in the room under that nick.
     @ivar nickRewritten: the room gave the occupant its registered nick
         (status 210).
@@ -30,7 +29,6 @@ class JoinOutcome:
     """
 
     occupant: Occupant
-    created: bool = False
     rejoin: bool = False
     nickRewritten: bool = False
     newSession: bool = False
@@ -126,6 +124,41 @@ class Room(Administration):
             self.offlineUsers.add(userJID)
         return entry
 
+    def managesHats(self, userJID):
+        """
+        Whether C{userJID} may give and take hats here: owners and admins
+        (service administrators are owners of every room).
+        """
+        return self.affiliationOf(userJID) in (roles.OWNER, roles.ADMIN)
+
+    def knownHats(self):
+        """
+        @return: every hat worn in the room, URI to its title (L{None} if no
+            wearer gave it one).
+        """
+        known = {}
+        for worn in self.hats.values():
+            for uri, attachment in worn.items():
+                if not known.get(uri):
+                    known[uri] = attachment.get("title")
+        return known
+
+    def setHats(self, userJID, hats):
+        """
+        Keep in the cache what the hat store says a user wears now.
+
+        @param hats: hat URI to attachment; empty if none.
+        @return: whether that changed what presence shows of the user's
+            hats (L{shownHats}).
+        """
+        userJID = userJID.userhostJID()
+        before = shownHats(self.hats.get(userJID))
+        if hats:
+            self.hats[userJID] = {uri: dict(a) for uri, a in hats.items()}
+        else:
+            self.hats.pop(userJID, None)
+        return shownHats(hats) != before
+
     def owners(self):
         return [j for j, e in self.affiliations.items() if e.affiliation == roles.OWNER]
 
@@ -143,6 +176,32 @@ class Room(Administration):
             return self.sessions[realJID]
         except KeyError:
             raise errors.NotAcceptable("you are not in the room")
+
+    def occupantsOfUser(self, userJID):
+        """
+        @return: the occupants of the bare C{userJID} (usually one).
+        """
+        return [o for o in self.occupants.values() if o.userJID == userJID]
+
+    def targetNick(self, actorJID, nick=None, userJID=None):
+        """
+        The nick a change names, or that of the occupant whose address it
+        gives (the moderator list of XEP-0045 section 9.8 names occupants
+        by JID), for those who may see addresses.
+
+        @param userJID: a real or bare JID, or L{None}.
+        @raise errors.Forbidden: C{actorJID} may not name occupants by
+            address.
+        @raise errors.ItemNotFound: nobody in the room has that address.
+        """
+        if nick:
+            return nick
+        if not self.mayDiscoverJIDs(self.sessions.get(actorJID)):
+            raise errors.Forbidden("you may not name occupants by address")
+        for occupant in self.occupants.values():
+            if userJID in occupant.sessions or userJID == occupant.userJID:
+                return occupant.nick
+        raise errors.ItemNotFound("nobody in the room has that address")
 
     def occupantID(self, userJID):
         digest = hashlib.sha256((self.salt + userJID.userhost()).encode("utf-8")).digest()
@@ -321,6 +380,38 @@ class Room(Administration):
     def broadcastsPresenceOf(self, occupant):
         return occupant.role in self.config.presenceBroadcast
 
+    def seesJIDsDifferently(self, occupant, previousRole):
+        """
+        Whether a role change changed what C{occupant} may see of others'
+        real JIDs (moderation in a semi-anonymous room).
+        """
+        if self.config.whois == "anyone" or previousRole is None:
+            return False
+        return (previousRole == roles.MODERATOR) != (occupant.role == roles.MODERATOR)
+
+    def listedOccupants(self, requester):
+        """
+        The occupants disco#items of the room lists to C{requester}: to an
+        occupant of a non-anonymous room, those whose presence the room
+        broadcasts (section 6.5 lets a room list them when that is public
+        information); to anybody else, none, so that neither a
+        semi-anonymous room nor a stranger learns more through disco than
+        through the room's presence.
+        """
+        if self.config.whois != "anyone" or requester not in self.sessions:
+            return []
+        return [o for o in self.occupants.values() if self.broadcastsPresenceOf(o)]
+
     @property
     def empty(self):
         return not self.occupants
+
+
+def shownHats(hats):
+    """
+    @param hats: hat URI to attachment, or L{None}.
+    @return: what presence shows of them: the active ones, with their
+        titles (the URI for a hat without one, as XEP-0317 requires a title).
+    """
+    return tuple((uri, attachment.get("title") or uri)
+                 for uri, attachment in (hats or {}).items() if attachment.get("active"))

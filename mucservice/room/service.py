@@ -1,7 +1,36 @@
 """
-The room service: the rooms of this MUC service, their life cycle and their
-persistence, and the providers they use.
+The room service: the rooms of this MUC service, their life cycle and
+persistence, and the one coordinator of what happens in them.
+
+The path of a stanza, in the terms of C{DESIGN.md}: the XMPP server hands
+the component stream a stanza; one edge handler of L{mucservice.xmpp}
+parses it (addresses through the one address parser, shape, size) into one
+call of this service; the service applies the rules of XEP-0045 through
+the L{Room}, records what changed (join tracker, room store, history, hat
+cache), asks the providers what they decide (offline copies), and returns
+a plain outcome of L{mucservice.room.outcomes}: who must be told what; the
+edge renders that outcome once and writes it.
+
+A join: C{<presence to='room@service/nick'>} reaches
+L{PresenceHandler<mucservice.xmpp.presence.PresenceHandler>}, which reads
+the password and the history request and calls L{presence}; that creates
+the room if it must (and removes it again if the join is refused), admits
+the session (L{Room.join}), records it with the join tracker, picks the
+history asked for, and returns an L{Entered}; the edge renders the other
+occupants' presence, the newcomer's own presence (to everyone), the history
+and the subject, in that order, in one write.
+
+A groupchat message: C{<message type='groupchat' to='room@service'>}
+reaches L{MessageHandler<mucservice.xmpp.message.MessageHandler>}, which
+keeps the sender's payload (less the ids only the room may stamp) and
+calls L{groupchat}; that checks the sender may speak, stamps the message
+(stanza id, occupant id, time), keeps it in the history and hands the
+store the write, sends offline copies to absent registrants through the
+offline delivery provider, and returns a L{Reflected}; the edge renders
+the message once and writes it to every session in the room.
 """
+
+from datetime import datetime, timezone
 
 from twisted.application import service
 from twisted.internet import defer
@@ -12,33 +41,31 @@ from mucservice import errors
 from mucservice.interfaces import IRoomDirectory
 from mucservice.room import roles
 from mucservice.room.config import RoomConfig
+from mucservice.room.conversation import Conversation
+from mucservice.room.governance import Governance
+from mucservice.room.occupancy import Occupancy
+from mucservice.room.persistence import RoomWriter
 from mucservice.room.room import Room
 
 #: Who may create rooms (C{--restrict-room-creation}).
 CREATION_POLICIES = ("none", "local", "admins")
 
-#: The affiliations whose users may wear hats.
-HAT_WEARERS = (roles.OWNER, roles.ADMIN, roles.MEMBER)
-
 
 @implementer(IRoomDirectory)
-class RoomService(service.Service):
+class RoomService(Occupancy, Conversation, Governance, service.Service):
     """
-    Keeps the rooms and hands the providers to them.
+    Keeps the rooms, coordinates what happens in them and hands the
+    providers their work.
 
     The providers are made after the room service, since they may be given
     it as their L{IRoomDirectory}; L{setProviders} hands them over.
 
     Rooms are created on first join, locked, and owned by their creator;
     none is created before the stored rooms are loaded. A persistent room
-    is written to the store on every change and loaded when the service
-    starts; a temporary room vanishes when its last occupant leaves. Writes
-    are not waited for: the room answers first, the store catches up (in
-    order, on its own thread). A room a write of which failed is written
-    again, whole, with the next change of any room once a write succeeded,
-    and when the service stops.
+    is written to the store on every change (L{RoomWriter}) and loaded when
+    the service starts; a temporary room vanishes when its last occupant
+    leaves.
 
-    @ivar store: the L{IRoomStore}.
     @ivar admins: bare JIDs of the service administrators: owners of every
         room.
     @ivar creation: who may create rooms, one of L{CREATION_POLICIES}.
@@ -46,32 +73,33 @@ class RoomService(service.Service):
     @ivar rooms: room JID to L{Room}.
     @ivar loaded: whether the stored rooms are loaded; rooms are created
         only then.
+    @ivar writer: the L{RoomWriter} of the room store.
     """
 
     log = Logger()
-    store = joinTracker = hatStore = pinger = offlineDelivery = None
+    store = writer = joinTracker = hatStore = pinger = offlineDelivery = None
 
     #: Whether rooms also show hats in Prosody 0.12's namespace
     #: (C{--hats-legacy-namespace}); set before the service starts.
     legacyHats = False
 
     def __init__(self, serviceJID, admins=(), creation="none", localDomain=None,
-                 defaultConfig=None):
+                 defaultConfig=None, reactor=None):
+        if reactor is None:
+            from twisted.internet import reactor
         self.serviceJID = serviceJID
         self.admins = frozenset(jid.userhostJID() for jid in admins)
         self.creation = creation
         self.localDomain = localDomain or serviceJID.host.partition(".")[2] or serviceJID.host
         self.defaultConfig = defaultConfig or RoomConfig()
+        self.reactor = reactor
         self.rooms = {}
         self.loaded = False
-        # Room JID to the users whose affiliation in it may not be stored as
-        # it is (a set, maybe empty), for every room a write of which failed;
-        # and whether the last write of the room store did not (see _catchUp).
-        self._unsaved = {}
-        self._storeWorks = True
+        self._pingerStarted = self._offlineStarted = False
 
     def setProviders(self, store, joinTracker, hatStore, pinger, offlineDelivery):
         self.store = store
+        self.writer = RoomWriter(store, self.getRoom)
         self.joinTracker = joinTracker
         self.hatStore = hatStore
         self.pinger = pinger
@@ -85,9 +113,17 @@ class RoomService(service.Service):
     def stopService(self):
         service.Service.stopService(self)
         # The stores stop after this service, once the writes queued are done.
-        self._catchUp(force=True)
+        self.writer.catchUp(force=True)
         self.pinger.stop()
         self.offlineDelivery.stop()
+
+    def now(self):
+        """
+        @return: the time, as a timezone-aware UTC L{datetime}.
+        """
+        return datetime.fromtimestamp(self.reactor.seconds(), timezone.utc)
+
+    # Loading
 
     @defer.inlineCallbacks
     def loadRooms(self):
@@ -104,7 +140,6 @@ class RoomService(service.Service):
                 room = self._roomFromRecord(record)
                 entries = yield self.store.getHistory(room.jid, room.config.historyLength)
                 room.history.extend(entries)
-                room.legacyHats = self.legacyHats
                 yield self.loadHats(room)
                 self.rooms[room.jid] = room
         except Exception:
@@ -114,43 +149,35 @@ class RoomService(service.Service):
         self.loaded = True
         self.log.info("{count} stored rooms loaded", count=len(self.rooms))
 
-    @defer.inlineCallbacks
-    def loadHats(self, room):
-        """
-        Fill the room's hat cache (L{Room.hats}) from the hat store. A
-        failure is logged: the room then shows no hats until they change.
-
-        Hats of users that may not wear any (no longer members, admins or
-        owners: their hats were not forgotten, as a write failed or the
-        service stopped first) are forgotten.
-        """
-        try:
-            worn = yield self.hatStore.getRoomHats(room.jid)
-        except Exception:
-            self.log.failure("loading the hats of room {room} failed", room=room.jid.full())
-            return
-        room.hats = {}
-        for userJID, hats in worn.items():
-            if room.affiliationOf(userJID) in HAT_WEARERS:
-                room.hats[userJID] = hats
-            else:
-                self._write(self.hatStore.forgetUser(userJID, room.jid), "forgetting hats in",
-                            room)
-
     def _roomFromRecord(self, record):
         stored = dict(record.config)
         salt = stored.pop("salt", None)
-        return Room(record.jid, RoomConfig.fromDict(stored, self.defaultConfig),
-                    record.affiliations,
-                    record.subject, record.subjectNick, serviceAdmins=self.admins, salt=salt)
+        room = Room(record.jid, RoomConfig.fromDict(stored, self.defaultConfig),
+                    record.affiliations, record.subject, record.subjectNick,
+                    serviceAdmins=self.admins, salt=salt)
+        room.legacyHats = self.legacyHats
+        return room
 
     # Finding and creating rooms
 
     def getRoom(self, roomJID):
         return self.rooms.get(roomJID.userhostJID())
 
-    def hasRoom(self, roomJID):
-        return roomJID.userhostJID() in self.rooms
+    def visibleRoom(self, roomJID, requester):
+        """
+        Find a room as C{requester} may see it: a room still locked for its
+        creation exists only for its owners.
+
+        @param roomJID: the room's JID (a resource is ignored).
+        @param requester: the real JID asking.
+        @return: the L{Room}.
+        @raise errors.ItemNotFound: there is no such room, or not for
+            C{requester}.
+        """
+        room = self.getRoom(roomJID)
+        if room is None or not room.mayEnter(requester):
+            raise errors.ItemNotFound("no such room")
+        return room
 
     def mayCreate(self, userJID):
         if self.creation == "none" or userJID.userhostJID() in self.admins:
@@ -180,8 +207,12 @@ class RoomService(service.Service):
         return room
 
     def publicRooms(self):
-        return [room for room in self.rooms.values()
-                if room.config.public and not room.locked]
+        """
+        @return: the rooms listed in service discovery, by JID.
+        """
+        return sorted((room for room in self.rooms.values()
+                       if room.config.public and not room.locked),
+                      key=lambda room: room.jid.full())
 
     # Life cycle
 
@@ -200,148 +231,76 @@ class RoomService(service.Service):
         """
         self.rooms.pop(room.jid, None)
         self.joinTracker.forgetRoom(room.jid)
-        if room.jid not in self._catchUp():
-            self._store(self.store.deleteRoom(room.jid), "deleting", room.jid)
+        self.writer.deleteRoom(room.jid)
         self._write(self.hatStore.forgetRoom(room.jid), "forgetting hats of", room)
 
-    # Persistence
+    def saveRoom(self, room, wasPersistent=True, historyShortened=False):
+        """
+        Store the room's configuration; see L{RoomWriter.saveRoom}.
+        """
+        self.writer.saveRoom(room, wasPersistent, historyShortened)
 
     def _write(self, d, what, room):
         d.addErrback(lambda f: self.log.failure("{what} room {room} failed", f,
                                                 what=what, room=room.jid.full()))
         return d
 
-    def _store(self, d, what, roomJID, userJID=None):
-        """
-        Watch a write of the room store: a failure is logged and the room
-        remembered for L{_catchUp}; a success shows that the store works.
+    # The providers' links
 
-        @param userJID: the user whose affiliation is written, if any.
+    def pingerLinkUp(self, host):
         """
-        def succeeded(result):
-            self._storeWorks = True
-            return result
-
-        def failed(f):
-            self.log.failure("{what} room {room} failed; it will be written again", f,
-                             what=what, room=roomJID.full())
-            users = self._unsaved.setdefault(roomJID, set())
-            if userJID is not None:
-                users.add(userJID)
-            # A room that is not stored says nothing of whether writes work.
-            if not f.check(errors.ItemNotFound):
-                self._storeWorks = False
-
-        return d.addCallbacks(succeeded, failed)
-
-    def _catchUp(self, force=False):
+        The component stream is up: the pinger starts with its
+        L{IPingHost<mucservice.interfaces.IPingHost>} the first time, and
+        later learns that the stream came back (any occupant may be gone).
         """
-        Write again the rooms a write of which failed, so that the store
-        has what is live: a persistent room of this service whole (which
-        includes any change being saved now), any other deleted. Nothing
-        is tried while the last write failed (a store that is down is not
-        flooded), unless C{force}.
+        if self._pingerStarted:
+            self.pinger.streamRestored()
+        else:
+            self._pingerStarted = True
+            self.pinger.start(host)
 
-        @return: the JIDs of those rooms.
+    def offlineLinkUp(self, host):
         """
-        if not self._unsaved or not (self._storeWorks or force):
-            return ()
-        pending, self._unsaved = self._unsaved, {}
-        for roomJID, users in pending.items():
-            room = self.rooms.get(roomJID)
-            if room is not None and room.config.persistent:
-                self._saveWhole(room, users)
-            else:
-                self._store(self.store.deleteRoom(roomJID), "deleting", roomJID)
-        return pending
+        The component stream is up: the offline delivery provider starts
+        with its L{IOfflineHost<mucservice.interfaces.IOfflineHost>}, once.
+        """
+        if not self._offlineStarted:
+            self._offlineStarted = True
+            self.offlineDelivery.start(host)
 
-    def _saveWhole(self, room, users=()):
+    def stanzaFrom(self, realJID):
         """
-        Write the whole live room over what the store has of it, if
-        anything: its configuration (with the salt of its occupant ids),
-        affiliations, subject and history. Nothing is deleted first, so
-        that a write that fails now leaves no less than there was.
+        A stanza that is not an error came from C{realJID}: it is alive.
+        """
+        self.pinger.activity(realJID)
 
-        @param users: more users whose affiliation may be stored wrongly:
-            those without one now have theirs removed.
+    def errorFrom(self, realJID, condition):
         """
-        roomJID = room.jid
-        config = dict(room.config.toDict(), salt=room.salt)
-        self._store(self.store.saveRoom(roomJID, config), "saving", roomJID)
-        for userJID, entry in room.affiliations.items():
-            self._store(self.store.setAffiliation(roomJID, userJID, entry.affiliation,
-                                                  entry.data), "saving", roomJID, userJID)
-        for userJID in users:
-            if userJID not in room.affiliations:
-                self._store(self.store.setAffiliation(roomJID, userJID, roles.NONE),
-                            "saving", roomJID, userJID)
-        if room.subject or room.subjectNick:
-            self._store(self.store.setSubject(roomJID, room.subject, room.subjectNick),
-                        "saving the subject of", roomJID)
-        self._store(self.store.trimHistory(roomJID, 0), "saving history of", roomJID)
-        if room.config.historyLength:
-            for entry in room.history:
-                self._store(self.store.appendHistory(roomJID, entry, room.config.historyLength),
-                            "saving history of", roomJID)
+        An error stanza came from C{realJID}. The pinger hears of it if it
+        comes from the full JID of an occupant: errors from bare JIDs are
+        bounces of copies sent to accounts (Prosody bounces groupchat
+        messages to bare JIDs, RFC 6121 section 8.5.2), never a sign of a
+        gone session.
+        """
+        if realJID.resource and self.joinTracker.roomsOf(realJID):
+            self.pinger.errorReceived(realJID, condition)
 
-    def saveRoom(self, room, wasPersistent=True, historyShortened=False):
+    def offersOfflineDelivery(self, room):
         """
-        Store the room's configuration (the whole room when it just became
-        persistent), or forget it when it just stopped being persistent.
+        @return: whether C{room} offers offline delivery: the provider sends
+            copies and the room's C{offlineDelivery} option is on.
+        """
+        return room.config.offlineDelivery and self.offlineDelivery.sendsCopies
 
-        @param historyShortened: the room now keeps fewer messages than
-            before: the stored history is shortened too, so that the
-            messages dropped do not come back with a restart once the
-            history is made longer.
+    def offlineBounce(self, roomJID, userJID, condition):
         """
-        if room.jid in self._catchUp():
-            return
-        if not room.config.persistent:
-            if wasPersistent:
-                self._store(self.store.deleteRoom(room.jid), "deleting", room.jid)
-            return
-        if not wasPersistent:
-            self._saveWhole(room)
-            return
-        config = dict(room.config.toDict(), salt=room.salt)
-        self._store(self.store.saveRoom(room.jid, config), "saving", room.jid)
-        if historyShortened:
-            self._store(self.store.trimHistory(room.jid, room.config.historyLength),
-                        "shortening the history of", room.jid)
-
-    def saveAffiliations(self, room, changed):
+        A message error came from the bare C{userJID} to C{roomJID} or one
+        of its occupants: if C{userJID} receives copies there, the provider
+        hears of it. Nothing else happens: nobody is kicked or pinged.
         """
-        @param changed: bare JID to the new L{Affiliation} or L{None}.
-        """
-        caughtUp = room.jid in self._catchUp()
-        for userJID, entry in changed.items():
-            if entry is None or entry.affiliation in (roles.NONE, roles.OUTCAST):
-                # Dropped from the cache at once, so that the presence telling
-                # of the change shows no hats.
-                room.hats.pop(userJID, None)
-                self._write(self.hatStore.forgetUser(userJID, room.jid), "forgetting hats in",
-                            room)
-            if room.config.persistent and not caughtUp:
-                affiliation, data = (entry.affiliation, entry.data) if entry else ("none", {})
-                self._store(self.store.setAffiliation(room.jid, userJID, affiliation, data),
-                            "saving an affiliation of", room.jid, userJID)
-
-    def saveSubject(self, room):
-        if room.jid in self._catchUp():
-            return
-        if room.config.persistent:
-            self._store(self.store.setSubject(room.jid, room.subject, room.subjectNick),
-                        "saving the subject of", room.jid)
-
-    def saveHistory(self, room, entry):
-        """
-        Store a message the room just added to its history.
-        """
-        if room.jid in self._catchUp():
-            return
-        if room.config.persistent and room.config.historyLength:
-            self._store(self.store.appendHistory(room.jid, entry, room.config.historyLength),
-                        "saving history of", room.jid)
+        room = self.getRoom(roomJID)
+        if room is not None and userJID in room.offlineUsers:
+            self.offlineDelivery.bounced(room.jid, userJID, condition)
 
     # IRoomDirectory
 
@@ -350,3 +309,7 @@ class RoomService(service.Service):
         if room is None:
             return defer.fail(errors.ItemNotFound("room not found"))
         return defer.succeed(room.affiliationOf(userJID))
+
+    def mayWearHats(self, roomJID, userJID):
+        d = self.getAffiliation(roomJID, userJID)
+        return d.addCallback(lambda affiliation: affiliation in roles.AFFILIATED)

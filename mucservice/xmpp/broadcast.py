@@ -6,18 +6,17 @@ stanza once and writes the text for all recipients in one write.
 
 from datetime import timezone
 
-from mucservice.xmpp.render import Template, appendChild, attributes, quote, renderTo
-
-NS_MUC = "http://jabber.org/protocol/muc"
-NS_MUC_USER = NS_MUC + "#user"
-NS_DELAY = "urn:xmpp:delay"
-NS_STANZA_ID = "urn:xmpp:sid:0"
-NS_OCCUPANT_ID = "urn:xmpp:occupant-id:0"
-NS_HATS = "urn:xmpp:hats:0"
-NS_HATS_LEGACY = "xmpp:prosody.im/protocol/hats:1"
-
-SELF, NON_ANONYMOUS, LOGGED, CREATED, NICK_ASSIGNED = 110, 100, 170, 201, 210
-NICK_CHANGED = 303
+from mucservice.room.room import shownHats
+from mucservice.room.status import SELF
+from mucservice.xmpp.namespaces import (
+    NS_DELAY,
+    NS_HATS,
+    NS_HATS_LEGACY,
+    NS_MUC_USER,
+    NS_OCCUPANT_ID,
+    NS_STANZA_ID,
+)
+from mucservice.xmpp.render import Template, attributes, quote
 
 
 def occupantJID(room, nick):
@@ -56,8 +55,8 @@ def hatsText(hats, legacy=False):
     @param legacy: also add the same hats in Prosody 0.12's namespace.
     @return: serialized elements, or C{""} if no hat is active.
     """
-    inner = "".join("<hat%s/>" % attributes(uri=uri, title=attachment.get("title") or uri)
-                    for uri, attachment in (hats or {}).items() if attachment.get("active"))
+    inner = "".join("<hat%s/>" % attributes(uri=uri, title=title)
+                    for uri, title in shownHats(hats))
     if not inner:
         return ""
     namespaces = (NS_HATS, NS_HATS_LEGACY) if legacy else (NS_HATS,)
@@ -200,16 +199,47 @@ def subjectMessage(room, recipient):
                     from_=fromJID, type_="groupchat").to(recipient.full())
 
 
+def groupchatTemplate(roomJID, entry, extra="", xmlns=None):
+    """
+    A groupchat message as the room reflects it: from the sender's occupant
+    JID, with the sender's id, language and payload, and the room's stanza
+    id (XEP-0359) and the sender's occupant id (XEP-0421).
+
+    @param roomJID: the room's JID.
+    @param entry: the message, a L{HistoryEntry<mucservice.records.HistoryEntry>}.
+    @param extra: serialized elements to add last (a delay).
+    @param xmlns: a namespace to declare, for a message that travels inside
+        another one.
+    @return: a L{Template}.
+    """
+    room = roomJID.userhost()
+    inner = entry.payload
+    if entry.stanzaID is not None:
+        inner += "<stanza-id xmlns='%s' id='%s' by='%s'/>" % (
+            NS_STANZA_ID, quote(entry.stanzaID), quote(room))
+    if entry.occupantID is not None:
+        inner += "<occupant-id xmlns='%s' id='%s'/>" % (NS_OCCUPANT_ID, quote(entry.occupantID))
+    return Template("message", inner + extra, xmlns=xmlns,
+                    **{"from": "%s/%s" % (room, entry.nick), "type": "groupchat",
+                       "id": entry.messageID, "xml:lang": entry.lang})
+
+
+def delay(roomJID, when):
+    """
+    @return: the XEP-0203 C{<delay/>} of something the room received at
+        C{when}.
+    """
+    return "<delay xmlns='%s' from='%s' stamp='%s'/>" % (NS_DELAY, quote(roomJID.userhost()),
+                                                        stamp(when))
+
+
 def historyMessages(room, entries, recipient):
     """
     Discussion history for a newcomer, each message stamped by the room.
     """
     to = recipient.full()
-    roomJID = quote(room.jid.full())
-    return "".join(
-        renderTo(appendChild(entry.stanza, "<delay xmlns='%s' from='%s' stamp='%s'/>"
-                             % (NS_DELAY, roomJID, stamp(entry.stamp))), to)
-        for entry in entries)
+    return "".join(groupchatTemplate(room.jid, entry, delay(room.jid, entry.stamp)).to(to)
+                   for entry in entries)
 
 
 def toEveryone(room, template):

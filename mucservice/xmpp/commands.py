@@ -22,14 +22,17 @@ from twisted.internet import defer
 from wokkel import data_form
 
 from mucservice import errors
-from mucservice.xmpp import hats
-from mucservice.xmpp.disco import visibleRoom
 from mucservice.xmpp.handler import RoomHandler, parseJID
-from mucservice.xmpp.namespaces import NS_DATA
+from mucservice.xmpp.hats import COMMANDS
+from mucservice.xmpp.namespaces import (
+    HATS_FORM_TYPE,
+    NODE_HATS_DON,
+    NODE_HATS_LIST,
+    NS_COMMANDS,
+    NS_DATA,
+    NS_VALIDATE,
+)
 from mucservice.xmpp.render import attributes, quote, serialize
-
-NS_COMMANDS = hats.NS_COMMANDS
-NS_VALIDATE = "http://jabber.org/protocol/xdata-validate"
 
 #: Seconds a two-step command waits for its form.
 SESSION_TIMEOUT = 600
@@ -52,22 +55,9 @@ class Session:
     timeout: object = None
 
 
-def knownHats(room):
-    """
-    @return: every hat worn in C{room}, URI to its title (L{None} if no
-        wearer gave it one).
-    """
-    known = {}
-    for worn in room.hats.values():
-        for uri, attachment in worn.items():
-            if not known.get(uri):
-                known[uri] = attachment.get("title")
-    return known
-
-
 def _hatField(room, label):
     options = [data_form.Option(uri, title or uri)
-               for uri, title in sorted(knownHats(room).items(),
+               for uri, title in sorted(room.knownHats().items(),
                                         key=lambda item: ((item[1] or item[0]).lower(), item[0]))]
     return data_form.Field("list-single", "hat", label=label, required=True, options=options)
 
@@ -79,7 +69,7 @@ def donForm(room):
         the title of a new hat.
     """
     form = data_form.Form(
-        "form", title="Give a hat", formNamespace=hats.FORM_TYPE,
+        "form", title="Give a hat", formNamespace=HATS_FORM_TYPE,
         instructions=["Choose a hat the room knows, or give the URI of a new one with its "
                       "title. The user must be a member, admin or owner of the room."])
     form.addField(data_form.Field("jid-single", "accountjid", label="User address",
@@ -99,7 +89,7 @@ def doffForm(room):
     """
     @return: the form of C{doff}, as an element: whom, and which hat.
     """
-    form = data_form.Form("form", title="Take a hat off", formNamespace=hats.FORM_TYPE,
+    form = data_form.Form("form", title="Take a hat off", formNamespace=HATS_FORM_TYPE,
                           instructions=["Choose the user and the hat to take off."])
     form.addField(data_form.Field("jid-single", "accountjid", label="User address",
                                   required=True))
@@ -124,8 +114,8 @@ def parseCommandForm(form):
             found = [str(v) for option in field.elements(NS_DATA, "option")
                      for v in option.elements(NS_DATA, "value")]
         values[field.getAttribute("var")] = found[0].strip() if found else ""
-    if values.get("FORM_TYPE", hats.FORM_TYPE) != hats.FORM_TYPE:
-        raise errors.BadRequest("expected a form of type %s" % (hats.FORM_TYPE,))
+    if values.get("FORM_TYPE", HATS_FORM_TYPE) != HATS_FORM_TYPE:
+        raise errors.BadRequest("expected a form of type %s" % (HATS_FORM_TYPE,))
     return values
 
 
@@ -157,7 +147,7 @@ def listForm(room, worn):
     return ("<x xmlns='%s' type='result'><title>%s</title>"
             "<field type='hidden' var='FORM_TYPE'><value>%s</value></field>"
             "<reported>%s</reported>%s</x>"
-            % (NS_DATA, quote("Hats in " + room.jid.full()), hats.FORM_TYPE, reported,
+            % (NS_DATA, quote("Hats in " + room.jid.full()), HATS_FORM_TYPE, reported,
                "".join(items)))
 
 
@@ -183,20 +173,15 @@ class HatCommands(RoomHandler):
         RoomHandler.__init__(self, rooms, reactor)
         self.sessions = {}
 
-    @property
-    def hatStore(self):
-        return self.rooms.hatStore
-
     def execute(self, iq, fromJID, toJID):
         """
         Begin, continue, complete or cancel a command.
         """
         command = next(iq.elements(NS_COMMANDS, "command"))
         node = command.getAttribute("node")
-        if toJID.user is None or node not in hats.COMMANDS:
+        if toJID.user is None or node not in COMMANDS:
             raise errors.ItemNotFound("no such command")
-        room = visibleRoom(self.rooms, toJID, fromJID)
-        hats.checkManager(room, fromJID)
+        room = self.rooms.hatRoom(fromJID, toJID)
         action = command.getAttribute("action") or "execute"
         sessionID = command.getAttribute("sessionid")
         if sessionID is not None:
@@ -210,7 +195,7 @@ class HatCommands(RoomHandler):
         if action not in ("execute", "complete"):
             raise errors.BadRequest("these commands have a single step: execute, complete "
                                     "or cancel them")
-        if node == hats.NODE_LIST:
+        if node == NODE_HATS_LIST:
             self._end(sessionID)
             return self.listHats(room, sessionID or uuid.uuid4().hex)
         form = next((x for x in command.elements(NS_DATA, "x")
@@ -221,7 +206,7 @@ class HatCommands(RoomHandler):
             return self._begin(node, fromJID, room)
         self._end(sessionID)
         values = parseCommandForm(form)
-        act = self.don if node == hats.NODE_DON else self.doff
+        act = self.don if node == NODE_HATS_DON else self.doff
         d = act(room, values)
         d.addCallback(lambda note: _command(node, sessionID or uuid.uuid4().hex, "completed",
                                             _note(note)))
@@ -238,7 +223,7 @@ class HatCommands(RoomHandler):
         session.timeout = self.reactor.callLater(SESSION_TIMEOUT, self.sessions.pop,
                                                  sessionID, None)
         self.sessions[sessionID] = session
-        form = donForm(room) if node == hats.NODE_DON else doffForm(room)
+        form = donForm(room) if node == NODE_HATS_DON else doffForm(room)
         return _command(node, sessionID, "executing",
                         "<actions execute='complete'><complete/></actions>"
                         + serialize(form))
@@ -256,19 +241,13 @@ class HatCommands(RoomHandler):
     @defer.inlineCallbacks
     def don(self, room, values):
         """
-        Give the hat of the submitted form, active (so shown in presence),
-        keeping what else the user's attachment of it said.
+        Give the hat of the submitted form.
 
         @return: a Deferred of the completion note.
         """
         userJID, uri = self._target(values), _required(values, "hat")
-        title = values.get("title") or knownHats(room).get(uri)
-        current = yield self.hatStore.getUserHats(userJID, room.jid)
-        attachment = dict(current.get(uri, {}), active=True)
-        if title:
-            attachment["title"] = title
-        yield self.hatStore.addUserHat(userJID, room.jid, uri, attachment)
-        return "%s now wears %s" % (userJID.full(), title or uri)
+        title = yield self.rooms.giveHat(room, userJID, uri, values.get("title"))
+        return "%s now wears %s" % (userJID.full(), title)
 
     @defer.inlineCallbacks
     def doff(self, room, values):
@@ -276,12 +255,9 @@ class HatCommands(RoomHandler):
         Take off the hat of the submitted form.
 
         @return: a Deferred of the completion note.
-        @raise errors.ItemNotFound: the user does not wear it.
         """
         userJID, uri = self._target(values), _required(values, "hat")
-        worn = yield self.hatStore.removeUserHat(userJID, room.jid, uri)
-        if not worn:
-            raise errors.ItemNotFound("%s does not wear that hat" % (userJID.full(),))
+        yield self.rooms.takeHat(room, userJID, uri)
         return "%s no longer wears %s" % (userJID.full(), uri)
 
     @defer.inlineCallbacks
@@ -289,5 +265,5 @@ class HatCommands(RoomHandler):
         """
         @return: a Deferred of the completed command with the list.
         """
-        worn = yield self.hatStore.getRoomHats(room.jid)
-        return _command(hats.NODE_LIST, sessionID, "completed", listForm(room, worn))
+        worn = yield self.rooms.roomHats(room)
+        return _command(NODE_HATS_LIST, sessionID, "completed", listForm(room, worn))

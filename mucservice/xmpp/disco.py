@@ -6,49 +6,36 @@ Disco requests to an occupant (C{room@service/nick}) never get here: the
 occupant IQ router of L{mucservice.xmpp.ping} takes them first.
 """
 
-from mucservice import _compat  # noqa: F401  (before any wokkel import)
-
-# isort: split
-
-from wokkel.disco import NS_DISCO_INFO, NS_DISCO_ITEMS
-
 from mucservice import errors
-from mucservice.xmpp import forms, hats, offline
-from mucservice.xmpp.broadcast import NS_MUC, NS_OCCUPANT_ID, NS_STANZA_ID, occupantJID
+from mucservice.xmpp import forms
 from mucservice.xmpp.handler import RoomHandler
-from mucservice.xmpp.namespaces import NS_DATA, NS_IQ_REGISTER, NS_PING
+from mucservice.xmpp.hats import COMMANDS
+from mucservice.xmpp.namespaces import (
+    FEATURE_OFFLINE,
+    NS_COMMANDS,
+    NS_DATA,
+    NS_DISCO_INFO,
+    NS_DISCO_ITEMS,
+    NS_HATS,
+    NS_IQ_REGISTER,
+    NS_MUC,
+    NS_OCCUPANT_ID,
+    NS_PING,
+    NS_SELF_PING,
+    NS_STANZA_ID,
+)
 from mucservice.xmpp.render import attributes, quote, serialize
-
-NS_SELF_PING = NS_MUC + "#self-ping-optimization"
 
 #: The node of XEP-0045 section 7.12: a user's reserved nick in a room.
 NODE_ROOMUSER = "x-roomuser-item"
 
 #: What the service itself supports.
 #: XEP-0317 asks the service, not only its rooms, to advertise hats.
-SERVICE_FEATURES = (NS_MUC, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, hats.NS_HATS)
+SERVICE_FEATURES = (NS_MUC, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_HATS)
 
 #: What every room supports, whatever its configuration.
 ROOM_FEATURES = (NS_MUC, NS_OCCUPANT_ID, NS_STANZA_ID, NS_IQ_REGISTER, NS_PING, NS_SELF_PING,
-                 NS_DISCO_INFO, NS_DISCO_ITEMS, hats.NS_HATS, hats.NS_COMMANDS)
-
-
-def visibleRoom(rooms, roomJID, requester):
-    """
-    Find a room as C{requester} may see it: a room still locked for its
-    creation exists only for its owners.
-
-    @param rooms: the L{RoomService<mucservice.room.service.RoomService>}.
-    @param roomJID: the room's JID (a resource is ignored).
-    @param requester: the real JID asking.
-    @return: the L{Room<mucservice.room.room.Room>}.
-    @raise errors.ItemNotFound: there is no such room, or not for
-        C{requester}.
-    """
-    room = rooms.getRoom(roomJID)
-    if room is None or not room.mayEnter(requester):
-        raise errors.ItemNotFound("no such room")
-    return room
+                 NS_DISCO_INFO, NS_DISCO_ITEMS, NS_HATS, NS_COMMANDS)
 
 
 def roomFeatures(config):
@@ -85,12 +72,9 @@ class ServiceDiscovery(RoomHandler):
     """
     Answers disco#info and disco#items for the service and its rooms.
 
-    The items of a room are its occupants (C{room@service/nick}), listed
-    only to occupants of a non-anonymous room, and only those whose
-    presence the room broadcasts: section 6.5 lets a room list them when
-    that is public information. Everybody else gets an empty list, so that
-    neither a semi-anonymous room nor a stranger learns more through disco
-    than through the room's presence.
+    The items of a room are the occupants it lists to the requester
+    (L{Room.listedOccupants<mucservice.room.room.Room.listedOccupants>}),
+    as C{room@service/nick}.
 
     @ivar name: the service's natural-language name.
     """
@@ -110,17 +94,17 @@ class ServiceDiscovery(RoomHandler):
             if node:
                 raise errors.ItemNotFound("no such node")
             return _query(NS_DISCO_INFO, _identity(self.name) + _features(SERVICE_FEATURES))
-        room = visibleRoom(self.rooms, toJID, fromJID)
+        room = self.rooms.visibleRoom(toJID, fromJID)
         if not node:
             return _query(NS_DISCO_INFO, self.roomInfo(room))
         if node == NODE_ROOMUSER:
             nick = room.reservedNick(fromJID)
             return _query(NS_DISCO_INFO, _identity(nick) if nick else "", node)
-        if node in hats.COMMANDS and hats.mayManageHats(room, fromJID):
+        if node in COMMANDS and room.managesHats(fromJID):
             # XEP-0050 section 2.2: what a command node is.
             return _query(NS_DISCO_INFO, "<identity category='automation' type='command-node'"
-                          "%s/>" % attributes(name=hats.COMMANDS[node])
-                          + _features((hats.NS_COMMANDS, NS_DATA)), node)
+                          "%s/>" % attributes(name=COMMANDS[node])
+                          + _features((NS_COMMANDS, NS_DATA)), node)
         raise errors.ItemNotFound("no such node")
 
     def roomInfo(self, room):
@@ -130,26 +114,24 @@ class ServiceDiscovery(RoomHandler):
         """
         form = forms.roomInfoForm(room.config, len(room.occupants), room.subject,
                                   room.owners())
+        offline = (FEATURE_OFFLINE,) if self.rooms.offersOfflineDelivery(room) else ()
         return (_identity(room.config.name or room.jid.user)
-                + _features(roomFeatures(room.config) + offline.roomFeatures(self.rooms, room))
+                + _features(roomFeatures(room.config) + offline)
                 + serialize(form.toElement()))
 
     def getItems(self, iq, fromJID, toJID):
-        if iq.query.getAttribute("node") == hats.NS_COMMANDS and toJID.user is not None:
-            return self.commandItems(visibleRoom(self.rooms, toJID, fromJID), fromJID)
+        if iq.query.getAttribute("node") == NS_COMMANDS and toJID.user is not None:
+            return self.commandItems(self.rooms.visibleRoom(toJID, fromJID), fromJID)
         if iq.query.getAttribute("node"):
             raise errors.ItemNotFound("no such node")
         if toJID.user is None:
-            rooms = sorted(self.rooms.publicRooms(), key=lambda room: room.jid.full())
             return _query(NS_DISCO_ITEMS, "".join(
-                _item(room.jid.full(), room.config.name or room.jid.user) for room in rooms))
-        room = visibleRoom(self.rooms, toJID, fromJID)
-        items = ""
-        if room.config.whois == "anyone" and fromJID in room.sessions:
-            items = "".join(_item(occupantJID(room, occupant.nick))
-                            for occupant in room.occupants.values()
-                            if room.broadcastsPresenceOf(occupant))
-        return _query(NS_DISCO_ITEMS, items)
+                _item(room.jid.full(), room.config.name or room.jid.user)
+                for room in self.rooms.publicRooms()))
+        room = self.rooms.visibleRoom(toJID, fromJID)
+        return _query(NS_DISCO_ITEMS, "".join(
+            _item("%s/%s" % (room.jid.userhost(), occupant.nick))
+            for occupant in room.listedOccupants(fromJID)))
 
     def commandItems(self, room, fromJID):
         """
@@ -157,7 +139,7 @@ class ServiceDiscovery(RoomHandler):
         for its owners and admins; nothing for the others.
         """
         items = ""
-        if hats.mayManageHats(room, fromJID):
+        if room.managesHats(fromJID):
             items = "".join("<item%s/>" % attributes(jid=room.jid.full(), node=node, name=name)
-                            for node, name in hats.COMMANDS.items())
-        return _query(NS_DISCO_ITEMS, items, hats.NS_COMMANDS)
+                            for node, name in COMMANDS.items())
+        return _query(NS_DISCO_ITEMS, items, NS_COMMANDS)

@@ -7,8 +7,6 @@ from mucservice import _compat  # noqa: F401
 
 # isort: split
 
-from datetime import datetime, timezone
-
 from twisted.internet import defer
 from twisted.logger import Logger
 from twisted.words.protocols.jabber import jid
@@ -37,7 +35,7 @@ def parseJID(text):
 class RoomHandler(XMPPHandler):
     """
     @ivar rooms: the L{RoomService}.
-    @ivar reactor: what gives the time (a L{task.Clock} in tests).
+    @ivar reactor: what schedules timeouts (a L{task.Clock} in tests).
     @ivar iqHandlers: for subclasses: XPath query to the name of a method
         taking C{(iq, fromJID, toJID)}, returning the children of the
         result (text, or L{None} for none) or a Deferred of them; domain
@@ -53,9 +51,6 @@ class RoomHandler(XMPPHandler):
             from twisted.internet import reactor
         self.rooms = rooms
         self.reactor = reactor
-
-    def now(self):
-        return datetime.fromtimestamp(self.reactor.seconds(), timezone.utc)
 
     def sendText(self, text):
         """

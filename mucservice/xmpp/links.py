@@ -1,7 +1,7 @@
 """
-Watching occupants' links: what the pinger (L{IPinger}) is told, and what
-it may do (L{IPingHost}): ping an occupant from its room, and remove an
-occupant that is gone with status 333.
+Watching occupants' links: what the room service hears of them for the
+pinger (L{IPinger}), and what the pinger may do (L{IPingHost}): ping an
+occupant from its room, and remove an occupant that is gone with status 333.
 """
 
 from mucservice import _compat  # noqa: F401
@@ -15,27 +15,20 @@ from twisted.words.protocols.jabber import error as jabberError
 from zope.interface import implementer
 
 from mucservice.interfaces import IPingHost
-from mucservice.room import roles
-from mucservice.xmpp import broadcast
+from mucservice.xmpp import occupancy
 from mucservice.xmpp.errors import errorCondition
 from mucservice.xmpp.handler import RoomHandler, parseJID
 from mucservice.xmpp.namespaces import NS_PING
 from mucservice.xmpp.render import Template
 
-#: The status code of an occupant removed because of a technical problem.
-GONE = 333
-
 
 @implementer(IPingHost)
 class LinkWatcher(RoomHandler):
     """
-    Tells the pinger about every stanza from an occupant (activity), every
-    error bounced by an occupant's full JID, and the component link coming
-    back; and lends it L{ping} and L{removeGone}.
-
-    Errors from bare JIDs are never a sign of a gone occupant: they are
-    bounces of copies sent to accounts (Prosody bounces groupchat messages to
-    bare JIDs, RFC 6121 section 8.5.2), not of an occupant's session.
+    Tells the room service of every stanza (activity), every error that
+    is not the answer to a ping of its own, and the component link coming
+    up; and lends the pinger L{ping} and L{removeGone}. The room service
+    decides what the pinger hears of them.
     """
 
     _ids = itertools.count(1)
@@ -43,12 +36,7 @@ class LinkWatcher(RoomHandler):
     def __init__(self, rooms, reactor=None):
         RoomHandler.__init__(self, rooms, reactor)
         self._pings = {}
-        self._started = False
         self._up = False
-
-    @property
-    def pinger(self):
-        return self.rooms.pinger
 
     @property
     def joinTracker(self):
@@ -63,11 +51,7 @@ class LinkWatcher(RoomHandler):
         # Pings held back while the link was down tell nothing: give them up.
         for _, d, _ in list(self._pings.values()):
             d.cancel()
-        if self._started:
-            self.pinger.streamRestored()
-        else:
-            self._started = True
-            self.pinger.start(self)
+        self.rooms.pingerLinkUp(self)
 
     def connectionLost(self, reason):
         # Answers cannot come over a lost link: these pings tell nothing.
@@ -84,12 +68,10 @@ class LinkWatcher(RoomHandler):
             realJID = parseJID(sender)
         except Exception:
             return
-        if stanza.getAttribute("type") == "error":
-            if realJID.resource and stanza.getAttribute("id") not in self._pings \
-                    and self.joinTracker.roomsOf(realJID):
-                self.pinger.errorReceived(realJID, errorCondition(stanza))
-        else:
-            self.pinger.activity(realJID)
+        if stanza.getAttribute("type") != "error":
+            self.rooms.stanzaFrom(realJID)
+        elif stanza.getAttribute("id") not in self._pings:
+            self.rooms.errorFrom(realJID, errorCondition(stanza))
 
     # IPingHost
 
@@ -131,28 +113,5 @@ class LinkWatcher(RoomHandler):
             d.errback(jabberError.exceptionFromStanza(iq))
 
     def removeGone(self, realJID, reason):
-        for roomJID in self.joinTracker.roomsOf(realJID):
-            room = self.rooms.getRoom(roomJID)
-            if room is None or realJID not in room.sessions:
-                self.joinTracker.recordLeave(realJID, roomJID)
-                continue
-            occupant, gone = room.leave(realJID)
-            self.joinTracker.recordLeave(realJID, room.jid)
-            if gone:
-                left = broadcast.PresenceBroadcast(room, occupant, unavailable=True,
-                                                   statuses=(GONE,), reason=reason, payload="",
-                                                   realJID=realJID, role=roles.NO_ROLE,
-                                                   previousRole=occupant.role)
-                occupant.role = roles.NO_ROLE
-                text = left.toRoom(selfSessions=[realJID])
-            else:
-                # Other sessions stay: only this one is told it is out.
-                left = broadcast.PresenceBroadcast(room, occupant, unavailable=True,
-                                                   selfStatuses=(GONE,), reason=reason,
-                                                   payload="", realJID=realJID,
-                                                   role=roles.NO_ROLE)
-                text = left.forSelf(realJID) + broadcast.PresenceBroadcast(
-                    room, occupant).toRoom()
-            self.sendText(text)
-            self.rooms.occupantGone(room)
-
+        self.sendText("".join(occupancy.render(left)
+                              for left in self.rooms.removeGone(realJID, reason)))

@@ -1,11 +1,51 @@
 """
-XML namespaces that more than one protocol handler uses. The MUC family
-itself, with the ids the room stamps, lives in L{mucservice.xmpp.broadcast}.
+Every XML namespace, and every other protocol name the service writes
+(disco features, form types, command nodes): the one place they are
+spelled.
 """
 
+# RFC 6120 and the component protocol (XEP-0114).
+NS_COMPONENT = "jabber:component:accept"
+NS_CLIENT = "jabber:client"
+NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
+NS_XML = "http://www.w3.org/XML/1998/namespace"
+
+# Multi-User Chat (XEP-0045) and the extensions rooms use.
+NS_MUC = "http://jabber.org/protocol/muc"
+NS_MUC_USER = NS_MUC + "#user"
+NS_MUC_ADMIN = NS_MUC + "#admin"
+NS_MUC_OWNER = NS_MUC + "#owner"
+NS_ROOMCONFIG = NS_MUC + "#roomconfig"
+NS_ROOMINFO = NS_MUC + "#roominfo"
+NS_REGISTER = NS_MUC + "#register"
+NS_REQUEST = NS_MUC + "#request"
+#: XEP-0410: a room that answers its occupants' self-pings itself.
+NS_SELF_PING = NS_MUC + "#self-ping-optimization"
+NS_STANZA_ID = "urn:xmpp:sid:0"
+NS_OCCUPANT_ID = "urn:xmpp:occupant-id:0"
+NS_DELAY = "urn:xmpp:delay"
+NS_FORWARD = "urn:xmpp:forward:0"
+
+# Hats (XEP-0317) and their ad-hoc commands (XEP-0050).
+NS_HATS = "urn:xmpp:hats:0"
+#: The namespace Prosody 0.12 puts hats in (C{--hats-legacy-namespace}).
+NS_HATS_LEGACY = "xmpp:prosody.im/protocol/hats:1"
+NS_COMMANDS = "http://jabber.org/protocol/commands"
+#: The FORM_TYPE of the forms of the hat commands.
+HATS_FORM_TYPE = "urn:xmpp:hats:commands"
+NODE_HATS_DON = "urn:xmpp:hats:commands:don"
+NODE_HATS_DOFF = "urn:xmpp:hats:commands:doff"
+NODE_HATS_LIST = "urn:xmpp:hats:commands:list"
+
+# Offline delivery, as Tigase's MUC offers it.
+#: The disco feature of a room that offers it.
+FEATURE_OFFLINE = "http://tigase.org/protocol/muc#offline"
+
+# Other protocols.
 NS_DATA = "jabber:x:data"
+NS_VALIDATE = "http://jabber.org/protocol/xdata-validate"
+NS_DISCO_INFO = "http://jabber.org/protocol/disco#info"
+NS_DISCO_ITEMS = "http://jabber.org/protocol/disco#items"
 NS_HINTS = "urn:xmpp:hints"
 NS_PING = "urn:xmpp:ping"
 NS_IQ_REGISTER = "jabber:iq:register"
-NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
-NS_XML = "http://www.w3.org/XML/1998/namespace"

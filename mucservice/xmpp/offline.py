@@ -1,125 +1,67 @@
 """
-Offline delivery, the protocol edge's side: what a room offers (the disco
-feature, the registration field), which messages are copied to whom, and
-the host lent to the L{IOfflineDelivery} provider, which also routes the
-bounces of copies back to it.
+Offline delivery at the protocol edge: the host lent to the
+L{IOfflineDelivery} provider, which renders the copies it sends, and the
+bounces of copies, which go back to the room service.
 
-The room keeps the set of its registrants that asked for copies
-(L{Room.offlineUsers<mucservice.room.room.Room>}); a groupchat message
-costs nothing more than a look at that set unless it is non-empty, and then
-one L{IJoinTracker.isPresent<mucservice.interfaces.IJoinTracker>} per
-registrant.
+The room service decides which messages are copied to whom
+(L{mucservice.room.offline}); the provider decides how a copy travels and
+asks this host to send it.
 """
 
-from mucservice import _compat  # noqa: F401
+import uuid
 
-# isort: split
-
-from wokkel import data_form
 from zope.interface import implementer
 
 from mucservice.interfaces import IOfflineHost
-from mucservice.providers.none import NoOfflineDelivery
-from mucservice.room.offline import FEATURE, FIELD, absentRegistrants
+from mucservice.xmpp.broadcast import delay, groupchatTemplate
 from mucservice.xmpp.errors import errorCondition
 from mucservice.xmpp.handler import RoomHandler, parseJID
-
-#: The label of the registration field.
-LABEL = "Receive messages while not in the room"
-
-
-def enabled(rooms):
-    """
-    @param rooms: the L{RoomService<mucservice.room.service.RoomService>}.
-    @return: whether the service sends copies at all: its provider is not
-        the C{none} one.
-    """
-    provider = rooms.offlineDelivery
-    return provider is not None and not isinstance(provider, NoOfflineDelivery)
-
-
-def offered(rooms, room):
-    """
-    @return: whether C{room} offers offline delivery: the service sends
-        copies and the room's C{offlineDelivery} option is on.
-    """
-    return room.config.offlineDelivery and enabled(rooms)
-
-
-def roomFeatures(rooms, room):
-    """
-    @return: the disco features offline delivery adds to C{room}'s, a
-        L{tuple}.
-    """
-    return (FEATURE,) if offered(rooms, room) else ()
-
-
-def formField():
-    """
-    @return: the registration field of the C{muc#register} form, without a
-        value.
-    """
-    return data_form.Field("boolean", FIELD, label=LABEL)
-
-
-def deliver(rooms, room, entry):
-    """
-    Copy a groupchat message that went into C{room}'s history to the
-    registrants that asked for it and are absent.
-
-    A provider that fails is logged; the message has been reflected already
-    and nothing else depends on the copies.
-
-    @param entry: the message's L{HistoryEntry
-        <mucservice.records.HistoryEntry>}.
-    """
-    if not room.offlineUsers or not offered(rooms, room):
-        return
-    recipients = absentRegistrants(room, rooms.joinTracker)
-    if not recipients:
-        return
-    try:
-        rooms.offlineDelivery.deliver(room.jid, entry.nick, entry.stanza, entry.stamp,
-                                      recipients)
-    except Exception:
-        RoomHandler.log.failure("offline delivery in {room} failed", room=room.jid.full())
+from mucservice.xmpp.namespaces import NS_CLIENT, NS_FORWARD, NS_HINTS
+from mucservice.xmpp.render import Template
 
 
 @implementer(IOfflineHost)
 class OfflineLink(RoomHandler):
     """
-    Starts the provider when the component stream is first up and lends it
-    L{send} (L{XMPPHandler.send<wokkel.subprotocols.XMPPHandler.send>}:
-    queued while the link is down); hands it the message errors that come
-    from the bare JID of one of a room's recipients to the room or one of
-    its occupants.
+    Has the room service start the provider when the component stream is
+    first up, and sends the copies the provider asks for (through
+    L{XMPPHandler.send<wokkel.subprotocols.XMPPHandler.send>}: queued while
+    the link is down); hands the room service the message errors that come
+    from a bare JID to a room or one of its occupants.
 
     Those errors are nothing else's business: the message handler ignores
-    errors, and the pinger's link watcher ignores those from bare JIDs.
+    errors, and the room service never tells the pinger of those from bare
+    JIDs.
     """
-
-    def __init__(self, rooms, reactor=None):
-        RoomHandler.__init__(self, rooms, reactor)
-        self._started = False
 
     def connectionInitialized(self):
         self.xmlstream.addObserver("/message[@type='error']", self.onError)
-        if not self._started:
-            self._started = True
-            self.rooms.offlineDelivery.start(self)
+        self.rooms.offlineLinkUp(self)
 
     def onError(self, message):
         """
-        Pass a bounce on to the provider.
+        Pass a bounce from a bare JID on to the room service.
         """
         try:
-            userJID = parseJID(message.getAttribute("from") or "")
-            roomJID = parseJID(message.getAttribute("to") or "")
+            userJID = parseJID(message.getAttribute("from"))
+            roomJID = parseJID(message.getAttribute("to"))
         except Exception:
             return
         if userJID.resource or userJID.user is None or roomJID.user is None:
             return
-        room = self.rooms.getRoom(roomJID)
-        if room is None or userJID not in room.offlineUsers:
-            return
-        self.rooms.offlineDelivery.bounced(room.jid, userJID, errorCondition(message))
+        self.rooms.offlineBounce(roomJID, userJID, errorCondition(message))
+
+    # IOfflineHost
+
+    def _sendAll(self, template, recipients):
+        self.send("".join(template.to(userJID.userhost()) for userJID in recipients))
+
+    def sendGroupchat(self, roomJID, entry, recipients):
+        self._sendAll(groupchatTemplate(roomJID, entry), recipients)
+
+    def sendForwarded(self, roomJID, entry, recipients):
+        forwarded = groupchatTemplate(roomJID, entry, xmlns=NS_CLIENT)
+        inner = ("<forwarded xmlns='%s'>%s%s</forwarded><store xmlns='%s'/>"
+                 % (NS_FORWARD, delay(roomJID, entry.stamp), forwarded.unaddressed(), NS_HINTS))
+        self._sendAll(Template("message", inner, from_=roomJID.userhost(), type_="normal",
+                               id="offline-" + uuid.uuid4().hex), recipients)

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 
 from mucservice import errors
 from mucservice.xmpp.broadcast import occupantJID
-from mucservice.xmpp.disco import NS_DISCO_INFO, NS_DISCO_ITEMS, visibleRoom
 from mucservice.xmpp.handler import RoomHandler, parseJID
-from mucservice.xmpp.namespaces import NS_PING, NS_XML
+from mucservice.xmpp.namespaces import NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_XML
 from mucservice.xmpp.render import Template, childrenText
 
 #: Seconds an occupant has to answer an IQ passed on to it; the answer is
@@ -24,7 +23,6 @@ FORWARD_TIMEOUT = 120
 ROUTER_PRIORITY = 100
 
 
-
 class PingHandler(RoomHandler):
     """
     Answers pings to the service and to rooms (a room still locked for its
@@ -35,7 +33,7 @@ class PingHandler(RoomHandler):
 
     def ping(self, iq, fromJID, toJID):
         if toJID.user is not None:
-            visibleRoom(self.rooms, toJID, fromJID)
+            self.rooms.visibleRoom(toJID, fromJID)
         return None
 
 
@@ -144,15 +142,12 @@ class OccupantIQRouter(RoomHandler):
         """
         Pass a request on to the occupant it is for, or answer a self-ping.
         """
-        room = self.rooms.getRoom(to)
-        sender = room.sessions.get(realJID) if room is not None else None
-        if sender is None:
+        try:
+            room, sender, target = self.rooms.occupantRoute(realJID, to)
+        except errors.NotAcceptable:
             if _isDisco(iq):
                 raise errors.BadRequest("only occupants may query occupants")
-            raise errors.NotAcceptable("you are not in the room")
-        target = room.occupants.get(to.resource)
-        if target is None:
-            raise errors.ItemNotFound("nobody in the room has that nick")
+            raise
         if target is sender and _isPing(iq):
             self._result(iq, None)
             return

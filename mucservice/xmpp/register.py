@@ -10,15 +10,18 @@ from mucservice import _compat  # noqa: F401  (before any wokkel import)
 from wokkel import data_form
 
 from mucservice import errors
-from mucservice.xmpp import forms, offline
-from mucservice.xmpp.admin import tellEffects
-from mucservice.xmpp.disco import visibleRoom
+from mucservice.room.config import parseBoolean
+from mucservice.room.offline import FIELD, isSet
+from mucservice.xmpp import forms, occupancy
 from mucservice.xmpp.handler import RoomHandler, parseJID
 from mucservice.xmpp.namespaces import NS_DATA, NS_IQ_REGISTER
 from mucservice.xmpp.render import quote, serialize
 
 INSTRUCTIONS = ("To register with this room, choose the nick you want to keep in it; "
                 "registering makes you a member.")
+
+#: The label of the offline delivery field.
+OFFLINE_LABEL = "Receive messages while not in the room"
 
 
 def _text(value):
@@ -39,10 +42,12 @@ def _kept(field, value):
     text = _text(value)
     if field.fieldType != "boolean":
         return text
-    text = text.strip().lower()
-    if text not in ("", "0", "1", "false", "true"):
+    if not text.strip():
+        return "0"
+    try:
+        return "1" if parseBoolean(text) else "0"
+    except ValueError:
         raise errors.BadRequest("%s is not a boolean: %r" % (field.var, text))
-    return "1" if text in ("1", "true") else "0"
 
 
 def _filled(field, data):
@@ -54,7 +59,7 @@ def _filled(field, data):
         return field
     text = data[field.var]
     if field.fieldType == "boolean":
-        values = [text.strip().lower() in ("1", "true")]
+        values = [isSet(text)]
     elif field.fieldType in ("text-multi", "list-multi", "jid-multi"):
         values = text.split("\n") if text else []
     else:
@@ -86,7 +91,7 @@ class RegisterHandler(RoomHandler):
     def _room(self, fromJID, toJID):
         if toJID.user is None:
             raise errors.ServiceUnavailable("register with a room, not with the service")
-        return visibleRoom(self.rooms, toJID, fromJID)
+        return self.rooms.visibleRoom(toJID, fromJID)
 
     def getRegistration(self, iq, fromJID, toJID):
         """
@@ -114,16 +119,15 @@ class RegisterHandler(RoomHandler):
         userJID = fromJID.userhostJID()
         form = next(query.elements(NS_DATA, "x"), None)
         if next(query.elements(NS_IQ_REGISTER, "remove"), None) is not None:
-            outcome = room.unregister(userJID)
+            outcome = self.rooms.unregister(userJID, room)
         elif form is not None and form.getAttribute("type") == "cancel":
             return None
         elif form is not None:
             nick, data = self.parseRegistration(room, query)
-            outcome = room.register(userJID, nick, data)
+            outcome = self.rooms.register(userJID, room, nick, data)
         else:
             raise errors.BadRequest("submit the registration form, or <remove/>")
-        self.rooms.saveAffiliations(room, outcome.changed)
-        tellEffects(self, room, outcome.effects)
+        self.sendText(occupancy.render(outcome))
         return None
 
     def parseRegistration(self, room, query):
@@ -147,6 +151,6 @@ class RegisterHandler(RoomHandler):
             offers it.
         """
         fields = list(self.extraFields)
-        if offline.offered(self.rooms, room):
-            fields.append(offline.formField())
+        if self.rooms.offersOfflineDelivery(room):
+            fields.append(data_form.Field("boolean", FIELD, label=OFFLINE_LABEL))
         return fields

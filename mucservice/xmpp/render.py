@@ -7,7 +7,7 @@ renders its template once and writes C{head + to + tail} for each
 recipient, all in one write on the component stream.
 """
 
-NS_COMPONENT = "jabber:component:accept"
+from mucservice.xmpp.namespaces import NS_COMPONENT
 
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&apos;", '"': "&quot;"}
 
@@ -65,8 +65,8 @@ class Template:
 
     def unaddressed(self):
         """
-        @return: the stanza's text with no C{to} (as history keeps it; see
-            L{renderTo}).
+        @return: the stanza's text with no C{to} (for a stanza inside
+            another one).
         """
         return self.head[:-len(" to='")] + self.tail[1:]
 
@@ -75,19 +75,3 @@ class Template:
         @param recipient: the JID, as L{str}.
         """
         return self.head + quote(recipient) + self.tail
-
-
-def renderTo(stanzaText, recipient):
-    """
-    Address a stored stanza's text (C{<name ...>}, with no C{to}).
-    """
-    name, _, rest = stanzaText[1:].partition(" ")
-    return "<%s to='%s' %s" % (name, quote(recipient), rest)
-
-
-def appendChild(stanzaText, childText):
-    """
-    @return: the stanza with C{childText} added as its last child.
-    """
-    close = stanzaText.rindex("</")
-    return stanzaText[:close] + childText + stanzaText[close:]

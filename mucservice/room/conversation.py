@@ -1,0 +1,182 @@
+"""
+Conversation: groupchat messages, the subject, private messages,
+invitations and voice requests (XEP-0045 sections 7.4 to 7.8 and 8.6).
+Mixed into the L{RoomService<mucservice.room.service.RoomService>}, which
+keeps the history and picks who gets offline copies.
+"""
+
+import uuid
+from dataclasses import dataclass
+from typing import Optional
+
+from twisted.logger import Logger
+
+from mucservice import errors
+from mucservice.records import HistoryEntry
+from mucservice.room import offline, roles
+from mucservice.room.outcomes import (
+    Declined,
+    Invited,
+    Reflected,
+    Relayed,
+    SubjectChanged,
+    VoiceRequested,
+)
+
+
+@dataclass
+class GroupchatMessage:
+    """
+    A groupchat message to a room, as the protocol edge read it.
+
+    @ivar payload: its children, serialized, less those only the room may
+        stamp (opaque to the room).
+    @ivar messageID: its C{id}, or L{None}.
+    @ivar lang: its C{xml:lang}, or L{None}.
+    @ivar kept: whether it belongs in the history (a body or a C{store}
+        hint, and no C{no-store} hint).
+    @ivar subject: the new subject if it changes the subject (a subject and
+        no body), else L{None}.
+    """
+
+    payload: str
+    messageID: Optional[str] = None
+    lang: Optional[str] = None
+    kept: bool = True
+    subject: Optional[str] = None
+
+
+class Conversation:
+    """
+    What occupants say. Expects of the class it is mixed into: C{getRoom},
+    C{now}, C{writer}, C{joinTracker}, C{offlineDelivery},
+    C{offersOfflineDelivery} and C{applied}.
+    """
+
+    log = Logger()
+
+    def roomFor(self, realJID, roomJID):
+        """
+        @return: the room a message from C{realJID} goes to.
+        @raise errors.ItemNotFound: there is none, or it is still locked for
+            its creation and C{realJID} is not in it.
+        """
+        room = self.getRoom(roomJID)
+        if room is None or (room.locked and realJID not in room.sessions):
+            raise errors.ItemNotFound("no such room")
+        return room
+
+    def groupchat(self, realJID, roomJID, message):
+        """
+        A groupchat message from C{realJID} to the room.
+
+        @param message: a L{GroupchatMessage}.
+        @return: a L{Reflected}, or a L{SubjectChanged}.
+        @raise errors.Error: the sender may not say it.
+        """
+        room = self.roomFor(realJID, roomJID)
+        if message.subject is not None:
+            occupant = room.checkSubjectChange(realJID)
+            room.subject, room.subjectNick = message.subject, occupant.nick
+            self.writer.saveSubject(room)
+            return SubjectChanged(room, occupant, message.messageID)
+        occupant = room.checkGroupchat(realJID)
+        entry = HistoryEntry(self.now(), occupant.nick, realJID, message.payload,
+                             str(uuid.uuid4()), occupant.occupantID, message.messageID,
+                             message.lang)
+        copies = None
+        if message.kept:
+            room.addHistory(entry)
+            self.writer.saveHistory(room, entry)
+            copies = self._offlineCopies(room, entry)
+        return Reflected(room, entry, copies)
+
+    def _offlineCopies(self, room, entry):
+        """
+        Pick the registrants of C{room} that asked for copies and are
+        absent, for a message kept in its history.
+
+        @return: what hands the offline delivery provider the message for
+            them, to run once the message is reflected (copies never leave
+            before the message itself); L{None} if nobody gets a copy.
+        """
+        if not room.offlineUsers or not self.offersOfflineDelivery(room):
+            return None
+        recipients = offline.absentRegistrants(room, self.joinTracker)
+        if not recipients:
+            return None
+
+        def deliver():
+            try:
+                self.offlineDelivery.deliver(room.jid, entry, recipients)
+            except Exception:
+                # The message is reflected anyway; nothing depends on copies.
+                self.log.failure("offline delivery in {room} failed", room=room.jid.full())
+
+        return deliver
+
+    def privateMessage(self, realJID, occupantJID):
+        """
+        A private message from C{realJID} to another occupant.
+
+        @return: a L{Relayed}.
+        """
+        room = self.roomFor(realJID, occupantJID)
+        sender, recipient = room.checkPrivateMessage(realJID, occupantJID.resource)
+        return Relayed(room, sender, recipient)
+
+    def occupantRoute(self, realJID, occupantJID):
+        """
+        An IQ from C{realJID} to an occupant, which the room passes on
+        (section 7.5): only occupants may send them.
+
+        @return: the room, the sending occupant and the addressed one.
+        @raise errors.NotAcceptable: C{realJID} is not in the room (or
+            there is no such room: a stranger cannot tell).
+        @raise errors.ItemNotFound: nobody in the room has that nick.
+        """
+        room = self.getRoom(occupantJID)
+        sender = room.sessions.get(realJID) if room is not None else None
+        if sender is None:
+            raise errors.NotAcceptable("you are not in the room")
+        target = room.occupants.get(occupantJID.resource)
+        if target is None:
+            raise errors.ItemNotFound("nobody in the room has that nick")
+        return room, sender, target
+
+    def invite(self, realJID, roomJID, inviteeJID, reason=None):
+        """
+        A mediated invitation (section 7.8.2); in a members-only room it
+        may make the invitee a member.
+
+        @return: an L{Invited}.
+        """
+        room = self.roomFor(realJID, roomJID)
+        entry = room.checkInvite(realJID, inviteeJID)
+        if entry is not None:
+            self.writer.saveAffiliations(room, {inviteeJID.userhostJID(): entry})
+        return Invited(room, realJID, inviteeJID, reason)
+
+    def decline(self, realJID, roomJID, inviterJID, reason=None):
+        """
+        An invitee declines an invitation (section 7.8.2).
+
+        @return: a L{Declined}.
+        """
+        return Declined(self.roomFor(realJID, roomJID), realJID, inviterJID, reason)
+
+    def voiceRequest(self, realJID, roomJID, nick=None, allow=False):
+        """
+        A visitor asks for voice (section 7.13), or a moderator answers such
+        a request (section 8.6) for C{nick}, granting it if C{allow}.
+
+        @return: a L{VoiceRequested} for a request, a L{Changed} for an
+            answer.
+        """
+        room = self.roomFor(realJID, roomJID)
+        occupant = room.sessions.get(realJID)
+        if occupant is not None and occupant.role == roles.MODERATOR and nick:
+            effects = [room.setRole(realJID, nick, roles.PARTICIPANT)] if allow else []
+            return self.applied(room, effects)
+        requester, moderators = room.checkVoiceRequest(realJID)
+        return VoiceRequested(room, requester, realJID, moderators)

@@ -1,0 +1,288 @@
+"""
+Governance: roles and affiliations and their lists, configuration,
+destruction, registration (XEP-0045 sections 7.10, 8, 9 and 10) and the
+hats of XEP-0317. Mixed into the L{RoomService
+<mucservice.room.service.RoomService>}, which records what each change did:
+the join tracker, the room store and the hat store.
+"""
+
+from twisted.internet import defer
+
+from mucservice import errors
+from mucservice.room import roles, status
+from mucservice.room.outcomes import Changed, Destroyed
+
+
+class Governance:
+    """
+    Who may do what in a room. Expects of the class it is mixed into:
+    C{visibleRoom}, C{occupantGone}, C{removeRoom}, C{writer},
+    C{joinTracker}, C{hatStore} and C{_write}.
+    """
+
+    def applied(self, room, effects, **more):
+        """
+        Record what changes did to occupants: a removed occupant leaves the
+        join tracker (and an emptied temporary room goes away).
+
+        @param effects: L{Effect<mucservice.room.administration.Effect>}s.
+        @param more: further attributes of the L{Changed}.
+        @return: a L{Changed}, with the occupants whose view of real JIDs
+            changed.
+        """
+        removed = False
+        revealed = []
+        for effect in effects:
+            if effect.removed:
+                removed = True
+                for realJID in effect.occupant.realJIDs:
+                    self.joinTracker.recordLeave(realJID, room.jid)
+            elif room.seesJIDsDifferently(effect.occupant, effect.previousRole):
+                revealed.append(effect.occupant)
+        if removed:
+            self.occupantGone(room)
+        return Changed(room, list(effects), revealed, **more)
+
+    def saveAffiliations(self, room, changed):
+        """
+        Store changed affiliations; users who lost theirs (none or outcast)
+        lose their hats too.
+
+        @param changed: bare JID to the new L{Affiliation
+            <mucservice.records.Affiliation>} or L{None}.
+        """
+        for userJID, entry in changed.items():
+            if entry is None or entry.affiliation not in roles.AFFILIATED:
+                # Dropped from the cache at once, so that the presence telling
+                # of the change shows no hats.
+                room.hats.pop(userJID, None)
+                self._write(self.hatStore.forgetUser(userJID, room.jid), "forgetting hats in",
+                            room)
+        self.writer.saveAffiliations(room, changed)
+
+    # Roles and affiliations
+
+    def setRoles(self, actorJID, roomJID, items):
+        """
+        Apply role changes in order. They are not all-or-nothing: if one is
+        refused, those before it stand and are told, and the refusal is the
+        answer (L{Changed.refusal}).
+
+        @param items: C{(nick, userJID, role, reason)} tuples; an item that
+            names no nick names the occupant by address (real or bare JID),
+            which only those who may see addresses may do.
+        @return: a L{Changed}.
+        """
+        room = self.visibleRoom(roomJID, actorJID)
+        effects = []
+        refusal = None
+        try:
+            for nick, userJID, role, reason in items:
+                nick = room.targetNick(actorJID, nick, userJID)
+                effects.append(room.setRole(actorJID, nick, role, reason))
+        except errors.Error as e:
+            refusal = e
+        return self.applied(room, effects, refusal=refusal)
+
+    def setAffiliations(self, actorJID, roomJID, changes):
+        """
+        Apply affiliation changes as one batch, all or none.
+
+        @param changes: L{AffiliationChange
+            <mucservice.room.administration.AffiliationChange>}s.
+        @return: a L{Changed}.
+        """
+        room = self.visibleRoom(roomJID, actorJID)
+        outcome = room.setAffiliations(actorJID, changes)
+        self.saveAffiliations(room, outcome.changed)
+        return self.applied(room, outcome.effects)
+
+    def roleList(self, actorJID, roomJID, role):
+        """
+        @return: C{(occupant, affiliation, realJID)} for every occupant with
+            C{role}, the real JID L{None} unless the asker may see it.
+        """
+        room = self.visibleRoom(roomJID, actorJID)
+        occupants = room.roleList(actorJID, role)
+        showJIDs = room.mayDiscoverJIDs(room.sessions.get(actorJID))
+        return [(o, room.affiliationOf(o.userJID),
+                 o.realJIDs[-1] if showJIDs and o.sessions else None) for o in occupants]
+
+    def affiliationList(self, actorJID, roomJID, affiliation):
+        """
+        @return: C{(userJID, Affiliation)} for every user with
+            C{affiliation}, to those allowed to see them.
+        """
+        return self.visibleRoom(roomJID, actorJID).affiliationList(actorJID, affiliation)
+
+    # Owning a room
+
+    def ownedRoom(self, actorJID, roomJID):
+        """
+        @return: the room, if C{actorJID} owns it.
+        @raise errors.ItemNotFound: no such room (for C{actorJID}).
+        @raise errors.Forbidden: C{actorJID} is no owner.
+        """
+        room = self.visibleRoom(roomJID, actorJID)
+        room.checkOwner(actorJID)
+        return room
+
+    def configure(self, actorJID, room, config, admins=None, owners=None):
+        """
+        Apply a submitted configuration (an unchanged one accepts the
+        current configuration, which is how an instant room is made), with
+        the admin and owner lists of the form if given, and store it.
+
+        @param room: the room, as from L{ownedRoom}.
+        @return: a L{Changed}: removals of non-members when the room became
+            members-only, occupants shown or hidden by a new
+            C{presencebroadcast}, and the status codes of the change.
+        """
+        old = room.config
+        outcome = room.configure(actorJID, config, admins, owners)
+        self.writer.saveRoom(room, old.persistent,
+                             room.config.historyLength < old.historyLength)
+        self.saveAffiliations(room, outcome.changed)
+        visibility = []
+        if old.presenceBroadcast != room.config.presenceBroadcast:
+            for occupant in list(room.occupants.values()):
+                shown = room.broadcastsPresenceOf(occupant)
+                if shown != (occupant.role in old.presenceBroadcast):
+                    visibility.append((occupant, shown))
+        changed = self.applied(room, outcome.effects, visibility=visibility,
+                               statuses=status.configChangeCodes(old, room.config))
+        if not room.config.persistent and room.empty:
+            self.occupantGone(room)
+        return changed
+
+    def cancelConfiguration(self, actorJID, room):
+        """
+        A cancelled configuration form destroys a room still locked for its
+        creation, and leaves any other room as it is.
+
+        @return: a L{Destroyed}, or L{None}.
+        """
+        if room.locked:
+            return self.destroy(actorJID, room)
+        return None
+
+    def destroy(self, actorJID, room, alternate=None, reason=None):
+        """
+        Send every occupant away and forget the room everywhere.
+
+        @param room: the room, as from L{ownedRoom}.
+        @return: a L{Destroyed}.
+        """
+        occupants = room.destroy(actorJID)
+        self.removeRoom(room)
+        return Destroyed(room, occupants, alternate, reason)
+
+    # Registration (section 7.10)
+
+    def register(self, userJID, room, nick, data=None):
+        """
+        Reserve C{nick} for the bare C{userJID}, which becomes a member if
+        it was none, keeping C{data} with the registration.
+
+        @return: a L{Changed}.
+        """
+        outcome = room.register(userJID, nick, data)
+        self.saveAffiliations(room, outcome.changed)
+        return self.applied(room, outcome.effects)
+
+    def unregister(self, userJID, room):
+        """
+        Cancel a registration.
+
+        @return: a L{Changed}.
+        """
+        outcome = room.unregister(userJID)
+        self.saveAffiliations(room, outcome.changed)
+        return self.applied(room, outcome.effects)
+
+    # Hats (XEP-0317)
+
+    def hatRoom(self, actorJID, roomJID):
+        """
+        @return: the room, if C{actorJID} may manage its hats (its owners
+            and admins).
+        @raise errors.Forbidden: C{actorJID} may not.
+        """
+        room = self.visibleRoom(roomJID, actorJID)
+        if not room.managesHats(actorJID):
+            raise errors.Forbidden("only owners and admins of the room manage its hats")
+        return room
+
+    @defer.inlineCallbacks
+    def giveHat(self, room, userJID, uri, title=None):
+        """
+        Give C{userJID} the hat C{uri}, active (so shown in presence),
+        keeping what else the user's attachment of it said; a hat the room
+        knows keeps its title unless another is given.
+
+        @return: a Deferred that fires with the hat's title (its URI if it
+            has none) once it is stored.
+        """
+        title = title or room.knownHats().get(uri)
+        current = yield self.hatStore.getUserHats(userJID, room.jid)
+        attachment = dict(current.get(uri, {}), active=True)
+        if title:
+            attachment["title"] = title
+        yield self.hatStore.addUserHat(userJID, room.jid, uri, attachment)
+        return title or uri
+
+    @defer.inlineCallbacks
+    def takeHat(self, room, userJID, uri):
+        """
+        Take the hat C{uri} off C{userJID}.
+
+        @return: a Deferred that fires once it is stored.
+        @raise errors.ItemNotFound: the user does not wear it.
+        """
+        worn = yield self.hatStore.removeUserHat(userJID, room.jid, uri)
+        if not worn:
+            raise errors.ItemNotFound("%s does not wear that hat" % (userJID.full(),))
+
+    def roomHats(self, room):
+        """
+        @return: a Deferred that fires with who wears which hat in C{room},
+            as from L{IHatStore.getRoomHats
+            <mucservice.interfaces.IHatStore.getRoomHats>}.
+        """
+        return self.hatStore.getRoomHats(room.jid)
+
+    @defer.inlineCallbacks
+    def loadHats(self, room):
+        """
+        Fill the room's hat cache (L{Room.hats}) from the hat store. A
+        failure is logged: the room then shows no hats until they change.
+
+        Hats of users that may not wear any (no longer members, admins or
+        owners: their hats were not forgotten, as a write failed or the
+        service stopped first) are forgotten.
+        """
+        try:
+            worn = yield self.hatStore.getRoomHats(room.jid)
+        except Exception:
+            self.log.failure("loading the hats of room {room} failed", room=room.jid.full())
+            return
+        room.hats = {}
+        for userJID, hats in worn.items():
+            if room.affiliationOf(userJID) in roles.AFFILIATED:
+                room.hats[userJID] = hats
+            else:
+                self._write(self.hatStore.forgetUser(userJID, room.jid), "forgetting hats in",
+                            room)
+
+    def hatsChanged(self, userJID, roomJID, hats):
+        """
+        The hat store changed a user's hats: the room's cache follows at
+        once.
+
+        @return: the room if what its presence shows of the user's hats
+            changed (the edge tells the room), else L{None}.
+        """
+        room = self.getRoom(roomJID)
+        if room is None:
+            return None
+        return room if room.setHats(userJID, hats) else None

@@ -1,0 +1,200 @@
+"""
+What the room service did, for the protocol edge to tell: plain records of
+who must be told what. The edge renders each kind once
+(L{mucservice.xmpp.occupancy}); nothing here knows XML.
+"""
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+
+@dataclass
+class Entered:
+    """
+    A session entered a room, or sent its join again.
+
+    @ivar room: the L{Room<mucservice.room.room.Room>}.
+    @ivar occupant: its L{Occupant<mucservice.room.occupant.Occupant>}.
+    @ivar realJID: the session that joined.
+    @ivar statuses: the status codes of its own presence, besides 110.
+    @ivar changed: whether what the others see of the occupant changed (a
+        new occupant, or a rejoin or new session with another presence):
+        they are told; otherwise only the session gets its own presence.
+    @ivar otherSessions: the occupant's other sessions, which see its new
+        presence too.
+    @ivar history: the L{HistoryEntry<mucservice.records.HistoryEntry>}s the
+        session asked for, oldest first.
+    """
+
+    room: object
+    occupant: object
+    realJID: object
+    statuses: tuple = ()
+    changed: bool = True
+    otherSessions: tuple = ()
+    history: list = field(default_factory=list)
+
+
+@dataclass
+class PresenceChanged:
+    """
+    An occupant sent a new presence (show, status): everyone sees it.
+    """
+
+    room: object
+    occupant: object
+
+
+@dataclass
+class NickChanged:
+    """
+    An occupant, with all its sessions, is now known by another nick.
+    """
+
+    room: object
+    occupant: object
+    oldNick: str
+
+
+@dataclass
+class Left:
+    """
+    A session left a room, by itself or removed as gone.
+
+    @ivar gone: whether it was the occupant's last session, so that the
+        occupant is out of the room (the others are told; otherwise only
+        the session is, and the others see the occupant's remaining
+        presence).
+    @ivar payload: what its unavailable presence carried (its status).
+    @ivar previousRole: the occupant's role before it went.
+    @ivar status: the status code of a removal (333 for a gone link), or
+        L{None} for a leave.
+    @ivar reason: why it was removed, or L{None}.
+    """
+
+    room: object
+    occupant: object
+    realJID: object
+    gone: bool
+    payload: str
+    previousRole: str
+    status: Optional[int] = None
+    reason: Optional[str] = None
+
+
+@dataclass
+class Changed:
+    """
+    What administrative changes (roles, affiliations, configuration,
+    registration) did to a room's occupants.
+
+    @ivar effects: L{Effect<mucservice.room.administration.Effect>}s, in
+        order: each occupant's new presence, or its removal.
+    @ivar revealed: occupants whose view of the others' real JIDs changed
+        (moderation in a semi-anonymous room): they get everyone's presence
+        again, as they may see it now.
+    @ivar visibility: C{(occupant, shown)} pairs: occupants whose presence
+        the room now broadcasts (shown) or no longer does.
+    @ivar statuses: status codes told to everyone in a message from the
+        room (a configuration change).
+    @ivar refusal: the domain error that stopped a series of changes part
+        way; those before it stand and are told, and it is the answer.
+    """
+
+    room: object
+    effects: list = field(default_factory=list)
+    revealed: list = field(default_factory=list)
+    visibility: list = field(default_factory=list)
+    statuses: tuple = ()
+    refusal: Optional[Exception] = None
+
+
+@dataclass
+class Destroyed:
+    """
+    A room was destroyed: each former occupant is told, with the alternate
+    venue (a JID as text, or L{None}) and the reason (or L{None}).
+    """
+
+    room: object
+    occupants: list
+    alternate: Optional[str] = None
+    reason: Optional[str] = None
+
+
+@dataclass
+class Reflected:
+    """
+    A groupchat message the room sends to every occupant.
+
+    @ivar entry: the message, a L{HistoryEntry<mucservice.records.HistoryEntry>}
+        (in the history or not).
+    @ivar afterTelling: what the room service does once the message is
+        written (offline copies), a callable taking no argument, or
+        L{None}.
+    """
+
+    room: object
+    entry: object
+    afterTelling: Optional[object] = None
+
+
+@dataclass
+class SubjectChanged:
+    """
+    The subject changed: everyone gets it, from the occupant that set it.
+
+    @ivar payload: the other children of the message that set it.
+    """
+
+    room: object
+    occupant: object
+    messageID: Optional[str] = None
+    payload: str = ""
+
+
+@dataclass
+class Invited:
+    """
+    An occupant invites somebody (a mediated invitation).
+    """
+
+    room: object
+    inviterJID: object
+    inviteeJID: object
+    reason: Optional[str] = None
+
+
+@dataclass
+class Declined:
+    """
+    An invitee declines; the inviter is told.
+    """
+
+    room: object
+    declinerJID: object
+    inviterJID: object
+    reason: Optional[str] = None
+
+
+@dataclass
+class VoiceRequested:
+    """
+    A visitor asks for voice: the room's moderators are asked.
+    """
+
+    room: object
+    requester: object
+    realJID: object
+    moderators: list
+
+
+@dataclass
+class Relayed:
+    """
+    A private message from one occupant to another (all its sessions).
+    """
+
+    room: object
+    sender: object
+    recipient: object
