@@ -12,7 +12,7 @@ from twisted.words.protocols.jabber import jid
 from wokkel.generic import FallbackHandler
 
 from mucservice import __version__, registry
-from mucservice.room.config import RoomConfig
+from mucservice.room.config import RoomConfig, parseBoolean
 from mucservice.room.service import CREATION_POLICIES, RoomService
 from mucservice.xmpp.admin import AdminHandler
 from mucservice.xmpp.commands import HatCommands
@@ -55,12 +55,10 @@ _port = _number(int, lambda n: 0 < n < 65536, "A TCP port.", "not a TCP port")
 
 
 def _onOff(value):
-    text = value.strip().lower()
-    if text in ("on", "yes", "true", "1"):
-        return True
-    if text in ("off", "no", "false", "0"):
-        return False
-    raise ValueError("must be on or off")
+    try:
+        return parseBoolean(value, spoken=True)
+    except ValueError:
+        raise ValueError("must be on or off")
 
 
 _onOff.coerceDoc = "on or off."

@@ -7,7 +7,7 @@ import json
 from twisted.trial.unittest import SynchronousTestCase
 
 from mucservice import errors
-from mucservice.room.config import FIELD_NAMES, MAX_HISTORY_LENGTH, RoomConfig
+from mucservice.room.config import FIELD_NAMES, MAX_HISTORY_LENGTH, RoomConfig, parseBoolean
 
 
 class DefaultsTests(SynchronousTestCase):
@@ -147,3 +147,23 @@ class ValidateTests(SynchronousTestCase):
     def test_passwordWithoutProtection(self):
         """A password kept while protection is off is allowed."""
         RoomConfig(passwordProtected=False, password="secret").validate()
+
+
+class BooleanTests(SynchronousTestCase):
+    def test_schemaWords(self):
+        """XEP-0004's booleans are read whatever their case and surrounding space."""
+        for text, value in (("1", True), ("true", True), (" TRUE\n", True), ("0", False),
+                            ("false", False), ("False", False)):
+            self.assertIs(value, parseBoolean(text), text)
+            self.assertIs(value, parseBoolean(text, spoken=True), text)
+
+    def test_spokenWords(self):
+        """yes/on and no/off are read only where a person types them."""
+        for text, value in (("yes", True), ("ON", True), ("no", False), ("off", False)):
+            self.assertIs(value, parseBoolean(text, spoken=True), text)
+            self.assertRaises(ValueError, parseBoolean, text)
+
+    def test_others(self):
+        """Anything else is no boolean."""
+        for text in ("", "2", "y", "truthy", "nein"):
+            self.assertRaises(ValueError, parseBoolean, text, spoken=True)

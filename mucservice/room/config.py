@@ -62,26 +62,29 @@ C{muc#roomconfig_} prefix, which is the XMPP Registrar's.
 
 _TUPLES = ("presenceBroadcast", "getMemberList")
 
-_TRUE = frozenset(["1", "true", "yes", "on"])
-_FALSE = frozenset(["0", "false", "no", "off"])
+#: The words of an XML Schema boolean (XEP-0004), and those a person may
+#: also type on a command line.
+_WORDS = {True: frozenset(["1", "true"]), False: frozenset(["0", "false"])}
+_SPOKEN = {True: frozenset(["yes", "on"]), False: frozenset(["no", "off"])}
 
 
-def parseBoolean(text):
+def parseBoolean(text, spoken=False):
     """
     The one reader of yes/no values, wherever they come from: data forms
-    (XEP-0004 booleans are C{1}/C{true} and C{0}/C{false}), registration
-    data kept with an affiliation, and command-line options (C{on}/C{off},
-    C{yes}/C{no}). Case and surrounding space do not matter.
+    and registration data kept with an affiliation take the XML Schema
+    booleans of XEP-0004 (C{1}/C{true}, C{0}/C{false}); command-line options
+    also C{yes}/C{on} and C{no}/C{off}. Case and surrounding space do not
+    matter.
 
     @param text: the value, as L{str}.
+    @param spoken: whether the words of a person are taken too.
     @return: L{True} or L{False}.
     @raise ValueError: C{text} is none of those.
     """
     value = text.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
+    for result in (True, False):
+        if value in _WORDS[result] or (spoken and value in _SPOKEN[result]):
+            return result
     raise ValueError("not a boolean: %r" % (text,))
 
 

@@ -14,6 +14,7 @@ from mucservice import errors
 from mucservice.records import Affiliation
 from mucservice.room import offline, roles
 from mucservice.room.administration import Administration
+from mucservice.room.hats import WornHats
 from mucservice.room.occupant import Occupant
 
 
@@ -34,7 +35,7 @@ class JoinOutcome:
     newSession: bool = False
 
 
-class Room(Administration):
+class Room(Administration, WornHats):
     """
     @ivar jid: the room's bare JID.
     @ivar config: its L{RoomConfig<mucservice.room.config.RoomConfig>}.
@@ -123,41 +124,6 @@ class Room(Administration):
         if offline.wantsCopies(entry):
             self.offlineUsers.add(userJID)
         return entry
-
-    def managesHats(self, userJID):
-        """
-        Whether C{userJID} may give and take hats here: owners and admins
-        (service administrators are owners of every room).
-        """
-        return self.affiliationOf(userJID) in (roles.OWNER, roles.ADMIN)
-
-    def knownHats(self):
-        """
-        @return: every hat worn in the room, URI to its title (L{None} if no
-            wearer gave it one).
-        """
-        known = {}
-        for worn in self.hats.values():
-            for uri, attachment in worn.items():
-                if not known.get(uri):
-                    known[uri] = attachment.get("title")
-        return known
-
-    def setHats(self, userJID, hats):
-        """
-        Keep in the cache what the hat store says a user wears now.
-
-        @param hats: hat URI to attachment; empty if none.
-        @return: whether that changed what presence shows of the user's
-            hats (L{shownHats}).
-        """
-        userJID = userJID.userhostJID()
-        before = shownHats(self.hats.get(userJID))
-        if hats:
-            self.hats[userJID] = {uri: dict(a) for uri, a in hats.items()}
-        else:
-            self.hats.pop(userJID, None)
-        return shownHats(hats) != before
 
     def owners(self):
         return [j for j, e in self.affiliations.items() if e.affiliation == roles.OWNER]
@@ -406,12 +372,3 @@ class Room(Administration):
     def empty(self):
         return not self.occupants
 
-
-def shownHats(hats):
-    """
-    @param hats: hat URI to attachment, or L{None}.
-    @return: what presence shows of them: the active ones, with their
-        titles (the URI for a hat without one, as XEP-0317 requires a title).
-    """
-    return tuple((uri, attachment.get("title") or uri)
-                 for uri, attachment in (hats or {}).items() if attachment.get("active"))

@@ -6,7 +6,7 @@ stanza once and writes the text for all recipients in one write.
 
 from datetime import timezone
 
-from mucservice.room.room import shownHats
+from mucservice.room.hats import shownHats
 from mucservice.room.status import SELF
 from mucservice.xmpp.namespaces import (
     NS_DELAY,

@@ -17,12 +17,15 @@ from twisted.words.protocols.jabber import jid
 from wokkel import data_form
 
 from mucservice import errors
-from mucservice.room.config import ALLOW_PM, FIELD_NAMES, MAX_HISTORY_LENGTH, ROLES, WHOIS
-
-NS_ROOMCONFIG = "http://jabber.org/protocol/muc#roomconfig"
-NS_ROOMINFO = "http://jabber.org/protocol/muc#roominfo"
-NS_REGISTER = "http://jabber.org/protocol/muc#register"
-NS_REQUEST = "http://jabber.org/protocol/muc#request"
+from mucservice.room.config import (
+    ALLOW_PM,
+    FIELD_NAMES,
+    MAX_HISTORY_LENGTH,
+    ROLES,
+    WHOIS,
+    parseBoolean,
+)
+from mucservice.xmpp.namespaces import NS_REGISTER, NS_REQUEST, NS_ROOMCONFIG, NS_ROOMINFO
 
 FIELD_ADMINS = "muc#roomconfig_roomadmins"
 FIELD_OWNERS = "muc#roomconfig_roomowners"
@@ -132,14 +135,24 @@ def _single(field):
     return field.values[0] if field.values else ""
 
 
-def _boolean(field):
-    # XEP-0004 gives false as a boolean field's default: an empty one is false.
-    value = _single(field).strip().lower()
-    if value in ("1", "true"):
-        return True
-    if value in ("", "0", "false"):
+def readBoolean(var, text):
+    """
+    A submitted boolean: XEP-0004 gives false as a boolean field's default,
+    so an empty value is false.
+
+    @param var: the field's name, for the error.
+    @raise errors.BadRequest: C{text} is no boolean.
+    """
+    if not text.strip():
         return False
-    raise errors.BadRequest("%s is not a boolean: %r" % (field.var, value))
+    try:
+        return parseBoolean(text)
+    except ValueError:
+        raise errors.BadRequest("%s is not a boolean: %r" % (var, text))
+
+
+def _boolean(field):
+    return readBoolean(field.var, _single(field))
 
 
 def _choice(field, options):

@@ -10,7 +10,6 @@ from mucservice import _compat  # noqa: F401  (before any wokkel import)
 from wokkel import data_form
 
 from mucservice import errors
-from mucservice.room.config import parseBoolean
 from mucservice.room.offline import FIELD, isSet
 from mucservice.xmpp import forms, occupancy
 from mucservice.xmpp.handler import RoomHandler, parseJID
@@ -42,12 +41,7 @@ def _kept(field, value):
     text = _text(value)
     if field.fieldType != "boolean":
         return text
-    if not text.strip():
-        return "0"
-    try:
-        return "1" if parseBoolean(text) else "0"
-    except ValueError:
-        raise errors.BadRequest("%s is not a boolean: %r" % (field.var, text))
+    return "1" if forms.readBoolean(field.var, text) else "0"
 
 
 def _filled(field, data):

@@ -9,15 +9,17 @@ recipient, all in one write on the component stream.
 
 from mucservice.xmpp.namespaces import NS_COMPONENT
 
-_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&apos;", '"': "&quot;"}
-
 
 def quote(text):
     """
     @return: C{text} escaped for an attribute value or character data.
+
+    Most text has nothing to escape: five substring tests (faster than any
+    loop or regular expression) find that, and only then is it rewritten.
     """
-    if any(c in text for c in "&<>'\""):
-        return "".join(_ESCAPES.get(c, c) for c in text)
+    if "&" in text or "<" in text or ">" in text or "'" in text or '"' in text:
+        return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                .replace("'", "&apos;").replace('"', "&quot;"))
     return text
 
 
