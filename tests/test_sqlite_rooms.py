@@ -27,7 +27,7 @@ from mucservice.providers.sqlite_rooms import (
     makeSQLiteRoomStore,
 )
 from mucservice.records import Affiliation, HistoryEntry
-from mucservice.testing import RoomStoreContract
+from mucservice.testing import RoomStoreContract, storedRoom
 from mucservice.testing.room_store import ALICE, ROOM, historyEntry
 
 OTHER = JID("other@muc.example.org")
@@ -271,7 +271,7 @@ class ThreadedRunnerTests(TestCase):
         history = yield store.getHistory(ROOM, 100)
         self.assertEqual([historyEntry(n) for n in range(20, 50)], history)
         yield defer.gatherResults(appended)
-        room = yield store.loadRoom(ROOM)
+        room = yield storedRoom(store, ROOM)
         self.assertEqual({ALICE: Affiliation("owner", {"nick": "al"})}, room.affiliations)
         yield self.assertFailure(store.setSubject(OTHER, "s", "n"), errors.ItemNotFound)
         yield self.assertFailure(store.setAffiliation(ROOM, ALICE, "king"), errors.BadRequest)

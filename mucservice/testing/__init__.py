@@ -29,11 +29,12 @@ from mucservice.testing.hat_store import (
     HatStoreContract,
     RecordingHatObserver,
 )
-from mucservice.testing.room_store import RoomStoreContract
+from mucservice.testing.room_store import RoomStoreContract, storedRoom
 
 __all__ = [
     "FakeRoomDirectory",
     "HatStoreContract",
     "RecordingHatObserver",
     "RoomStoreContract",
+    "storedRoom",
 ]
