@@ -248,14 +248,6 @@ class IHatStore(Interface):
             L{False} if not; fails as L{addUserHat}.
         """
 
-    def setUserHats(userJID, roomJID, hats):
-        """
-        Make the user's hats in the room exactly C{hats}, a mapping of hat URI
-        to attachment (or L{None}).
-
-        @return: a Deferred that fires with L{None}; fails as L{addUserHat}.
-        """
-
     def getUserHats(userJID, roomJID):
         """
         @return: a Deferred that fires with a L{dict} of hat URI to
@@ -286,12 +278,8 @@ class IHatStore(Interface):
 
     def addObserver(observer):
         """
-        Subscribe an L{IHatObserver} to every later change.
-        """
-
-    def removeObserver(observer):
-        """
-        Unsubscribe an observer; unknown observers are ignored.
+        Subscribe an L{IHatObserver} to every later change, for the life of
+        the store.
         """
 
 

@@ -106,8 +106,7 @@ class HatStoreContract:
     def test_notURI(self):
         """A hat id that is no URI fails with BadRequest and stores nothing."""
         self.failureResultOf(self.store.addUserHat(ALICE, ROOM, "teacher"), errors.BadRequest)
-        self.failureResultOf(self.store.setUserHats(ALICE, ROOM, {"a b": None}),
-                             errors.BadRequest)
+        self.failureResultOf(self.store.addUserHat(ALICE, ROOM, "a b"), errors.BadRequest)
         self.assertEqual({}, self.hats())
 
     def test_badAttachment(self):
@@ -120,7 +119,6 @@ class HatStoreContract:
         other = JID("nowhere@muc.example.org")
         for d in (self.store.addUserHat(ALICE, other, TEACHER),
                   self.store.removeUserHat(ALICE, other, TEACHER),
-                  self.store.setUserHats(ALICE, other, {}),
                   self.store.getUserHats(ALICE, other)):
             f = self.failureResultOf(d, errors.ItemNotFound)
             self.assertEqual("room not found", f.value.text)
@@ -140,18 +138,19 @@ class HatStoreContract:
         self.assertEqual({}, self.hats())
         self.assertEqual(2, len(self.observer.changes))
 
-    def test_set(self):
-        """Setting makes the hats exactly the given ones."""
+    def test_replaceAttachment(self):
+        """Adding a hat the user wears replaces its attachment and keeps the other hats."""
         self.successResultOf(self.store.addUserHat(ALICE, ROOM, TEACHER))
-        self.successResultOf(self.store.setUserHats(ALICE, ROOM, {HOST: {"title": "Host"}}))
-        self.assertEqual({HOST: {"title": "Host"}}, self.hats())
-        self.successResultOf(self.store.setUserHats(ALICE, ROOM, {}))
-        self.assertEqual({}, self.hats())
+        self.successResultOf(self.store.addUserHat(ALICE, ROOM, HOST, {"title": "Host"}))
+        self.successResultOf(self.store.addUserHat(ALICE, ROOM, HOST, {"active": True}))
+        self.assertEqual({TEACHER: {}, HOST: {"active": True}}, self.hats())
+        self.assertEqual((ALICE, ROOM, {TEACHER: {}, HOST: {"active": True}}),
+                         self.observer.changes[-1])
 
     def test_noChangeNoEvent(self):
-        """Setting the hats a user already wears tells nobody."""
-        self.successResultOf(self.store.setUserHats(ALICE, ROOM, {HOST: None}))
-        self.successResultOf(self.store.setUserHats(ALICE, ROOM, {HOST: {}}))
+        """Adding a hat a user already wears, with the same attachment, tells nobody."""
+        self.successResultOf(self.store.addUserHat(ALICE, ROOM, HOST, None))
+        self.successResultOf(self.store.addUserHat(ALICE, ROOM, HOST, {}))
         self.assertEqual(1, len(self.observer.changes))
 
     def test_roomHats(self):
