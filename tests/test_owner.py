@@ -332,7 +332,7 @@ class DestroyTests(OwnerTestCase):
         self.assertNotIn("secret", "".join(s.toXml() for s in out))
         self.assertIsNone(self.service.rooms.getRoom(JID(ROOM)))
         self.assertIsNone(self.stored())
-        self.assertEqual({}, self.service.rooms.joinTracker.occupantsOf(JID(ROOM)))
+        self.assertEqual(set(), self.service.rooms.joinTracker.realJIDs())
 
     def test_destroyPlain(self):
         """A destroy without venue or reason still carries an empty <destroy/>."""

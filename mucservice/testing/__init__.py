@@ -29,12 +29,15 @@ from mucservice.testing.hat_store import (
     HatStoreContract,
     RecordingHatObserver,
 )
+from mucservice.testing.join_tracker import JoinTrackerContract, RecordingJoinObserver
 from mucservice.testing.room_store import RoomStoreContract, storedRoom
 
 __all__ = [
     "FakeRoomDirectory",
     "HatStoreContract",
+    "JoinTrackerContract",
     "RecordingHatObserver",
+    "RecordingJoinObserver",
     "RoomStoreContract",
     "storedRoom",
 ]
