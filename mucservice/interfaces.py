@@ -335,8 +335,9 @@ class IOfflineDelivery(Interface):
 
     def start(host):
         """
-        Begin work with an L{IOfflineHost}; called when the component stream
-        is first up.
+        Begin work with an L{IOfflineHost}, the only way copies leave;
+        called when the component stream is first up. L{deliver} does
+        nothing before.
         """
 
     def stop():

@@ -30,14 +30,17 @@ from mucservice.testing.hat_store import (
     RecordingHatObserver,
 )
 from mucservice.testing.join_tracker import JoinTrackerContract, RecordingJoinObserver
+from mucservice.testing.offline_delivery import OfflineDeliveryContract, RecordingOfflineHost
 from mucservice.testing.room_store import RoomStoreContract, storedRoom
 
 __all__ = [
     "FakeRoomDirectory",
     "HatStoreContract",
     "JoinTrackerContract",
+    "OfflineDeliveryContract",
     "RecordingHatObserver",
     "RecordingJoinObserver",
+    "RecordingOfflineHost",
     "RoomStoreContract",
     "storedRoom",
 ]
