@@ -4,6 +4,9 @@ the public API alone passes a contract suite in three lines, and the suites
 fail providers that break the contract.
 """
 
+import pathlib
+import re
+import textwrap
 import unittest
 
 from twisted.internet import defer
@@ -112,10 +115,25 @@ class DictHatStoreTests(HatStoreContract, SynchronousTestCase):
         return DictHatStore(rooms)
 
 
+README = pathlib.Path(__file__).parent.parent / "README.rst"
+
+
+def readmeThreeLines():
+    """
+    @return: the README's literal block that checks a hat store with
+        L{HatStoreContract}.
+    """
+    blocks = re.findall(r"::\n\n((?:(?: {4}[^\n]*)?\n)+)", README.read_text(encoding="utf-8"))
+    (block,) = [b for b in blocks if "import HatStoreContract" in b]
+    return textwrap.dedent(block)
+
+
 def failedTests(contract, **makers):
     """
     Run every test of a contract suite in a test case of its own.
 
+    @param contract: the suite, or a test case class that mixes it in
+        already (then without C{makers}).
     @param makers: the method the suite asks for, by name, as a callable
         taking its arguments: C{makeStore=DictHatStore}.
     @return: the names of the tests that failed or raised, sorted.
@@ -137,6 +155,12 @@ class SuitesFailTests(SynchronousTestCase):
     def test_passing(self):
         """A provider that keeps the contract passes every test of the suite."""
         self.assertEqual([], failedTests(HatStoreContract, makeStore=DictHatStore))
+
+    def test_readme(self):
+        """The README's three lines, with DictHatStore as AcmeHatStore, pass the contract."""
+        namespace = {"AcmeHatStore": DictHatStore}
+        exec(compile(readmeThreeLines(), str(README), "exec"), namespace)
+        self.assertEqual([], failedTests(namespace["AcmeHatStoreTests"]))
 
     def test_hatStoreTakesAnyId(self):
         """A hat store that takes a hat id that is no URI fails the test of that."""
