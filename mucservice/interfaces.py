@@ -23,18 +23,23 @@ class IJoinObserver(Interface):
 
     Observers are called synchronously, after the change is recorded, in the
     order they subscribed. An exception raised by one is logged and does not
-    stop the others.
+    stop the others. Some calls are made on hot paths, marked I{Hot path}
+    below: the join or leave waits for every observer.
     """
 
     def occupantJoined(realJID, roomJID, nick):
         """
         C{realJID} entered C{roomJID} under C{nick} (not called for a rejoin).
+
+        I{Hot path}: every join.
         """
 
     def occupantLeft(realJID, roomJID, nick):
         """
         C{realJID}, known as C{nick}, is no longer in C{roomJID}: it left, was
         kicked or banned, was removed as gone, or the room was destroyed.
+
+        I{Hot path}: every leave.
         """
 
     def nickChanged(realJID, roomJID, oldNick, newNick):
@@ -200,7 +205,12 @@ class IPinger(Interface):
 
     def activity(realJID):
         """
-        A stanza came from occupant C{realJID}: it is alive now.
+        A stanza that is no error came from C{realJID}, which may be an
+        occupant: it is alive now.
+
+        I{Hot path}: every stanza the service receives that is no error,
+        before anything else is done with it. Keep it cheap: no I/O, no
+        timer per call.
         """
 
 
@@ -226,6 +236,9 @@ class IHatStore(Interface):
     C{active} and C{required} (booleans, absent means false) and C{title}
     (a string); a missing attachment means C{{}}. Every method returns a
     Deferred; the failures named are L{mucservice.errors} classes.
+
+    No method is on a hot path: a room reads its hats once, when it is
+    loaded, and follows their changes through its L{IHatObserver}.
     """
 
     def addUserHat(userJID, roomJID, hatURI, attachment=None):
@@ -246,14 +259,6 @@ class IHatStore(Interface):
 
         @return: a Deferred that fires with L{True} if the user wore it and
             L{False} if not; fails as L{addUserHat}.
-        """
-
-    def setUserHats(userJID, roomJID, hats):
-        """
-        Make the user's hats in the room exactly C{hats}, a mapping of hat URI
-        to attachment (or L{None}).
-
-        @return: a Deferred that fires with L{None}; fails as L{addUserHat}.
         """
 
     def getUserHats(userJID, roomJID):
@@ -286,12 +291,8 @@ class IHatStore(Interface):
 
     def addObserver(observer):
         """
-        Subscribe an L{IHatObserver} to every later change.
-        """
-
-    def removeObserver(observer):
-        """
-        Unsubscribe an observer; unknown observers are ignored.
+        Subscribe an L{IHatObserver} to every later change, for the life of
+        the store.
         """
 
 
@@ -314,6 +315,8 @@ class IOfflineHost(Interface):
         Send each recipient the message as the room reflected it: a
         C{type='groupchat'} message from the sender's occupant JID, with its
         id, stanza id and occupant id (what Tigase's MUC sends).
+
+        I{Hot path}: called from L{IOfflineDelivery.deliver}.
         """
 
     def sendForwarded(roomJID, entry, recipients):
@@ -322,6 +325,8 @@ class IOfflineHost(Interface):
         carries the reflected message in a XEP-0297 C{<forwarded/>} with a
         XEP-0203 C{<delay/>} of when the room received it, and a XEP-0334
         C{<store/>} hint: what RFC 6121 servers store offline and push.
+
+        I{Hot path}: called from L{IOfflineDelivery.deliver}.
         """
 
 
@@ -343,12 +348,14 @@ class IOfflineDelivery(Interface):
     sendsCopies = Attribute(
         "Whether the provider sends copies at all, a L{bool}. When false, rooms neither "
         "advertise offline delivery nor offer its registration field, and L{deliver} is "
-        "never called.")
+        "never called. I{Hot path}: read for every message of a room with registrants; "
+        "a plain attribute, not a property that does work.")
 
     def start(host):
         """
-        Begin work with an L{IOfflineHost}; called when the component stream
-        is first up.
+        Begin work with an L{IOfflineHost}, the only way copies leave;
+        called when the component stream is first up. L{deliver} does
+        nothing before.
         """
 
     def stop():

@@ -7,6 +7,7 @@ membership, through the fake component stream.
 from twisted.words.protocols.jabber.jid import JID
 
 from mucservice.records import Affiliation
+from mucservice.testing import storedRoom
 from tests.fakeservice import PopulatedRoomTestCase, errorCondition, item, statuses
 
 NS_ADMIN = "http://jabber.org/protocol/muc#admin"
@@ -419,6 +420,7 @@ class MembersOnlyTests(AdminTestCase):
         """Affiliation changes of a persistent room reach the store."""
         self.iq(ADAM, "set", "<item affiliation='outcast' jid='otto@example.org'/>"
                 "<item affiliation='none' jid='mia@example.org'/>")
-        stored = self.successResultOf(self.service.rooms.store.loadRoom(JID(ROOM))).affiliations
+        stored = self.successResultOf(
+            storedRoom(self.service.rooms.store, JID(ROOM))).affiliations
         self.assertEqual(Affiliation("outcast"), stored[JID("otto@example.org")])
         self.assertNotIn(JID("mia@example.org"), stored)

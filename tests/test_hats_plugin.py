@@ -1,7 +1,8 @@
 """
-The third-party hats plugin of the README ("A plugin that gives hats"),
-taken from the README as it is, installed as a dropin in a temporary folder
-and run in the whole service on the fake component stream.
+The third-party hat plugins of the README (the logging hat store of
+"Writing a provider plugin", and "A plugin that gives hats"), taken from the
+README as they are, installed as dropins in a temporary folder and run in
+the whole service on the fake component stream.
 """
 
 import os
@@ -9,27 +10,31 @@ import re
 import sys
 
 import pytest
+from twisted.logger import capturedLogs
 from twisted.words.protocols.jabber.jid import JID
 
 import twisted.plugins
 from mucservice import registry
+from mucservice.providers.memory_hats import MemoryHatStore
 from mucservice.providers.sql_hats import SQLHatStore
 from tests.fakeservice import FakeService
 
 README = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.rst")
+LOGGING_SECTION = "Writing a provider plugin"
 SECTION = "A plugin that gives hats"
 NS_HATS = "urn:xmpp:hats:0"
 ROOM = "room@muc.example.org"
 
 
-def exampleFiles():
+def exampleFiles(title):
     """
-    @return: path to text of every file of the README's example: each
-        literal block of the section that starts with a C{# path} comment.
+    @return: path to text of every file of the README's example under the
+        heading C{title}, up to the next heading: each literal block that
+        starts with a C{# path} comment.
     """
     with open(README, encoding="utf-8") as f:
         text = f.read()
-    section = text.split("\n%s\n" % SECTION, 1)[1]
+    section = text.split("\n%s\n" % title, 1)[1]
     section = re.split(r"\n\S[^\n]*\n[-=~]{3,}\n", section, maxsplit=1)[0]
     files = {}
     current = None
@@ -44,14 +49,32 @@ def exampleFiles():
     return {path: "\n".join(lines).strip() + "\n" for path, lines in files.items()}
 
 
-@pytest.fixture
-def plugin(tmp_path, monkeypatch):
+#: The modules of the README's projects, as the tests import them.
+MODULES = ("acme_muc", "acme_muc.hats", "acme_muc.memberhats",
+           "twisted.plugins.acme_mucservice", "twisted.plugins.acme_memberhats")
+
+
+@pytest.fixture(autouse=True)
+def freshModules():
     """
-    The README's project in a folder on sys.path, its dropin on the plugin
-    path.
+    Each test imports the README's modules afresh, and leaves none behind:
+    other tests have dropins of the same names.
     """
-    files = exampleFiles()
-    assert sorted(files) == ["acme_muc/memberhats.py", "twisted/plugins/acme_memberhats.py"]
+    for name in MODULES:
+        sys.modules.pop(name, None)
+    yield
+    for name in MODULES:
+        sys.modules.pop(name, None)
+
+
+def install(tmp_path, monkeypatch, title, paths):
+    """
+    Put the files of the README's example under the heading C{title},
+    which must be C{paths}, in C{tmp_path}, a folder on sys.path, and its
+    dropin on the plugin path.
+    """
+    files = exampleFiles(title)
+    assert sorted(files) == paths
     (tmp_path / "acme_muc").mkdir()
     (tmp_path / "acme_muc" / "__init__.py").write_text("")
     (tmp_path / "twisted" / "plugins").mkdir(parents=True)
@@ -60,14 +83,58 @@ def plugin(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(twisted.plugins, "__path__",
                         [str(tmp_path / "twisted" / "plugins")] + twisted.plugins.__path__)
-    for name in ("acme_muc", "acme_muc.memberhats"):
-        monkeypatch.delitem(sys.modules, name, raising=False)
     return tmp_path
+
+
+@pytest.fixture
+def loggingPlugin(tmp_path, monkeypatch):
+    """
+    The README's logging hat store, installed.
+    """
+    return install(tmp_path, monkeypatch, LOGGING_SECTION,
+                   ["acme_muc/hats.py", "twisted/plugins/acme_mucservice.py"])
+
+
+@pytest.fixture
+def plugin(tmp_path, monkeypatch):
+    """
+    The README's member hats plugin, installed.
+    """
+    return install(tmp_path, monkeypatch, SECTION,
+                   ["acme_muc/memberhats.py", "twisted/plugins/acme_memberhats.py"])
 
 
 def hats(stanza):
     return [(h["uri"], h["title"]) for hs in stanza.elements(NS_HATS, "hats")
             for h in hs.elements(NS_HATS, "hat")]
+
+
+def test_loggingListed(loggingPlugin):
+    """The logging hat store is installed under its name, and takes no arguments."""
+    factory = registry.findFactories(registry.serviceFor("hat-store"))["acme-logging"]
+    assert factory.description == "Hats in memory, every change logged"
+    assert not factory.takesArguments
+
+
+def test_loggingLogsChanges(loggingPlugin):
+    """The logging hat store keeps hats as the memory store does and logs each change."""
+    service = FakeService("--hat-store", "acme-logging")
+    store = service.rooms.hatStore
+    assert isinstance(store, MemoryHatStore)
+    room = service.makeRoom(ROOM, "olivia@example.org")
+    mia = JID("mia@example.org")
+    room.setAffiliationEntry(mia, "member")
+    hat = "urn:example:acme:hats:host"
+    with capturedLogs() as logs:
+        store.addUserHat(mia, JID(ROOM), hat, {"title": "Host"})
+        store.removeUserHat(mia, JID(ROOM), "urn:example:acme:hats:none")
+        store.removeUserHat(mia, JID(ROOM), hat)
+    logged = [(e["user"], e["room"], e["hats"]) for e in logs
+              if "now wears" in e.get("log_format", "")]
+    assert logged == [("mia@example.org", ROOM, [hat]), ("mia@example.org", ROOM, [])]
+    worn = []
+    store.getUserHats(mia, JID(ROOM)).addCallback(worn.append)
+    assert worn == [{}]
 
 
 def test_listed(plugin):

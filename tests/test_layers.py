@@ -2,7 +2,8 @@
 The layering of C{DESIGN.md}, checked on the source: which part of the
 package may import which.
 
-    contracts (interfaces, records, errors)  import none of the parts below
+    contracts   (interfaces, records, errors; testing, the contract suites)
+                import none of the parts below
     room/       imports contracts only: never the edge or a provider
     providers/  import contracts only: never rooms or the edge
     xmpp/       the edge: imports rooms and contracts, never a provider
@@ -30,7 +31,7 @@ FORBIDDEN = {
     "runtime": {"devserver"},
 }
 
-CONTRACTS = {"interfaces", "records", "errors", "_compat"}
+CONTRACTS = {"interfaces", "records", "errors", "_compat", "testing"}
 
 
 def moduleName(path):
@@ -94,6 +95,7 @@ def test_partsFound():
     assert ("mucservice.xmpp.message", "mucservice.room.conversation") in found
     assert ("mucservice.providers.sqlite_rooms", "mucservice.records") in found
     assert ("twisted.plugins.mucservice_providers", "mucservice.registry") in found
+    assert ("mucservice.testing.hat_store", "mucservice.interfaces") in found
     assert {"room", "xmpp", "providers", "devserver", "contracts", "runtime"} == {
         partOf(moduleName(path)) for path in PACKAGE.rglob("*.py")} | {"runtime"}
 
@@ -110,6 +112,7 @@ def test_noForbiddenArrow():
     ("mucservice.room.service", "mucservice.xmpp.render", "xmpp"),
     ("mucservice.providers.offline", "mucservice.room.roles", "room"),
     ("mucservice.tap", "mucservice.devserver.run", "devserver"),
+    ("mucservice.testing.hat_store", "mucservice.providers.hats", "providers"),
 ])
 def test_wrongArrowsCaught(importer, imported, part):
     """An arrow against the layering is recognised as one."""

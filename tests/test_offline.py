@@ -25,6 +25,7 @@ from mucservice.records import Affiliation, HistoryEntry
 from mucservice.room.config import RoomConfig
 from mucservice.room.offline import FIELD
 from mucservice.room.room import Room
+from mucservice.testing import OfflineDeliveryContract
 from mucservice.xmpp.namespaces import FEATURE_OFFLINE as FEATURE
 from mucservice.xmpp.offline import OfflineLink
 from tests.fakeservice import SERVICE, FakeService, ServiceTestCase
@@ -59,20 +60,6 @@ def bounce(sender, to=ROOM + "/olivia", condition="service-unavailable"):
 def toBare(stanzas):
     """@return: the stanzas sent to bare JIDs, by recipient."""
     return {s["to"]: s for s in stanzas if "/" not in s["to"]}
-
-
-@implementer(IOfflineHost)
-class FakeHost:
-    """An L{IOfflineHost} that keeps what it is asked to send."""
-
-    def __init__(self):
-        self.sent = []
-
-    def sendGroupchat(self, roomJID, entry, recipients):
-        self.sent.append(("groupchat", roomJID, entry, list(recipients)))
-
-    def sendForwarded(self, roomJID, entry, recipients):
-        self.sent.append(("forwarded", roomJID, entry, list(recipients)))
 
 
 class OfflineTestCase(ServiceTestCase):
@@ -234,53 +221,51 @@ class QuietProviderTests(OfflineTestCase):
         self.assertNotIn(FIELD, form)
 
 
-class TigaseProviderTests(SynchronousTestCase):
-    def setUp(self):
-        self.host = FakeHost()
-        self.provider = TigaseOfflineDelivery()
-        self.provider.start(self.host)
+class NoneProviderContractTests(OfflineDeliveryContract, SynchronousTestCase):
+    """
+    The contract, against the none provider.
+    """
 
-    def test_interface(self):
-        """The provider provides IOfflineDelivery and sends copies; the fake host is a host."""
-        verifyObject(IOfflineDelivery, self.provider)
-        verifyObject(IOfflineHost, self.host)
-        self.assertTrue(self.provider.sendsCopies)
+    def makeDelivery(self):
+        return NoOfflineDelivery()
+
+    def test_sendsNoCopies(self):
+        """The none provider says it sends no copies."""
+        self.assertIs(False, self.delivery.sendsCopies)
+
+
+class TigaseProviderTests(OfflineDeliveryContract, SynchronousTestCase):
+    """
+    The contract, and the copies of the tigase provider.
+    """
+
+    def makeDelivery(self):
+        return TigaseOfflineDelivery()
 
     def test_copy(self):
-        """The message itself goes to every recipient, in one request to the host."""
-        self.provider.deliver(JID(ROOM), ENTRY, [JID(MIA), JID(GUS)])
+        """It sends copies: the message itself to every recipient, in one request to the host."""
+        self.assertTrue(self.delivery.sendsCopies)
+        self.delivery.start(self.host)
+        self.delivery.deliver(JID(ROOM), ENTRY, [JID(MIA), JID(GUS)])
         self.assertEqual([("groupchat", JID(ROOM), ENTRY, [JID(MIA), JID(GUS)])],
                          self.host.sent)
 
-    def test_stopped(self):
-        """After stop, nothing is sent."""
-        self.provider.stop()
-        self.provider.deliver(JID(ROOM), ENTRY, [JID(MIA)])
-        self.assertEqual([], self.host.sent)
 
+class ForwardProviderTests(OfflineDeliveryContract, SynchronousTestCase):
+    """
+    The contract, and the copies of the forward provider.
+    """
 
-class ForwardProviderTests(SynchronousTestCase):
-    def setUp(self):
-        self.host = FakeHost()
-        self.provider = ForwardOfflineDelivery()
-        self.provider.start(self.host)
-
-    def test_interface(self):
-        """The provider provides IOfflineDelivery and sends copies."""
-        verifyObject(IOfflineDelivery, self.provider)
-        self.assertTrue(self.provider.sendsCopies)
+    def makeDelivery(self):
+        return ForwardOfflineDelivery()
 
     def test_forwarded(self):
-        """The message goes forwarded to every recipient, in one request to the host."""
-        self.provider.deliver(JID(ROOM), ENTRY, [JID(MIA), JID(GUS)])
+        """It sends copies: the message forwarded to every recipient, in one request."""
+        self.assertTrue(self.delivery.sendsCopies)
+        self.delivery.start(self.host)
+        self.delivery.deliver(JID(ROOM), ENTRY, [JID(MIA), JID(GUS)])
         self.assertEqual([("forwarded", JID(ROOM), ENTRY, [JID(MIA), JID(GUS)])],
                          self.host.sent)
-
-    def test_stopped(self):
-        """After stop, nothing is sent."""
-        self.provider.stop()
-        self.provider.deliver(JID(ROOM), ENTRY, [JID(MIA)])
-        self.assertEqual([], self.host.sent)
 
     def test_throughService(self):
         """Chosen with --offline-delivery forward, the room's message travels forwarded."""

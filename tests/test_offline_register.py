@@ -15,6 +15,7 @@ from mucservice.room.administration import AffiliationChange
 from mucservice.room.config import RoomConfig
 from mucservice.room.offline import FIELD
 from mucservice.room.room import Room
+from mucservice.testing import storedRoom
 from tests.fakeservice import ServiceTestCase
 from tests.test_register import ROOM, getForm, remove, submit
 
@@ -133,7 +134,7 @@ class SetTests(OfflineRegisterTestCase):
         self.room.config = self.room.config.replace(persistent=True)
         self.service.rooms.saveRoom(self.room, wasPersistent=False)
         self.register(extra=offlineField("1"))
-        record = self.successResultOf(self.service.rooms.store.loadRoom(JID(ROOM)))
+        record = self.successResultOf(storedRoom(self.service.rooms.store, JID(ROOM)))
         self.assertEqual("1", record.affiliations[BOB_BARE].data[FIELD])
         loaded = Room(record.jid, RoomConfig(), record.affiliations)
         self.assertEqual({BOB_BARE}, loaded.offlineUsers)

@@ -7,6 +7,7 @@ the fake component stream.
 from twisted.trial.unittest import SynchronousTestCase
 from twisted.words.protocols.jabber.jid import JID
 
+from mucservice.testing import storedRoom
 from tests.fakeservice import (
     NS_MUC_USER,
     FakeService,
@@ -72,7 +73,7 @@ class OwnerTestCase(PopulatedRoomTestCase):
         self.assertEqual("result", reply(stanzas)["type"])
 
     def stored(self):
-        return self.successResultOf(self.service.rooms.store.loadRoom(JID(ROOM)))
+        return self.successResultOf(storedRoom(self.service.rooms.store, JID(ROOM)))
 
     def fields(self, stanzas):
         """
@@ -331,7 +332,7 @@ class DestroyTests(OwnerTestCase):
         self.assertNotIn("secret", "".join(s.toXml() for s in out))
         self.assertIsNone(self.service.rooms.getRoom(JID(ROOM)))
         self.assertIsNone(self.stored())
-        self.assertEqual({}, self.service.rooms.joinTracker.occupantsOf(JID(ROOM)))
+        self.assertEqual(set(), self.service.rooms.joinTracker.realJIDs())
 
     def test_destroyPlain(self):
         """A destroy without venue or reason still carries an empty <destroy/>."""

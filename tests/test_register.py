@@ -11,6 +11,7 @@ from twisted.words.protocols.jabber.jid import JID
 from wokkel import data_form
 
 from mucservice.records import Affiliation
+from mucservice.testing import storedRoom
 from mucservice.xmpp.register import RegisterHandler
 from tests.fakeservice import SERVICE, ServiceTestCase, item
 
@@ -119,7 +120,7 @@ class SetTests(RegisterTestCase):
         self.room.config = self.room.config.replace(persistent=True)
         self.service.rooms.saveRoom(self.room, wasPersistent=False)
         self.ask(submit(BOB, "Bobby"))
-        record = self.successResultOf(self.service.rooms.store.loadRoom(JID(ROOM)))
+        record = self.successResultOf(storedRoom(self.service.rooms.store, JID(ROOM)))
         self.assertEqual(Affiliation("member", {"nick": "Bobby"}),
                          record.affiliations[JID("bob@example.org")])
 

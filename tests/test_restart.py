@@ -22,11 +22,12 @@ from mucservice import errors, tap
 from mucservice.providers.sql_hats import SQLHatStore
 from mucservice.providers.sqlite import SynchronousRunner
 from mucservice.room.service import RoomService
+from mucservice.testing import FakeRoomDirectory
+from mucservice.testing.hat_store import ALICE, TEACHER
+from mucservice.testing.room_store import ROOM as STORED
 from mucservice.xmpp.component import MUCComponent
 from tests.fakeservice import SERVICE, FakeService, errorCondition
 from tests.fakestream import FakeComponentStream
-from tests.test_hat_store import ALICE, TEACHER, FakeRooms
-from tests.test_room_store import ROOM as STORED
 from tests.test_sql_hats import ManualRunner
 from tests.test_sqlite_rooms import count, temporaryDatabase
 
@@ -689,7 +690,7 @@ class ForgottenRoomTests(SynchronousTestCase):
         path = temporaryDatabase(self)
         self.runner = ManualRunner(path)
         self.addCleanup(self.runner.runner.close)
-        self.store = SQLHatStore(FakeRooms({STORED: {ALICE: "member"}}), path,
+        self.store = SQLHatStore(FakeRoomDirectory({STORED: {ALICE: "member"}}), path,
                                  runner=self.runner)
 
     def test_changeUnderWay(self):

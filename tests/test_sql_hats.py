@@ -19,7 +19,8 @@ from mucservice import registry, tap
 from mucservice.providers.sql_hats import HAT_SCHEMA_VERSION, SQLHatStore, makeSQLHatStore
 from mucservice.providers.sqlite import SynchronousRunner
 from mucservice.providers.sqlite_rooms import SCHEMA_VERSION, SQLiteRoomStore
-from tests.test_hat_store import ALICE, HOST, ROOM, TEACHER, FakeRooms, HatStoreContract
+from mucservice.testing import FakeRoomDirectory, HatStoreContract
+from mucservice.testing.hat_store import ALICE, HOST, ROOM, TEACHER
 from tests.test_sqlite_rooms import count, temporaryDatabase
 
 
@@ -69,9 +70,9 @@ class SQLHatStoreTests(HatStoreContract, SynchronousTestCase):
 
     def test_survivesReopen(self):
         """Hats, with every part of their attachment and in their order, outlive the store."""
-        self.successResultOf(self.store.setUserHats(ALICE, ROOM, {
-            TEACHER: {"active": True, "required": True, "title": "Teacher"},
-            HOST: {"title": ""}}))
+        self.successResultOf(self.store.addUserHat(
+            ALICE, ROOM, TEACHER, {"active": True, "required": True, "title": "Teacher"}))
+        self.successResultOf(self.store.addUserHat(ALICE, ROOM, HOST, {"title": ""}))
         again = self.openStore(self.rooms)
         self.assertEqual([TEACHER, HOST], list(self.successResultOf(
             again.getUserHats(ALICE, ROOM))))
@@ -114,21 +115,21 @@ class SQLHatStoreTests(HatStoreContract, SynchronousTestCase):
         self.assertIn("schema version 99", str(f.value))
 
     def test_perRoomAndUser(self):
-        """Replacing one user's hats in one room leaves other rooms and users alone."""
+        """Changing one user's hats in one room leaves other rooms and users alone."""
         other, bob = JID("other@muc.example.org"), JID("bob@example.org")
         self.rooms.rooms[other] = {ALICE: "owner"}
         self.rooms.rooms[ROOM][bob] = "member"
         self.successResultOf(self.store.addUserHat(ALICE, other, HOST))
         self.successResultOf(self.store.addUserHat(bob, ROOM, HOST))
         self.successResultOf(self.store.addUserHat(ALICE, ROOM, TEACHER))
-        self.successResultOf(self.store.setUserHats(ALICE, ROOM, {}))
+        self.successResultOf(self.store.removeUserHat(ALICE, ROOM, TEACHER))
         self.assertEqual({ALICE: {HOST: {}}}, self.successResultOf(self.store.getRoomHats(other)))
         self.assertEqual({bob: {HOST: {}}}, self.successResultOf(self.store.getRoomHats(ROOM)))
 
     def test_lazyOpen(self):
         """Making a store touches no file: the database is created on first use."""
         path = temporaryDatabase(self)
-        store = SQLHatStore(FakeRooms({}), path)
+        store = SQLHatStore(FakeRoomDirectory({}), path)
         self.successResultOf(store.close())
         self.assertFalse(os.path.exists(path))
 
@@ -143,7 +144,7 @@ class OverlappingChangeTests(SynchronousTestCase):
         path = temporaryDatabase(self)
         runner = ManualRunner(path)
         self.addCleanup(runner.runner.close)
-        store = SQLHatStore(FakeRooms({ROOM: {ALICE: "member"}}), path, runner=runner)
+        store = SQLHatStore(FakeRoomDirectory({ROOM: {ALICE: "member"}}), path, runner=runner)
         first = store.addUserHat(ALICE, ROOM, TEACHER)
         second = store.addUserHat(ALICE, ROOM, HOST)
         runner.runAll()
@@ -164,7 +165,7 @@ class ThreadedStoreTests(TestCase):
     def test_survivesRestart(self):
         """What a stopped store wrote is there for a new store on the same file."""
         path = temporaryDatabase(self)
-        rooms = FakeRooms({ROOM: {ALICE: "admin"}})
+        rooms = FakeRoomDirectory({ROOM: {ALICE: "admin"}})
         store = SQLHatStore(rooms, path)
         self.addCleanup(store.close)
         store.startService()
@@ -184,7 +185,7 @@ class FactoryTests(SynchronousTestCase):
 
     def make(self, database):
         context = registry.ProviderContext(object(), JID("muc.example.org"), database, {})
-        context.rooms = FakeRooms({})
+        context.rooms = FakeRoomDirectory({})
         return registry.makeProvider(registry.serviceFor("hat-store"), "sql", context)
 
     def test_path(self):

@@ -27,7 +27,8 @@ from mucservice.providers.sqlite_rooms import (
     makeSQLiteRoomStore,
 )
 from mucservice.records import Affiliation, HistoryEntry
-from tests.test_room_store import ALICE, ROOM, RoomStoreContract, entry
+from mucservice.testing import RoomStoreContract, storedRoom
+from mucservice.testing.room_store import ALICE, ROOM, historyEntry
 
 OTHER = JID("other@muc.example.org")
 
@@ -142,13 +143,14 @@ class SQLiteRoomStoreTests(RoomStoreContract, SynchronousTestCase):
     def test_failedChangeKeepsData(self):
         """Changes to a missing room fail and leave the stored rooms as they were."""
         self.successResultOf(self.store.saveRoom(ROOM, {}))
-        self.successResultOf(self.store.appendHistory(ROOM, entry(1), 5))
-        self.failureResultOf(self.store.appendHistory(OTHER, entry(2), 5), errors.ItemNotFound)
+        self.successResultOf(self.store.appendHistory(ROOM, historyEntry(1), 5))
+        self.failureResultOf(self.store.appendHistory(OTHER, historyEntry(2), 5),
+                             errors.ItemNotFound)
         self.failureResultOf(self.store.setAffiliation(OTHER, ALICE, "none", {"nick": "a"}),
                              errors.ItemNotFound)
         self.assertEqual(1, count(self.path, "history"))
         self.assertEqual(0, count(self.path, "affiliations"))
-        self.assertEqual([entry(1)], self.successResultOf(
+        self.assertEqual([historyEntry(1)], self.successResultOf(
             self.reopen(self.store).getHistory(ROOM, 10)))
 
     def test_deleteCascades(self):
@@ -156,7 +158,7 @@ class SQLiteRoomStoreTests(RoomStoreContract, SynchronousTestCase):
         for room in (ROOM, OTHER):
             self.successResultOf(self.store.saveRoom(room, {}))
             self.successResultOf(self.store.setAffiliation(room, ALICE, "owner"))
-            self.successResultOf(self.store.appendHistory(room, entry(1), 5))
+            self.successResultOf(self.store.appendHistory(room, historyEntry(1), 5))
         self.successResultOf(self.store.deleteRoom(ROOM))
         self.assertEqual((1, 1), (count(self.path, "affiliations"), count(self.path, "history")))
         self.assertEqual(1, len(self.successResultOf(self.store.getHistory(OTHER, 5))))
@@ -165,10 +167,10 @@ class SQLiteRoomStoreTests(RoomStoreContract, SynchronousTestCase):
         """Saving an existing room's configuration keeps its affiliations and history."""
         self.successResultOf(self.store.saveRoom(ROOM, {}))
         self.successResultOf(self.store.setAffiliation(ROOM, ALICE, "owner"))
-        self.successResultOf(self.store.appendHistory(ROOM, entry(1), 5))
+        self.successResultOf(self.store.appendHistory(ROOM, historyEntry(1), 5))
         self.successResultOf(self.store.saveRoom(ROOM, {"a": "2"}))
         self.assertEqual({ALICE: Affiliation("owner", {})}, self.load(ROOM).affiliations)
-        self.assertEqual([entry(1)], self.successResultOf(self.store.getHistory(ROOM, 5)))
+        self.assertEqual([historyEntry(1)], self.successResultOf(self.store.getHistory(ROOM, 5)))
 
     def test_configValues(self):
         """Strings, booleans, integers, None and lists come back as they went in."""
@@ -217,11 +219,11 @@ class SQLiteRoomStoreTests(RoomStoreContract, SynchronousTestCase):
         for room in (ROOM, OTHER):
             self.successResultOf(self.store.saveRoom(room, {}))
         for n in range(4):
-            self.successResultOf(self.store.appendHistory(OTHER, entry(n), 10))
-            self.successResultOf(self.store.appendHistory(ROOM, entry(n), 1))
-        self.assertEqual([entry(3)], self.successResultOf(self.store.getHistory(ROOM, 10)))
+            self.successResultOf(self.store.appendHistory(OTHER, historyEntry(n), 10))
+            self.successResultOf(self.store.appendHistory(ROOM, historyEntry(n), 1))
+        self.assertEqual([historyEntry(3)], self.successResultOf(self.store.getHistory(ROOM, 10)))
         self.assertEqual(4, len(self.successResultOf(self.store.getHistory(OTHER, 10))))
-        self.successResultOf(self.store.appendHistory(ROOM, entry(9), 0))
+        self.successResultOf(self.store.appendHistory(ROOM, historyEntry(9), 0))
         self.assertEqual([], self.successResultOf(self.store.getHistory(ROOM, 10)))
 
     def test_lazyOpen(self):
@@ -265,11 +267,11 @@ class ThreadedRunnerTests(TestCase):
         self.addCleanup(store.close)
         store.saveRoom(ROOM, {"a": "1"})
         store.setAffiliation(ROOM, ALICE, "owner", {"nick": "al"})
-        appended = [store.appendHistory(ROOM, entry(n), 30) for n in range(50)]
+        appended = [store.appendHistory(ROOM, historyEntry(n), 30) for n in range(50)]
         history = yield store.getHistory(ROOM, 100)
-        self.assertEqual([entry(n) for n in range(20, 50)], history)
+        self.assertEqual([historyEntry(n) for n in range(20, 50)], history)
         yield defer.gatherResults(appended)
-        room = yield store.loadRoom(ROOM)
+        room = yield storedRoom(store, ROOM)
         self.assertEqual({ALICE: Affiliation("owner", {"nick": "al"})}, room.affiliations)
         yield self.assertFailure(store.setSubject(OTHER, "s", "n"), errors.ItemNotFound)
         yield self.assertFailure(store.setAffiliation(ROOM, ALICE, "king"), errors.BadRequest)
@@ -281,7 +283,7 @@ class ThreadedRunnerTests(TestCase):
         store.startService()
         store.saveRoom(ROOM, {"l": ["x"]})
         store.setSubject(ROOM, "Hello", "alice")
-        store.appendHistory(ROOM, entry(1), 10)
+        store.appendHistory(ROOM, historyEntry(1), 10)
         yield store.stopService()
         self.assertEqual(set(), self.threadNames())
         again = SQLiteRoomStore(self.path)
@@ -290,7 +292,7 @@ class ThreadedRunnerTests(TestCase):
         self.assertEqual([(ROOM, {"l": ["x"]}, "Hello")],
                          [(r.jid, r.config, r.subject) for r in rooms])
         history = yield again.getHistory(ROOM, 10)
-        self.assertEqual([entry(1)], history)
+        self.assertEqual([historyEntry(1)], history)
 
     @defer.inlineCallbacks
     def test_useAfterStop(self):

@@ -32,9 +32,6 @@ class MemoryRoomStore:
     def loadRooms(self):
         return defer.succeed([copy.deepcopy(room) for room in self._rooms.values()])
 
-    def loadRoom(self, roomJID):
-        return defer.succeed(copy.deepcopy(self._rooms.get(roomJID)))
-
     def saveRoom(self, roomJID, config):
         room = self._rooms.get(roomJID)
         if room is None:

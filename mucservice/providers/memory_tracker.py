@@ -86,12 +86,6 @@ class MemoryJoinTracker:
     def roomsOf(self, realJID):
         return dict(self._roomsByReal.get(realJID, {}))
 
-    def resourcesOf(self, userJID):
-        return set(self._resourcesByUser.get(userJID.userhostJID(), ()))
-
-    def occupantsOf(self, roomJID):
-        return dict(self._occupantsByRoom.get(roomJID, {}))
-
     def occupantsFrom(self, domain):
         return set(self._realsByDomain.get(domain, ()))
 

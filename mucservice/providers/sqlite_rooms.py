@@ -121,16 +121,14 @@ def _requireRoom(connection, roomJID):
         raise errors.ItemNotFound("room %s is not stored" % (roomJID,))
 
 
-def _readRooms(connection, roomJID=None):
+def _readRooms(connection):
     """
-    @return: the records of every room, or of C{roomJID} only if given.
+    @return: the records of every room.
     """
-    where, params = ("", ()) if roomJID is None else (" WHERE {} = ?", (roomJID,))
-    roomRows = connection.execute("SELECT jid, config, subject, subject_nick FROM rooms"
-                                  + where.format("jid"), params).fetchall()
+    roomRows = connection.execute("SELECT jid, config, subject, subject_nick "
+                                  "FROM rooms").fetchall()
     affiliationRows = connection.execute("SELECT room_jid, user_jid, affiliation, data "
-                                         "FROM affiliations" + where.format("room_jid"),
-                                         params).fetchall()
+                                         "FROM affiliations").fetchall()
     rooms = {}
     for roomText, config, subject, subjectNick in roomRows:
         rooms[roomText] = RoomRecord(jid.internJID(roomText), json.loads(config),
@@ -218,11 +216,6 @@ class SQLiteRoomStore(SQLiteStore):
 
     def loadRooms(self):
         return self._run(_readRooms)
-
-    def loadRoom(self, roomJID):
-        d = self._run(_readRooms, roomJID.full())
-        d.addCallback(lambda rooms: rooms[0] if rooms else None)
-        return d
 
     def saveRoom(self, roomJID, config):
         try:
