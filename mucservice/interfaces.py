@@ -261,6 +261,14 @@ class IHatStore(Interface):
             L{False} if not; fails as L{addUserHat}.
         """
 
+    def setUserHats(userJID, roomJID, hats):
+        """
+        Make the user's hats in the room exactly C{hats}, a mapping of hat URI
+        to attachment (or L{None}).
+
+        @return: a Deferred that fires with L{None}; fails as L{addUserHat}.
+        """
+
     def getUserHats(userJID, roomJID):
         """
         @return: a Deferred that fires with a L{dict} of hat URI to

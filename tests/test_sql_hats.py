@@ -70,9 +70,9 @@ class SQLHatStoreTests(HatStoreContract, SynchronousTestCase):
 
     def test_survivesReopen(self):
         """Hats, with every part of their attachment and in their order, outlive the store."""
-        self.successResultOf(self.store.addUserHat(
-            ALICE, ROOM, TEACHER, {"active": True, "required": True, "title": "Teacher"}))
-        self.successResultOf(self.store.addUserHat(ALICE, ROOM, HOST, {"title": ""}))
+        self.successResultOf(self.store.setUserHats(ALICE, ROOM, {
+            TEACHER: {"active": True, "required": True, "title": "Teacher"},
+            HOST: {"title": ""}}))
         again = self.openStore(self.rooms)
         self.assertEqual([TEACHER, HOST], list(self.successResultOf(
             again.getUserHats(ALICE, ROOM))))
@@ -115,14 +115,14 @@ class SQLHatStoreTests(HatStoreContract, SynchronousTestCase):
         self.assertIn("schema version 99", str(f.value))
 
     def test_perRoomAndUser(self):
-        """Changing one user's hats in one room leaves other rooms and users alone."""
+        """Replacing one user's hats in one room leaves other rooms and users alone."""
         other, bob = JID("other@muc.example.org"), JID("bob@example.org")
         self.rooms.rooms[other] = {ALICE: "owner"}
         self.rooms.rooms[ROOM][bob] = "member"
         self.successResultOf(self.store.addUserHat(ALICE, other, HOST))
         self.successResultOf(self.store.addUserHat(bob, ROOM, HOST))
         self.successResultOf(self.store.addUserHat(ALICE, ROOM, TEACHER))
-        self.successResultOf(self.store.removeUserHat(ALICE, ROOM, TEACHER))
+        self.successResultOf(self.store.setUserHats(ALICE, ROOM, {}))
         self.assertEqual({ALICE: {HOST: {}}}, self.successResultOf(self.store.getRoomHats(other)))
         self.assertEqual({bob: {HOST: {}}}, self.successResultOf(self.store.getRoomHats(ROOM)))
 

@@ -85,6 +85,13 @@ class DictHatStore:
 
         return self._change(userJID, roomJID, remove).addCallback(lambda was: hatURI in was)
 
+    def setUserHats(self, userJID, roomJID, hats):
+        try:
+            new = {uri: self.checkHat(uri, attachment or {}) for uri, attachment in hats.items()}
+        except errors.BadRequest:
+            return defer.fail()
+        return self._change(userJID, roomJID, lambda _: new).addCallback(lambda _: None)
+
     def getUserHats(self, userJID, roomJID):
         return self._change(userJID, roomJID, lambda hats: hats)
 

@@ -149,6 +149,16 @@ class HatStoreBase:
         d.addCallback(lambda before: hatURI in before)
         return d
 
+    def setUserHats(self, userJID, roomJID, hats):
+        try:
+            new = {}
+            for hatURI, attachment in hats.items():
+                checkHatURI(hatURI)
+                new[hatURI] = normalizeAttachment(attachment)
+        except errors.BadRequest:
+            return defer.fail()
+        return self._change(userJID, roomJID, lambda _: new).addCallback(lambda _: None)
+
     @defer.inlineCallbacks
     def getUserHats(self, userJID, roomJID):
         userJID, roomJID = userJID.userhostJID(), roomJID.userhostJID()

@@ -107,6 +107,8 @@ class HatStoreContract:
         """A hat id that is no URI fails with BadRequest and stores nothing."""
         self.failureResultOf(self.store.addUserHat(ALICE, ROOM, "teacher"), errors.BadRequest)
         self.failureResultOf(self.store.addUserHat(ALICE, ROOM, "a b"), errors.BadRequest)
+        self.failureResultOf(self.store.setUserHats(ALICE, ROOM, {"a b": None}),
+                             errors.BadRequest)
         self.assertEqual({}, self.hats())
 
     def test_badAttachment(self):
@@ -119,6 +121,7 @@ class HatStoreContract:
         other = JID("nowhere@muc.example.org")
         for d in (self.store.addUserHat(ALICE, other, TEACHER),
                   self.store.removeUserHat(ALICE, other, TEACHER),
+                  self.store.setUserHats(ALICE, other, {}),
                   self.store.getUserHats(ALICE, other)):
             f = self.failureResultOf(d, errors.ItemNotFound)
             self.assertEqual("room not found", f.value.text)
@@ -147,10 +150,18 @@ class HatStoreContract:
         self.assertEqual((ALICE, ROOM, {TEACHER: {}, HOST: {"active": True}}),
                          self.observer.changes[-1])
 
+    def test_set(self):
+        """Setting makes the hats exactly the given ones."""
+        self.successResultOf(self.store.addUserHat(ALICE, ROOM, TEACHER))
+        self.successResultOf(self.store.setUserHats(ALICE, ROOM, {HOST: {"title": "Host"}}))
+        self.assertEqual({HOST: {"title": "Host"}}, self.hats())
+        self.successResultOf(self.store.setUserHats(ALICE, ROOM, {}))
+        self.assertEqual({}, self.hats())
+
     def test_noChangeNoEvent(self):
-        """Adding a hat a user already wears, with the same attachment, tells nobody."""
-        self.successResultOf(self.store.addUserHat(ALICE, ROOM, HOST, None))
-        self.successResultOf(self.store.addUserHat(ALICE, ROOM, HOST, {}))
+        """Setting the hats a user already wears tells nobody."""
+        self.successResultOf(self.store.setUserHats(ALICE, ROOM, {HOST: None}))
+        self.successResultOf(self.store.setUserHats(ALICE, ROOM, {HOST: {}}))
         self.assertEqual(1, len(self.observer.changes))
 
     def test_roomHats(self):
