@@ -6,15 +6,14 @@ and run in the whole service on the fake component stream.
 
 import os
 import re
-import sys
 
 import pytest
 from twisted.words.protocols.jabber.jid import JID
 
-import twisted.plugins
 from mucservice import registry
 from mucservice.providers.sql_hats import SQLHatStore
 from tests.fakeservice import FakeService
+from tests.thirdparty import installProject
 
 README = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.rst")
 SECTION = "A plugin that gives hats"
@@ -52,17 +51,7 @@ def plugin(tmp_path, monkeypatch):
     """
     files = exampleFiles()
     assert sorted(files) == ["acme_muc/memberhats.py", "twisted/plugins/acme_memberhats.py"]
-    (tmp_path / "acme_muc").mkdir()
-    (tmp_path / "acme_muc" / "__init__.py").write_text("")
-    (tmp_path / "twisted" / "plugins").mkdir(parents=True)
-    for path, text in files.items():
-        (tmp_path / path).write_text(text)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(twisted.plugins, "__path__",
-                        [str(tmp_path / "twisted" / "plugins")] + twisted.plugins.__path__)
-    for name in ("acme_muc", "acme_muc.memberhats"):
-        monkeypatch.delitem(sys.modules, name, raising=False)
-    return tmp_path
+    return installProject(tmp_path, monkeypatch, dict(files, **{"acme_muc/__init__.py": ""}))
 
 
 def hats(stanza):

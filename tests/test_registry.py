@@ -10,10 +10,10 @@ import pytest
 from twisted.python import usage
 from zope.interface.exceptions import Invalid
 
-import twisted.plugins
 from mucservice import registry
 from mucservice.interfaces import IHatStore
 from mucservice.providers.memory_hats import MemoryHatStore
+from tests.thirdparty import installProject
 
 HATS = registry.serviceFor("hat-store")
 
@@ -49,14 +49,8 @@ def acme(tmp_path, monkeypatch):
     A throwaway third-party project: its provider module on sys.path and its
     dropin in a twisted/plugins folder on the plugin path.
     """
-    plugins = tmp_path / "twisted" / "plugins"
-    plugins.mkdir(parents=True)
-    (tmp_path / "acme_provider.py").write_text(ACME_PROVIDER)
-    (plugins / "acme_mucservice.py").write_text(ACME_DROPIN)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(twisted.plugins, "__path__", [str(plugins)] + twisted.plugins.__path__)
-    monkeypatch.delitem(sys.modules, "acme_provider", raising=False)
-    return tmp_path
+    return installProject(tmp_path, monkeypatch, {
+        "acme_provider.py": ACME_PROVIDER, "twisted/plugins/acme_mucservice.py": ACME_DROPIN})
 
 
 def context():
