@@ -9,9 +9,10 @@ import sys
 import pytest
 from twisted.python import usage
 from zope.interface.exceptions import Invalid
+from zope.interface.verify import verifyClass, verifyObject
 
 from mucservice import registry
-from mucservice.interfaces import IHatStore
+from mucservice.interfaces import IHatStore, IHatStoreFactory
 from mucservice.providers.memory_hats import MemoryHatStore
 from tests.thirdparty import installProject
 
@@ -124,3 +125,32 @@ def test_thirdPartyFromTwistd(acme):
         capture_output=True, text=True, timeout=60, cwd=str(acme))
     assert out.returncode == 0, out.stderr
     assert "acme" in out.stdout and "ACME's hat store" in out.stdout
+
+
+def test_minimalFactoryComplete(acme):
+    """A ProviderFactory given only the four required arguments is a complete factory."""
+    factory = registry.findFactories(HATS)["broken"]
+    verifyObject(IHatStoreFactory, factory)
+    assert (factory.providerClass, factory.parser, factory.databaseChecker) == (None,) * 3
+
+
+def test_argumentsCheckedWithoutMaking(acme):
+    """ARGS are refused by the check that runs at parsing, before any import of the provider."""
+    with pytest.raises(usage.UsageError, match=r"^--hat-store broken:x: .*takes no arguments$"):
+        registry.checkChoice(HATS, "broken:x")
+    registry.checkChoice(HATS, "acme:anything")
+    assert "acme_provider" not in sys.modules
+
+
+def test_describeInvalidOneLine():
+    """What verifyClass finds wrong is said in one line: undeclared, lacking, wrong signature."""
+    class Wrong:
+        def addUserHat(self):
+            pass
+
+    with pytest.raises(Invalid) as raised:
+        verifyClass(IHatStore, Wrong)
+    text = registry.describeInvalid(raised.value)
+    assert text.startswith("does not declare it (@implementer); lacks removeUserHat, ")
+    assert text.endswith("; addUserHat implementation doesn't allow enough arguments")
+    assert "\n" not in text
