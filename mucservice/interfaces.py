@@ -464,13 +464,16 @@ class IRoomDirectory(Interface):
 
 class IProviderContext(Interface):
     """
-    What a provider factory may use to make its provider.
+    What a provider factory may use to make its provider: one context for
+    each provider made, holding only the settings its factory declared.
     """
 
     reactor = Attribute("The reactor to schedule with (a L{task.Clock} in tests).")
     serviceJID = Attribute("The component's JID.")
     database = Attribute("The database URL of C{--db}, e.g. C{sqlite:/var/lib/muc.sqlite}.")
-    settings = Attribute("Every command-line setting, a L{dict} of option name to value.")
+    settings = Attribute(
+        "The command-line settings named in the factory's L{IProviderFactory.settings}, a "
+        "L{dict} of option name to value, and no others: never the component secret.")
     joinTracker = Attribute("The L{IJoinTracker}; set before other providers are made.")
     rooms = Attribute("The L{IRoomDirectory} of the room service.")
 
@@ -481,14 +484,18 @@ class IProviderFactory(Interface):
 
     A choice fails as Twisted's C{strcred} plugins fail: what can be checked
     before the service tree exists is checked while the options are parsed
-    (the factory itself with C{verifyObject}, its ARGS, the C{--db} and its
-    L{providerClass}), and each failure is a usage error of one line.
-    Providers are made later, when the service tree is built, and each one
-    is checked with C{verifyObject} against L{provides}.
+    (the factory itself with C{verifyObject}, its ARGS, its settings, the
+    C{--db} and its L{providerClass}), and each failure is a usage error of
+    one line. Providers are made later, when the service tree is built, and
+    each one is checked with C{verifyObject} against L{provides}.
     """
 
     name = Attribute("The name chosen with C{--SERVICE=NAME[:ARGS]}.")
     description = Attribute("One line saying what the provider does.")
+    settings = Attribute(
+        "The names of the command-line options the provider reads, a L{tuple} (e.g. "
+        "C{(\"ping-delay\",)}): they and no others are in its context's settings. C{secret} "
+        "and C{secret-file} are refused, as are names that are no option.")
     providerClass = Attribute(
         "The fully qualified name of the class of the providers made, or L{None}. If "
         "given, the class is checked with C{verifyClass} against L{provides} while the "

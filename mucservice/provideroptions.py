@@ -31,9 +31,17 @@ class ProviderOptions:
         self["providers"] = {service.option: service.default for service in registry.SERVICES}
         self._factories = {}
 
+    def settingNames(self):
+        """
+        @return: the names of the options a provider may ask for: all of them
+            but the component secret and the provider choices.
+        """
+        return [name for name in self
+                if name != "providers" and name not in registry.SECRET_SETTINGS]
+
     def _chooseProvider(self, option, choice):
         service = registry.serviceFor(option)
-        self._factories[option] = registry.checkChoice(service, choice)
+        self._factories[option] = registry.checkChoice(service, choice, self.settingNames())
         self["providers"][option] = choice
 
     def checkProviders(self, database):
@@ -47,7 +55,7 @@ class ProviderOptions:
             choice = self["providers"][service.option]
             factory = self._factories.get(service.option)
             if factory is None:
-                factory = registry.checkChoice(service, choice)
+                factory = registry.checkChoice(service, choice, self.settingNames())
             registry.checkBeforeMaking(service, choice, factory, database)
 
     def opt_help_providers(self):

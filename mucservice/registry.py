@@ -11,7 +11,8 @@ L{mucservice.provideroptions}.
 Choices fail as Twisted's C{strcred} plugins fail: L{checkChoice} and
 L{checkBeforeMaking} find, while the options are parsed, everything that can
 be found before the service tree exists, and say it as a usage error of one
-line. L{makeProvider} makes a provider later, and verifies it.
+line. L{makeProvider} makes a provider later, with a context that holds only
+the settings its factory declared, and verifies it.
 """
 
 from contextlib import contextmanager
@@ -59,6 +60,9 @@ SERVICES = (
 )
 
 
+SECRET_SETTINGS = ("secret", "secret-file")
+
+
 class UnknownProvider(usage.UsageError):
     """
     No installed provider has the name asked for.
@@ -75,6 +79,7 @@ class ProviderFactory:
     @ivar maker: the name of a callable taking C{(argstring, context)} and
         returning the provider.
     @ivar takesArguments: whether C{NAME:ARGS} is accepted.
+    @ivar settings: the names of the options the provider reads.
     @ivar providerClass: the name of the class the maker returns, checked
         with C{verifyClass} while the options are parsed; or L{None}.
     @ivar parser: the name of a callable taking the argstring and raising
@@ -85,12 +90,13 @@ class ProviderFactory:
     """
 
     def __init__(self, factoryInterface, name, description, maker, takesArguments=False,
-                 providerClass=None, parser=None, databaseChecker=None):
+                 settings=(), providerClass=None, parser=None, databaseChecker=None):
         directlyProvides(self, plugin.IPlugin, factoryInterface)
         self.name = name
         self.description = description
         self.maker = maker
         self.takesArguments = takesArguments
+        self.settings = tuple(settings)
         self.providerClass = providerClass
         self.parser = parser
         self.databaseChecker = databaseChecker
@@ -195,12 +201,15 @@ def userErrors(service, choice):
         raise usage.UsageError("--%s %s: %s" % (service.option, choice, e)) from None
 
 
-def checkFactory(service, choice, factory):
+def checkFactory(service, choice, factory, settingNames=None):
     """
     Check that a factory can be used before anything is made with it: it
-    provides the service's factory interface.
+    provides the service's factory interface, and the settings it declares
+    are options other than the component secret.
 
-    @raise usage.UsageError: it does not.
+    @param settingNames: the names of the options, or L{None} not to check
+        that the declared settings are options.
+    @raise usage.UsageError: it cannot.
     """
     try:
         verifyObject(service.factoryInterface, factory)
@@ -208,19 +217,29 @@ def checkFactory(service, choice, factory):
         raise usage.UsageError("--%s %s: the plugin is no %s: %s"
                                % (service.option, choice, service.factoryInterface.__name__,
                                   describeInvalid(e)))
+    secret = [name for name in factory.settings if name in SECRET_SETTINGS]
+    if secret:
+        raise usage.UsageError("--%s %s: the plugin asks for the setting %r; no provider may "
+                               "read the component secret" % (service.option, choice, secret[0]))
+    unknown = [name for name in factory.settings
+               if settingNames is not None and name not in settingNames]
+    if unknown:
+        raise usage.UsageError("--%s %s: the plugin asks for settings that are no option: %s"
+                               % (service.option, choice, ", ".join(unknown)))
 
 
-def checkChoice(service, choice, package=None):
+def checkChoice(service, choice, settingNames=None, package=None):
     """
     Check C{choice} (C{NAME[:ARGS]}) as the option is parsed: the name is
     installed, its factory can be used (L{checkFactory}) and accepts the ARGS.
 
+    @param settingNames: as for L{checkFactory}.
     @return: the factory.
     @raise usage.UsageError: it cannot be chosen; the message says why.
     """
     name, argstring = parseChoice(choice)
     factory = findFactory(service, name, package)
-    checkFactory(service, choice, factory)
+    checkFactory(service, choice, factory, settingNames)
     with userErrors(service, choice):
         factory.parseArguments(argstring)
     return factory
@@ -252,7 +271,8 @@ def checkBeforeMaking(service, choice, factory, database):
 
 def makeProvider(service, choice, context, package=None):
     """
-    Make the provider chosen by C{choice} (C{NAME[:ARGS]}) and check that it
+    Make the provider chosen by C{choice} (C{NAME[:ARGS]}) with a context
+    narrowed to the settings its factory declares, and check that it
     provides what the service needs.
 
     @raise UnknownProvider: no such provider is installed.
@@ -263,7 +283,8 @@ def makeProvider(service, choice, context, package=None):
     """
     factory = checkChoice(service, choice, package=package)
     with userErrors(service, choice):
-        provider = factory.makeProvider(parseChoice(choice)[1], context)
+        provider = factory.makeProvider(parseChoice(choice)[1],
+                                        narrowContext(context, factory.settings))
     verifyObject(service.interface, provider)
     return provider
 
@@ -281,6 +302,19 @@ class ProviderContext:
         self.settings = settings
         self.joinTracker = None
         self.rooms = None
+
+
+def narrowContext(context, names):
+    """
+    @return: a copy of C{context} whose settings hold only those of C{names}
+        it has.
+    """
+    narrowed = ProviderContext(context.reactor, context.serviceJID, context.database,
+                               {name: context.settings[name] for name in names
+                                if name in context.settings})
+    narrowed.joinTracker = context.joinTracker
+    narrowed.rooms = context.rooms
+    return narrowed
 
 
 def describeProviders(package=None):

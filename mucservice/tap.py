@@ -183,6 +183,8 @@ def makeProviders(config, context):
     Make every chosen provider, the join tracker first so that the others
     can be given it.
 
+    @param context: the context of every setting but the component secret;
+        each provider gets it narrowed to the settings its factory declares.
     @return: L{dict} of service option name to provider.
     @raise SystemExit: a provider could not be made, or does not provide its
         service's interface; with one line that says why, and no traceback.
@@ -213,7 +215,8 @@ def makeService(config, reactor=None):
     """
     if reactor is None:
         from twisted.internet import reactor
-    settings = {key: value for key, value in config.items() if key != "providers"}
+    settingNames = config.settingNames()
+    settings = {key: value for key, value in config.items() if key in settingNames}
     context = registry.ProviderContext(reactor, config["jid"], config["db"], settings)
     root = service.MultiService()
 

@@ -2,6 +2,7 @@
 Providers fail as Twisted's strcred plugins fail: every wrong choice is a
 usage error of one line while the options are parsed, or, found only when
 the provider is made, one line and a non-zero exit; never a traceback.
+Each provider sees only the settings it declares, never the secret.
 """
 
 from mucservice import _compat  # noqa: F401
@@ -16,7 +17,8 @@ import pytest
 from twisted.internet.testing import MemoryReactorClock
 from twisted.python import usage
 
-from mucservice import tap
+from mucservice import registry, tap
+from mucservice.room.service import RoomService
 from tests.thirdparty import installProject
 
 SECRET = "s3cret-value"
@@ -77,8 +79,16 @@ DROPIN = '''
     _M = "acme_failures."
 
     seeing = ProviderFactory(IHatStoreFactory, "seeing", "Keeps its context", _M + "makeSeeing")
+    reading = ProviderFactory(IHatStoreFactory, "reading", "Reads two settings",
+                              _M + "makeSeeing", settings=("ping-delay", "name"))
     picky = ProviderFactory(IHatStoreFactory, "picky", "Hats of any colour but blue",
                             _M + "makeSeeing", takesArguments=True, parser=_M + "refuseBlue")
+    sneaky = ProviderFactory(IHatStoreFactory, "sneaky", "Asks for the secret",
+                             _M + "makeSeeing", settings=("ping-delay", "secret"))
+    sneakyFile = ProviderFactory(IHatStoreFactory, "sneaky-file", "Asks for the secret's file",
+                                 _M + "makeSeeing", settings=("secret-file",))
+    typo = ProviderFactory(IHatStoreFactory, "typo", "Asks for no option",
+                           _M + "makeSeeing", settings=("ping-dely",))
     misdeclared = ProviderFactory(IHatStoreFactory, "misdeclared", "Says it makes a non-store",
                                   _M + "makeSeeing", providerClass=_M + "NotAHatStore")
     unfound = ProviderFactory(IHatStoreFactory, "unfound", "Says it makes what is not there",
@@ -111,11 +121,22 @@ def build(*args):
     return tap.makeService(parse(*args), MemoryReactorClock())
 
 
+def hatStore(*args):
+    root = build(*args)
+    return next(s for s in root if isinstance(s, RoomService)).hatStore
+
+
 @pytest.mark.parametrize("args, message", [
     (("--hat-store", "nope"), r"^unknown --hat-store provider 'nope'; installed: .*memory, .*sql"),
     (("--pinger", "none:x"), r"^--pinger none:x: provider 'none' takes no arguments$"),
     (("--hat-store", "seeing:x"), r"^--hat-store seeing:x: provider 'seeing' takes no arguments$"),
     (("--hat-store", "picky:blue"), r"^--hat-store picky:blue: blue is no colour for hats$"),
+    (("--hat-store", "sneaky"),
+     r"^--hat-store sneaky: the plugin asks for the setting 'secret'; no provider may read "
+     r"the component secret$"),
+    (("--hat-store", "sneaky-file"), r"^--hat-store sneaky-file: .* setting 'secret-file'"),
+    (("--hat-store", "typo"),
+     r"^--hat-store typo: the plugin asks for settings that are no option: ping-dely$"),
     (("--hat-store", "misdeclared"),
      r"^--hat-store misdeclared: acme_failures.NotAHatStore does not implement IHatStore: "
      r"does not declare it \(@implementer\); lacks .*getRoomHats"),
@@ -172,6 +193,43 @@ def test_makerRefusalOneLine(acme):
     assert exited.value.code == "mucservice: --hat-store refusing: no hats today"
 
 
+def test_declaresNothingSeesNothing(acme):
+    """A third-party provider that declares no setting sees none, and never the secret."""
+    store = hatStore("--hat-store", "seeing", "--ping-delay", "5")
+    assert store.context.settings == {}
+    assert SECRET not in repr(vars(store.context))
+    assert store.context.rooms is not None and store.context.reactor is not None
+
+
+def test_declaredSettingsOnly(acme):
+    """A provider sees the settings it declares, with their parsed values, and no others."""
+    store = hatStore("--hat-store", "reading", "--ping-delay", "5")
+    assert store.context.settings == {"ping-delay": 5.0, "name": "Chatrooms"}
+
+
+def test_builtinPingerSettings():
+    """The built-in pinger gets the ping settings of the command line."""
+    root = build("--hat-store", "memory", "--ping-delay", "5", "--ping-timeout", "7",
+                 "--ping-idle", "60", "--ping-concurrency", "3",
+                 "--ping-service-unavailable", "alive")
+    pinger = next(s for s in root if isinstance(s, RoomService)).pinger
+    assert (pinger.delay, pinger.timeout, pinger.idle, pinger.concurrency,
+            pinger.unavailableIsAlive) == (5.0, 7.0, 60.0, 3, True)
+
+
+def test_makeProviderNarrows(acme):
+    """makeProvider narrows any context to the declared settings; the secret is never among."""
+    context = registry.ProviderContext(None, None, "sqlite:x", {
+        "ping-delay": 5.0, "name": "Rooms", "secret": SECRET, "host": "h"})
+    context.rooms = object()
+    hats = registry.serviceFor("hat-store")
+    assert registry.makeProvider(hats, "seeing", context).context.settings == {}
+    assert registry.makeProvider(hats, "reading", context).context.settings == {
+        "ping-delay": 5.0, "name": "Rooms"}
+    with pytest.raises(usage.UsageError, match="component secret"):
+        registry.makeProvider(hats, "sneaky", context)
+
+
 def twistd(cwd, *args, pythonPath=None):
     """
     Run the real C{twistd -n mucservice} with C{args} in C{cwd}.
@@ -187,6 +245,7 @@ def twistd(cwd, *args, pythonPath=None):
 @pytest.mark.parametrize("args, message", [
     (("--pinger", "none:x"), "--pinger none:x: provider 'none' takes no arguments"),
     (("--hat-store", "picky:blue"), "--hat-store picky:blue: blue is no colour for hats"),
+    (("--hat-store", "sneaky"), "--hat-store sneaky: the plugin asks for the setting 'secret'"),
     (("--hat-store", "misdeclared"), "acme_failures.NotAHatStore does not implement IHatStore"),
     (("--db", "sqlite:/nonexistent/m.sqlite"), "no folder /nonexistent"),
     (("--db", "postgresql://u@h/db", "--hat-store", "memory"),

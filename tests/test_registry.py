@@ -131,7 +131,8 @@ def test_minimalFactoryComplete(acme):
     """A ProviderFactory given only the four required arguments is a complete factory."""
     factory = registry.findFactories(HATS)["broken"]
     verifyObject(IHatStoreFactory, factory)
-    assert (factory.providerClass, factory.parser, factory.databaseChecker) == (None,) * 3
+    assert (factory.settings, factory.providerClass, factory.parser,
+            factory.databaseChecker) == ((), None, None, None)
 
 
 def test_argumentsCheckedWithoutMaking(acme):

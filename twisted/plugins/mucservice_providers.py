@@ -4,7 +4,7 @@ The providers that come with mucservice, as twisted plugins.
 Each module is imported only when its provider is chosen: while the options
 are parsed, for the check of its class (C{providerClass}) and of C{--db}
 (C{databaseChecker}), and when the service is built, for its maker. None of
-them takes ARGS.
+them takes ARGS; only the xmpp pinger reads settings, and only its own.
 """
 
 from mucservice.interfaces import (
@@ -48,7 +48,9 @@ memoryHatStore = ProviderFactory(
 xmppPinger = ProviderFactory(
     IPingerFactory, "xmpp", "Ping occupants that may be gone, after --ping-delay; remove the dead",
     _P + "xmpp_pinger.makeXMPPPinger",
-    providerClass=_P + "xmpp_pinger.XMPPPinger")
+    providerClass=_P + "xmpp_pinger.XMPPPinger",
+    settings=("ping-delay", "ping-timeout", "ping-idle", "ping-concurrency",
+              "ping-service-unavailable"))
 
 noPinger = ProviderFactory(
     IPingerFactory, "none", "Never ping occupants; they leave only when they say so",
