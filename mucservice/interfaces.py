@@ -492,6 +492,10 @@ class IProviderFactory(Interface):
 
     name = Attribute("The name chosen with C{--SERVICE=NAME[:ARGS]}.")
     description = Attribute("One line saying what the provider does.")
+    longHelp = Attribute("What C{--help-provider} prints: the provider in as many lines as "
+                         "it takes.")
+    argumentsFormat = Attribute("One line: the form of ARGS in C{NAME:ARGS}, for "
+                                "C{--help-provider}.")
     settings = Attribute(
         "The names of the command-line options the provider reads, a L{tuple} (e.g. "
         "C{(\"ping-delay\",)}): they and no others are in its context's settings. C{secret} "

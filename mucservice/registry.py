@@ -79,6 +79,9 @@ class ProviderFactory:
     @ivar maker: the name of a callable taking C{(argstring, context)} and
         returning the provider.
     @ivar takesArguments: whether C{NAME:ARGS} is accepted.
+    @ivar longHelp: what C{--help-provider} prints; the description if not
+        given.
+    @ivar argumentsFormat: the form of ARGS, for C{--help-provider}.
     @ivar settings: the names of the options the provider reads.
     @ivar providerClass: the name of the class the maker returns, checked
         with C{verifyClass} while the options are parsed; or L{None}.
@@ -90,12 +93,18 @@ class ProviderFactory:
     """
 
     def __init__(self, factoryInterface, name, description, maker, takesArguments=False,
-                 settings=(), providerClass=None, parser=None, databaseChecker=None):
+                 longHelp=None, argumentsFormat=None, settings=(), providerClass=None,
+                 parser=None, databaseChecker=None):
         directlyProvides(self, plugin.IPlugin, factoryInterface)
         self.name = name
         self.description = description
         self.maker = maker
         self.takesArguments = takesArguments
+        self.longHelp = longHelp or description
+        if argumentsFormat is None:
+            argumentsFormat = ("any text, given to the provider as it is" if takesArguments
+                               else "none: the provider takes no arguments")
+        self.argumentsFormat = argumentsFormat
         self.settings = tuple(settings)
         self.providerClass = providerClass
         self.parser = parser
@@ -331,4 +340,6 @@ def describeProviders(package=None):
             lines.append("  %-12s %s%s" % (name, factories[name].description, mark))
         if not factories:
             lines.append("  (none installed)")
+    lines.append("")
+    lines.append("One provider's help and ARGS: --help-provider SERVICE:NAME")
     return "\n".join(lines) + "\n"

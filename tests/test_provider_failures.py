@@ -82,7 +82,9 @@ DROPIN = '''
     reading = ProviderFactory(IHatStoreFactory, "reading", "Reads two settings",
                               _M + "makeSeeing", settings=("ping-delay", "name"))
     picky = ProviderFactory(IHatStoreFactory, "picky", "Hats of any colour but blue",
-                            _M + "makeSeeing", takesArguments=True, parser=_M + "refuseBlue")
+                            _M + "makeSeeing", takesArguments=True, parser=_M + "refuseBlue",
+                            argumentsFormat="a colour, not blue",
+                            longHelp="Hats of any colour.\\nBut never blue.")
     sneaky = ProviderFactory(IHatStoreFactory, "sneaky", "Asks for the secret",
                              _M + "makeSeeing", settings=("ping-delay", "secret"))
     sneakyFile = ProviderFactory(IHatStoreFactory, "sneaky-file", "Asks for the secret's file",
@@ -264,15 +266,24 @@ def test_twistdOneLine(acme, tmp_path, args, message):
     assert os.listdir(tmp_path) == ["acme"]
 
 
+def test_twistdHelpProvider(acme, tmp_path):
+    """twistd mucservice --help-provider prints a third party's help and ARGS format, exit 0."""
+    out = twistd(tmp_path, "--help-provider", "hat-store:picky", pythonPath=acme)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[:2] == ["--hat-store picky", "ARGS: a colour, not blue"]
+    assert "  Hats of any colour.\n  But never blue.\n" in out.stdout
+
+
 def test_noReactorWhileChecking():
-    """The registry's checks, as option parsing runs them, import no reactor."""
+    """The registry's checks and help, as option parsing runs them, import no reactor."""
     script = (
         "import sys\n"
-        "from mucservice import registry\n"
+        "from mucservice import provideroptions, registry\n"
         "for service in registry.SERVICES:\n"
         "    for name in registry.findFactories(service):\n"
         "        factory = registry.checkChoice(service, name)\n"
         "        registry.checkBeforeMaking(service, name, factory, 'sqlite:m.sqlite')\n"
+        "        provideroptions.describeProvider(service.option + ':' + name)\n"
         "assert 'twisted.internet.reactor' not in sys.modules, 'reactor imported'\n")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          timeout=60)

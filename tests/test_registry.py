@@ -11,7 +11,7 @@ from twisted.python import usage
 from zope.interface.exceptions import Invalid
 from zope.interface.verify import verifyClass, verifyObject
 
-from mucservice import registry
+from mucservice import provideroptions, registry, tap
 from mucservice.interfaces import IHatStore, IHatStoreFactory
 from mucservice.providers.memory_hats import MemoryHatStore
 from tests.thirdparty import installProject
@@ -131,8 +131,10 @@ def test_minimalFactoryComplete(acme):
     """A ProviderFactory given only the four required arguments is a complete factory."""
     factory = registry.findFactories(HATS)["broken"]
     verifyObject(IHatStoreFactory, factory)
-    assert (factory.settings, factory.providerClass, factory.parser,
-            factory.databaseChecker) == ((), None, None, None)
+    assert factory.longHelp == "Provides nothing"
+    assert factory.argumentsFormat == "none: the provider takes no arguments"
+    assert (factory.settings, factory.providerClass) == ((), None)
+    assert registry.findFactories(HATS)["acme"].argumentsFormat.startswith("any text")
 
 
 def test_argumentsCheckedWithoutMaking(acme):
@@ -155,3 +157,48 @@ def test_describeInvalidOneLine():
     assert text.startswith("does not declare it (@implementer); lacks removeUserHat, ")
     assert text.endswith("; addUserHat implementation doesn't allow enough arguments")
     assert "\n" not in text
+
+
+def helpText(capsys, name):
+    with pytest.raises(SystemExit) as exited:
+        tap.Options().parseOptions(["--help-provider", name])
+    assert exited.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_helpProvider(capsys):
+    """--help-provider SERVICE:NAME prints the choice, ARGS format, settings and long help."""
+    text = helpText(capsys, "pinger:xmpp")
+    assert text.splitlines()[:4] == [
+        "--pinger xmpp (the default)", "ARGS: none: the provider takes no arguments",
+        "Settings it reads: --ping-delay, --ping-timeout, --ping-idle, --ping-concurrency, "
+        "--ping-service-unavailable",
+        "Provides: IPinger"]
+    assert "\n  Pings (XEP-0199, from the room)" in text
+
+
+def test_helpProviderBareName(capsys):
+    """A bare name that only one service has is enough."""
+    assert helpText(capsys, "sqlite").startswith("--room-store sqlite (the default)\n")
+
+
+def test_helpProviderThirdPartyDefaults(acme, capsys):
+    """A minimal dropin's help is its description; its ARGS format says it takes none."""
+    assert helpText(capsys, "broken") == (
+        "--hat-store broken\nARGS: none: the provider takes no arguments\n"
+        "Settings it reads: none\nProvides: IHatStore\n\n  Provides nothing\n")
+
+
+@pytest.mark.parametrize("name, message", [
+    ("memory", r"^--help-provider memory: several services have a provider 'memory'; name one: "
+               r"join-tracker:memory, room-store:memory, hat-store:memory$"),
+    ("nope", r"^--help-provider nope: no such provider; installed: join-tracker:memory, "),
+    ("hat-store:nope", r"^--help-provider hat-store:nope: no such provider; installed: "
+                       r"hat-store:memory, hat-store:sql$"),
+    ("hats:memory", r"^--help-provider hats:memory: no service 'hats'; the services: "
+                    r"join-tracker, room-store, hat-store, pinger, offline-delivery$"),
+])
+def test_helpProviderRefused(name, message):
+    """A name that names no single provider is a usage error listing what to choose from."""
+    with pytest.raises(usage.UsageError, match=message):
+        provideroptions.describeProvider(name)
