@@ -8,9 +8,10 @@ import os
 import re
 
 import pytest
+from twisted.python import usage
 from twisted.words.protocols.jabber.jid import JID
 
-from mucservice import registry
+from mucservice import registry, tap
 from mucservice.providers.sql_hats import SQLHatStore
 from tests.fakeservice import FakeService
 from tests.thirdparty import installProject
@@ -63,6 +64,14 @@ def test_listed(plugin):
     """The plugin is installed under its name, and takes arguments."""
     factory = registry.findFactories(registry.serviceFor("hat-store"))["acme-member-hats"]
     assert factory.takesArguments
+
+
+def test_argumentsCheckedAtParsing(plugin):
+    """A hat store name after the colon that is not installed is refused at option parsing."""
+    with pytest.raises(usage.UsageError, match=r"^unknown --hat-store provider 'nope'; "
+                                                r"installed: acme-member-hats, memory, sql$"):
+        tap.Options().parseOptions(["--jid", "muc.example.org", "--secret", "s",
+                                    "--hat-store", "acme-member-hats:nope"])
 
 
 def test_defaultStore(plugin, tmp_path):
