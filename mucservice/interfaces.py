@@ -498,13 +498,16 @@ class IRoomDirectory(Interface):
 
 class IProviderContext(Interface):
     """
-    What a provider factory may use to make its provider.
+    What a provider factory may use to make its provider: one context for
+    each provider made, holding only the settings its factory declared.
     """
 
     reactor = Attribute("The reactor to schedule with (a L{task.Clock} in tests).")
     serviceJID = Attribute("The component's JID.")
     database = Attribute("The database URL of C{--db}, e.g. C{sqlite:/var/lib/muc.sqlite}.")
-    settings = Attribute("Every command-line setting, a L{dict} of option name to value.")
+    settings = Attribute(
+        "The command-line settings named in the factory's L{IProviderFactory.settings}, a "
+        "L{dict} of option name to value, and no others: never the component secret.")
     joinTracker = Attribute("The L{IJoinTracker}; set before other providers are made.")
     rooms = Attribute("The L{IRoomDirectory} of the room service.")
 
@@ -512,19 +515,59 @@ class IProviderContext(Interface):
 class IProviderFactory(Interface):
     """
     A plugin that makes a provider of one service interface.
+
+    A choice fails as Twisted's C{strcred} plugins fail: what can be checked
+    before the service tree exists is checked while the options are parsed
+    (the factory itself with C{verifyObject}, its ARGS, its settings, the
+    C{--db} and its L{providerClass}), and each failure is a usage error of
+    one line. Providers are made later, when the service tree is built, and
+    each one is checked with C{verifyObject} against L{provides}.
     """
 
     name = Attribute("The name chosen with C{--SERVICE=NAME[:ARGS]}.")
     description = Attribute("One line saying what the provider does.")
+    longHelp = Attribute("What C{--help-provider} prints: the provider in as many lines as "
+                         "it takes.")
+    argumentsFormat = Attribute("One line: the form of ARGS in C{NAME:ARGS}, for "
+                                "C{--help-provider}.")
+    settings = Attribute(
+        "The names of the command-line options the provider reads, a L{tuple} (e.g. "
+        "C{(\"ping-delay\",)}): they and no others are in its context's settings. C{secret} "
+        "and C{secret-file} are refused, as are names that are no option.")
+    providerClass = Attribute(
+        "The fully qualified name of the class of the providers made, or L{None}. If "
+        "given, the class is checked with C{verifyClass} against L{provides} while the "
+        "options are parsed.")
     provides = Attribute("The interface every made provider provides.")
+
+    def parseArguments(argstring):
+        """
+        Check the ARGS of C{NAME:ARGS} while the options are parsed, before
+        anything is made.
+
+        @param argstring: what followed C{NAME:} on the command line, or C{""}.
+        @raise ValueError: C{argstring} is not acceptable; the message is shown
+            to the user.
+        """
+
+    def checkDatabase(database):
+        """
+        Check, once every option is parsed, that the provider can use the
+        database of C{--db}.
+
+        @param database: the C{--db} URL, e.g. C{sqlite:muc.sqlite}.
+        @raise ValueError: the provider cannot use it; the message is shown to
+            the user.
+        """
 
     def makeProvider(argstring, context):
         """
-        @param argstring: what followed C{NAME:} on the command line, or C{""}.
+        @param argstring: what followed C{NAME:} on the command line, or C{""};
+            L{parseArguments} has accepted it.
         @param context: an L{IProviderContext}.
         @return: the provider.
-        @raise ValueError: C{argstring} is not acceptable; the message is shown
-            to the user.
+        @raise ValueError: the provider cannot be made as asked; the message is
+            shown to the user.
         """
 
 

@@ -6,12 +6,16 @@ from mucservice import _compat  # noqa: F401  (before any wokkel import)
 
 # isort: split
 
+import os
+
 from twisted.application import service
 from twisted.python import usage
 from twisted.words.protocols.jabber import jid
 from wokkel.generic import FallbackHandler
+from zope.interface.exceptions import Invalid
 
 from mucservice import __version__, registry
+from mucservice.provideroptions import ProviderOptions
 from mucservice.room.config import RoomConfig, parseBoolean
 from mucservice.room.service import CREATION_POLICIES, RoomService
 from mucservice.xmpp.admin import AdminHandler
@@ -64,6 +68,23 @@ def _onOff(value):
 _onOff.coerceDoc = "on or off."
 
 
+def checkDatabase(database):
+    """
+    Check C{--db} for every provider: a known scheme, and for C{sqlite:PATH}
+    a folder that exists. Whether a provider can use it is the provider's
+    check (L{registry.checkBeforeMaking}).
+
+    @raise usage.UsageError: it is neither, or the folder is missing.
+    """
+    if not database.startswith(DB_SCHEMES):
+        raise usage.UsageError("--db must be sqlite:PATH or postgresql://...")
+    path = database[len("sqlite:"):] if database.startswith("sqlite:") else ""
+    if path not in ("", ":memory:"):
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise usage.UsageError("--db %s: no folder %s" % (database, folder))
+
+
 def parseJID(text, what):
     """
     @raise usage.UsageError: C{text} is not a valid JID.
@@ -74,7 +95,7 @@ def parseJID(text, what):
         raise usage.UsageError("%s is not a valid JID: %r (%s)" % (what, text, e))
 
 
-class Options(registry.ProviderOptions, usage.Options):
+class Options(ProviderOptions, usage.Options):
     synopsis = "--jid JID (--secret SECRET | --secret-file PATH) [options]"
     longdesc = ("An XMPP Multi-User Chat service (XEP-0045) that connects to an XMPP server "
                 "as an external component (XEP-0114).")
@@ -114,7 +135,7 @@ class Options(registry.ProviderOptions, usage.Options):
 
     def __init__(self):
         usage.Options.__init__(self)
-        registry.ProviderOptions.__init__(self)
+        ProviderOptions.__init__(self)
         self["admins"] = []
 
     def opt_admin(self, value):
@@ -149,8 +170,8 @@ class Options(registry.ProviderOptions, usage.Options):
                                    + ", ".join(CREATION_POLICIES))
         if self["ping-service-unavailable"] not in ("gone", "alive"):
             raise usage.UsageError("--ping-service-unavailable must be gone or alive")
-        if not self["db"].startswith(DB_SCHEMES):
-            raise usage.UsageError("--db must be sqlite:PATH or postgresql://...")
+        checkDatabase(self["db"])
+        self.checkProviders(self["db"])
         # The default is text, as --help shows it; given values are coerced already.
         self["offline-delivery-default"] = _onOff(str(self["offline-delivery-default"]))
 
@@ -160,11 +181,23 @@ def makeProviders(config, context):
     Make every chosen provider, the join tracker first so that the others
     can be given it.
 
+    @param context: the context of every setting but the component secret;
+        each provider gets it narrowed to the settings its factory declares.
     @return: L{dict} of service option name to provider.
+    @raise SystemExit: a provider could not be made, or does not provide its
+        service's interface; with one line that says why, and no traceback.
     """
     providers = {}
     for service_ in registry.SERVICES:
-        provider = registry.makeProvider(service_, config["providers"][service_.option], context)
+        choice = config["providers"][service_.option]
+        try:
+            provider = registry.makeProvider(service_, choice, context)
+        except usage.UsageError as e:
+            raise SystemExit("mucservice: %s" % (e,))
+        except Invalid as e:
+            raise SystemExit("mucservice: --%s %s: the provider made does not provide %s: %s"
+                             % (service_.option, choice, service_.interface.__name__,
+                                registry.describeInvalid(e)))
         providers[service_.option] = provider
         if service_.option == "join-tracker":
             context.joinTracker = provider
@@ -175,10 +208,13 @@ def makeService(config, reactor=None):
     """
     Build the service tree: providers, the room service, the component
     connection and its protocol handlers.
+
+    @raise SystemExit: a provider could not be made (see L{makeProviders}).
     """
     if reactor is None:
         from twisted.internet import reactor
-    settings = {key: value for key, value in config.items() if key != "providers"}
+    settingNames = config.settingNames()
+    settings = {key: value for key, value in config.items() if key in settingNames}
     context = registry.ProviderContext(reactor, config["jid"], config["db"], settings)
     root = service.MultiService()
 

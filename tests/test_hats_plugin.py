@@ -11,13 +11,14 @@ import sys
 
 import pytest
 from twisted.logger import capturedLogs
+from twisted.python import usage
 from twisted.words.protocols.jabber.jid import JID
 
-import twisted.plugins
-from mucservice import registry
+from mucservice import registry, tap
 from mucservice.providers.memory_hats import MemoryHatStore
 from mucservice.providers.sql_hats import SQLHatStore
 from tests.fakeservice import FakeService
+from tests.thirdparty import installProject
 
 README = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.rst")
 LOGGING_SECTION = "Writing a provider plugin"
@@ -75,15 +76,7 @@ def install(tmp_path, monkeypatch, title, paths):
     """
     files = exampleFiles(title)
     assert sorted(files) == paths
-    (tmp_path / "acme_muc").mkdir()
-    (tmp_path / "acme_muc" / "__init__.py").write_text("")
-    (tmp_path / "twisted" / "plugins").mkdir(parents=True)
-    for path, text in files.items():
-        (tmp_path / path).write_text(text)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(twisted.plugins, "__path__",
-                        [str(tmp_path / "twisted" / "plugins")] + twisted.plugins.__path__)
-    return tmp_path
+    return installProject(tmp_path, monkeypatch, dict(files, **{"acme_muc/__init__.py": ""}))
 
 
 @pytest.fixture
@@ -141,6 +134,14 @@ def test_listed(plugin):
     """The plugin is installed under its name, and takes arguments."""
     factory = registry.findFactories(registry.serviceFor("hat-store"))["acme-member-hats"]
     assert factory.takesArguments
+
+
+def test_argumentsCheckedAtParsing(plugin):
+    """A hat store name after the colon that is not installed is refused at option parsing."""
+    with pytest.raises(usage.UsageError, match=r"^unknown --hat-store provider 'nope'; "
+                                                r"installed: acme-member-hats, memory, sql$"):
+        tap.Options().parseOptions(["--jid", "muc.example.org", "--secret", "s",
+                                    "--hat-store", "acme-member-hats:nope"])
 
 
 def test_defaultStore(plugin, tmp_path):

@@ -9,11 +9,12 @@ import sys
 import pytest
 from twisted.python import usage
 from zope.interface.exceptions import Invalid
+from zope.interface.verify import verifyClass, verifyObject
 
-import twisted.plugins
-from mucservice import registry
-from mucservice.interfaces import IHatStore
+from mucservice import provideroptions, registry, tap
+from mucservice.interfaces import IHatStore, IHatStoreFactory
 from mucservice.providers.memory_hats import MemoryHatStore
+from tests.thirdparty import installProject
 
 HATS = registry.serviceFor("hat-store")
 
@@ -49,14 +50,8 @@ def acme(tmp_path, monkeypatch):
     A throwaway third-party project: its provider module on sys.path and its
     dropin in a twisted/plugins folder on the plugin path.
     """
-    plugins = tmp_path / "twisted" / "plugins"
-    plugins.mkdir(parents=True)
-    (tmp_path / "acme_provider.py").write_text(ACME_PROVIDER)
-    (plugins / "acme_mucservice.py").write_text(ACME_DROPIN)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(twisted.plugins, "__path__", [str(plugins)] + twisted.plugins.__path__)
-    monkeypatch.delitem(sys.modules, "acme_provider", raising=False)
-    return tmp_path
+    return installProject(tmp_path, monkeypatch, {
+        "acme_provider.py": ACME_PROVIDER, "twisted/plugins/acme_mucservice.py": ACME_DROPIN})
 
 
 def context():
@@ -130,3 +125,80 @@ def test_thirdPartyFromTwistd(acme):
         capture_output=True, text=True, timeout=60, cwd=str(acme))
     assert out.returncode == 0, out.stderr
     assert "acme" in out.stdout and "ACME's hat store" in out.stdout
+
+
+def test_minimalFactoryComplete(acme):
+    """A ProviderFactory given only the four required arguments is a complete factory."""
+    factory = registry.findFactories(HATS)["broken"]
+    verifyObject(IHatStoreFactory, factory)
+    assert factory.longHelp == "Provides nothing"
+    assert factory.argumentsFormat == "none: the provider takes no arguments"
+    assert (factory.settings, factory.providerClass) == ((), None)
+    assert registry.findFactories(HATS)["acme"].argumentsFormat.startswith("any text")
+
+
+def test_argumentsCheckedWithoutMaking(acme):
+    """ARGS are refused by the check that runs at parsing, before any import of the provider."""
+    with pytest.raises(usage.UsageError, match=r"^--hat-store broken:x: .*takes no arguments$"):
+        registry.checkChoice(HATS, "broken:x")
+    registry.checkChoice(HATS, "acme:anything")
+    assert "acme_provider" not in sys.modules
+
+
+def test_describeInvalidOneLine():
+    """What verifyClass finds wrong is said in one line: undeclared, lacking, wrong signature."""
+    class Wrong:
+        def addUserHat(self):
+            pass
+
+    with pytest.raises(Invalid) as raised:
+        verifyClass(IHatStore, Wrong)
+    text = registry.describeInvalid(raised.value)
+    assert text.startswith("does not declare it (@implementer); lacks removeUserHat, ")
+    assert text.endswith("; addUserHat implementation doesn't allow enough arguments")
+    assert "\n" not in text
+
+
+def helpText(capsys, name):
+    with pytest.raises(SystemExit) as exited:
+        tap.Options().parseOptions(["--help-provider", name])
+    assert exited.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_helpProvider(capsys):
+    """--help-provider SERVICE:NAME prints the choice, ARGS format, settings and long help."""
+    text = helpText(capsys, "pinger:xmpp")
+    assert text.splitlines()[:4] == [
+        "--pinger xmpp (the default)", "ARGS: none: the provider takes no arguments",
+        "Settings it reads: --ping-delay, --ping-timeout, --ping-idle, --ping-concurrency, "
+        "--ping-service-unavailable",
+        "Provides: IPinger"]
+    assert "\n  Pings (XEP-0199, from the room)" in text
+
+
+def test_helpProviderBareName(capsys):
+    """A bare name that only one service has is enough."""
+    assert helpText(capsys, "sqlite").startswith("--room-store sqlite (the default)\n")
+
+
+def test_helpProviderThirdPartyDefaults(acme, capsys):
+    """A minimal dropin's help is its description; its ARGS format says it takes none."""
+    assert helpText(capsys, "broken") == (
+        "--hat-store broken\nARGS: none: the provider takes no arguments\n"
+        "Settings it reads: none\nProvides: IHatStore\n\n  Provides nothing\n")
+
+
+@pytest.mark.parametrize("name, message", [
+    ("memory", r"^--help-provider memory: several services have a provider 'memory'; name one: "
+               r"join-tracker:memory, room-store:memory, hat-store:memory$"),
+    ("nope", r"^--help-provider nope: no such provider; installed: join-tracker:memory, "),
+    ("hat-store:nope", r"^--help-provider hat-store:nope: no such provider; installed: "
+                       r"hat-store:memory, hat-store:sql$"),
+    ("hats:memory", r"^--help-provider hats:memory: no service 'hats'; the services: "
+                    r"join-tracker, room-store, hat-store, pinger, offline-delivery$"),
+])
+def test_helpProviderRefused(name, message):
+    """A name that names no single provider is a usage error listing what to choose from."""
+    with pytest.raises(usage.UsageError, match=message):
+        provideroptions.describeProvider(name)

@@ -137,16 +137,26 @@ class SQLHatStore(HatStoreBase, SQLiteStore):
         return self._run(_deleteRoomHats, roomJID.full())
 
 
-def makeSQLHatStore(argstring, context):
+def sqlHatStorePath(database):
     """
-    Make the store of the C{--db sqlite:PATH} file (the one the rooms are
-    in); a relative C{PATH} is taken from the working directory.
+    The file of the C{--db sqlite:PATH} the hat store keeps hats in (the one
+    the rooms are in); a relative C{PATH} is taken from the working
+    directory. Also the store's check of C{--db} while the options are
+    parsed.
 
     @raise ValueError: C{--db} is no SQLite file, or its folder does not
         exist.
     """
-    path = databasePath(context.database, "the sql hat store needs --db sqlite:PATH "
+    return databasePath(database, "the sql hat store needs --db sqlite:PATH "
                         "(--hat-store memory keeps hats in memory)",
                         "the sql hat store needs a file "
                         "(--hat-store memory keeps hats in memory)")
-    return SQLHatStore(context.rooms, path, reactor=context.reactor)
+
+
+def makeSQLHatStore(argstring, context):
+    """
+    Make the store of the C{--db sqlite:PATH} file (L{sqlHatStorePath}).
+
+    @raise ValueError: as L{sqlHatStorePath}.
+    """
+    return SQLHatStore(context.rooms, sqlHatStorePath(context.database), reactor=context.reactor)

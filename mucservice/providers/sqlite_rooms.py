@@ -258,16 +258,26 @@ class SQLiteRoomStore(SQLiteStore):
         return self._run(_getHistory, roomJID.full(), limit)
 
 
-def makeSQLiteRoomStore(argstring, context):
+def sqliteRoomStorePath(database):
     """
-    Make the store of the C{--db sqlite:PATH} file; a relative C{PATH} is
-    taken from the working directory the command was started in.
+    The file of the C{--db sqlite:PATH} the room store keeps rooms in; a
+    relative C{PATH} is taken from the working directory the command was
+    started in. Also the store's check of C{--db} while the options are
+    parsed.
 
     @raise ValueError: C{--db} is not an SQLite file (a PostgreSQL URL, or
         C{sqlite::memory:}, which would lose the rooms it is meant to keep),
         or its folder does not exist.
     """
-    path = databasePath(context.database, "the sqlite room store needs --db sqlite:PATH",
+    return databasePath(database, "the sqlite room store needs --db sqlite:PATH",
                         "the sqlite room store needs a file "
                         "(--room-store memory keeps rooms in memory)")
-    return SQLiteRoomStore(path, reactor=context.reactor)
+
+
+def makeSQLiteRoomStore(argstring, context):
+    """
+    Make the store of the C{--db sqlite:PATH} file (L{sqliteRoomStorePath}).
+
+    @raise ValueError: as L{sqliteRoomStorePath}.
+    """
+    return SQLiteRoomStore(sqliteRoomStorePath(context.database), reactor=context.reactor)
