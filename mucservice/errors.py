@@ -58,5 +58,17 @@ class RegistrationRequired(Error):
     """The room admits members only."""
 
 
+class PolicyViolation(Error):
+    """The request breaks a rule of the service (e.g. a stanza too big, a limit)."""
+
+
+class ResourceConstraint(Error):
+    """The service cannot do this now for lack of a resource (e.g. a store that fails)."""
+
+
+class InternalServerError(Error):
+    """The service failed to do what it should have done (e.g. a write to its store)."""
+
+
 class ServiceUnavailable(Error):
     """The service will not do this now (e.g. the room is full)."""

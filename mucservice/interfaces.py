@@ -423,10 +423,15 @@ class IRoomStore(Interface):
             Called once, when the service starts.
         """
 
-    def saveRoom(roomJID, config):
+    def saveRoom(roomJID, config, affiliations=None):
         """
         Store C{roomJID} with its configuration (a L{dict} of C{muc#roomconfig}
-        field names to values), creating it or replacing the configuration.
+        field names to values), creating it or replacing the configuration,
+        and, in the same transaction, the C{affiliations} given: a L{dict} of
+        bare user JID to its new L{Affiliation<mucservice.records.Affiliation>},
+        or to L{None} to remove the user's entry. A change of several users
+        (a batch of the admin protocol, the owner and admin lists of a
+        configuration) is thus stored whole or not at all.
         """
 
     def deleteRoom(roomJID):

@@ -405,7 +405,7 @@ class MembersOnlyTests(AdminTestCase):
 
     def setUp(self):
         AdminTestCase.setUp(self)
-        self.service.rooms.saveRoom(self.room, wasPersistent=False)
+        self.service.rooms.writer.saveWhole(self.room)
 
     def test_revokeMembership(self):
         """Revoking membership in a members-only room removes the occupant with 321."""

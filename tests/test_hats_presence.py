@@ -277,7 +277,7 @@ class HatCacheTests(ServiceTestCase):
     def test_loadedWithRooms(self):
         """Stored rooms come with their hats when the service starts."""
         room = self.service.makeRoom(ROOM, "olivia@example.org", persistent=True)
-        self.rooms.saveRoom(room, wasPersistent=False)
+        self.rooms.writer.saveWhole(room)
         self.successResultOf(self.store.addUserHat(JID(OLIVIA), JID(ROOM), HOST,
                                                    {"title": "Host"}))
         self.rooms.rooms.clear()

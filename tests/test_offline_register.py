@@ -132,7 +132,7 @@ class SetTests(OfflineRegisterTestCase):
     def test_saved(self):
         """The choice is stored with the registration and comes back with the room."""
         self.room.config = self.room.config.replace(persistent=True)
-        self.service.rooms.saveRoom(self.room, wasPersistent=False)
+        self.service.rooms.writer.saveWhole(self.room)
         self.register(extra=offlineField("1"))
         record = self.successResultOf(storedRoom(self.service.rooms.store, JID(ROOM)))
         self.assertEqual("1", record.affiliations[BOB_BARE].data[FIELD])

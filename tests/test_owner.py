@@ -233,7 +233,7 @@ class SubmitTests(OwnerTestCase):
     def test_temporaryAndEmpty(self):
         """A persistent room made temporary while empty goes away, from the store too."""
         self.room.config = self.room.config.replace(persistent=True)
-        self.service.rooms.saveRoom(self.room, wasPersistent=False)
+        self.service.rooms.writer.saveWhole(self.room)
         for realJID in (OLIVIA, ADAM, MIA, GUS):
             self.service.send("<presence type='unavailable' from='%s' to='%s/x'/>"
                               % (realJID, ROOM))
@@ -306,7 +306,7 @@ class DestroyTests(OwnerTestCase):
 
     def setUp(self):
         OwnerTestCase.setUp(self)
-        self.service.rooms.saveRoom(self.room, wasPersistent=False)
+        self.service.rooms.writer.saveWhole(self.room)
 
     def test_destroy(self):
         """

@@ -118,7 +118,7 @@ class SetTests(RegisterTestCase):
     def test_saved(self):
         """The registration of a persistent room is stored."""
         self.room.config = self.room.config.replace(persistent=True)
-        self.service.rooms.saveRoom(self.room, wasPersistent=False)
+        self.service.rooms.writer.saveWhole(self.room)
         self.ask(submit(BOB, "Bobby"))
         record = self.successResultOf(storedRoom(self.service.rooms.store, JID(ROOM)))
         self.assertEqual(Affiliation("member", {"nick": "Bobby"}),

@@ -439,27 +439,74 @@ class HatTests(RestartTestCase):
 
 class QueuedWriteTests(RestartTestCase):
     """
-    Writes wait in the store's queue, as they do for its thread: they are
-    made in the order asked, whatever the live room did meanwhile.
+    Writes wait in the store's queue, as they do for its thread: an
+    acknowledged change is answered, applied and told once its write is
+    done, in the order asked; what occupants say is told at once.
     """
+
+    def setUp(self):
+        RestartTestCase.setUp(self)
+        self.service.stop()
+        self.service = self.start(roomRunner=ManualRunner)
+        self.queue = self.service.runners[0]
+        self.queue.runAll()
+
+    def ban(self, jid="otto@example.org", affiliation="outcast"):
+        """
+        @return: what the service wrote at once for an affiliation change.
+        """
+        return self.send("<iq type='set' id='a-%s' from='%s' to='%s'><query xmlns='%s'>"
+                         "<item jid='%s' affiliation='%s'/></query></iq>"
+                         % (affiliation, OLIVIA, ROOM, NS_ADMIN, jid, affiliation))
+
+    def makeQueuedRoom(self):
+        self.service.join(OLIVIA, ROOM + "/olivia")
+        self.send("<iq type='set' id='c' from='%s' to='%s'>%s</iq>"
+                  % (OLIVIA, ROOM, configForm(persistentroom=1, historylength=10)))
+        self.queue.runAll()
+        self.service.stream.sent()
+        for realJID in (ADAM, MIA, GUS):
+            self.service.join(realJID, ROOM + "/" + realJID.split("@")[0])
+        return self.service.rooms.getRoom(JID(ROOM))
+
+    def test_answeredOnceStored(self):
+        """
+        A ban is neither answered nor applied nor told before its write is
+        done; then it is all three.
+        """
+        room = self.makeQueuedRoom()
+        self.assertEqual([], self.ban(MIA.split("/")[0]))
+        self.assertEqual("none", room.affiliationOf(JID(MIA)))
+        self.assertIn("mia", room.occupants)
+        self.queue.runAll()
+        out = self.service.stream.sent()
+        self.assertEqual([("iq", "result")], [(s.name, s["type"]) for s in out
+                                              if s.name == "iq"])
+        self.assertEqual("outcast", room.affiliationOf(JID(MIA)))
+        self.assertNotIn("mia", room.occupants)
+        self.assertEqual(1, len([s for s in out if s.name == "presence"
+                                 and s["to"] == MIA and s.getAttribute("type") == "unavailable"]))
 
     def test_order(self):
         """Changes queued one after the other end as the last one left the room."""
-        self.service.stop()
-        self.service = self.start(roomRunner=ManualRunner)
-        queue = self.service.runners[0]
-        queue.runAll()
-        room = self.makeRoom(persistentroom=1, historylength=10)
+        room = self.makeQueuedRoom()
         for affiliation in ("outcast", "member", "admin", "none", "member"):
-            self.admin(OLIVIA, "<item jid='otto@example.org' affiliation='%s'/>" % affiliation)
+            self.assertEqual([], self.ban(affiliation=affiliation))
         for n in range(5):
             self.say(MIA, "m%d" % n)
             self.send("<message from='%s' to='%s' type='groupchat'><subject>s%d</subject>"
                       "</message>" % (OLIVIA, ROOM, n))
-        self.configure(historylength=3)
+        self.send("<iq type='set' id='h' from='%s' to='%s'>%s</iq>"
+                  % (OLIVIA, ROOM, configForm(historylength=3)))
         self.say(MIA, "last")
+        self.assertEqual("none", room.affiliationOf(JID("otto@example.org")))
+        self.queue.runAll()
+        answers = [s for s in self.service.stream.sent() if s.name == "iq"]
+        self.assertEqual(["a-outcast", "a-member", "a-admin", "a-none", "a-member", "h"],
+                         [s["id"] for s in answers])
+        self.assertEqual({"result"}, {s["type"] for s in answers})
         self.assertEqual("member", room.affiliationOf(JID("otto@example.org")))
-        queue.runAll()
+        self.assertEqual(3, room.history.maxlen)
         self.assertSurvives()
 
 
@@ -496,8 +543,12 @@ class DownRunner(FailingRunner):
 
 class FailedWriteTests(RestartTestCase):
     """
-    A write of the room store that fails is logged, the live room goes on,
-    and the room is written again, whole, once the store works again.
+    A write of the room store that fails is logged at once. An acknowledged
+    change that could not be stored is answered internal-server-error and
+    changes nothing, live or stored; a message that could not be kept is
+    written again, with the whole room, once the store works again, and
+    while the store fails, new messages are kept before they are told, or
+    refused.
     """
 
     def setUp(self):
@@ -508,62 +559,124 @@ class FailedWriteTests(RestartTestCase):
     def whileFailing(self, action):
         """
         Run C{action} while the room store fails.
+
+        @return: what C{action} returned.
         """
         self.runner.failing = True
         try:
-            action()
+            result = action()
         finally:
             self.runner.failing = False
         self.assertTrue(self.flushLoggedErrors(OSError))
+        return result
+
+    def assertUnstored(self, answer):
+        self.assertEqual("internal-server-error", errorCondition(answer), answer.toXml())
 
     def test_becomingPersistent(self):
         """
-        A room whose switch to persistent was not written is stored whole
-        with the first change after a write succeeded again (here the new
-        name), not just with its configuration and without its owner and
-        outcasts.
+        A room whose switch to persistent could not be written stays
+        temporary, and is stored whole when the switch is made again.
         """
-        self.makeRoom()
+        room = self.makeRoom()
         self.admin(OLIVIA, "<item jid='otto@example.org' affiliation='outcast'/>")
-        self.whileFailing(lambda: self.configure(persistentroom=1))
+        self.assertUnstored(self.whileFailing(lambda: self.iq(
+            OLIVIA, "set", configForm(persistentroom=1))))
+        self.assertFalse(room.config.persistent)
+        self.assertEqual(0, count(self.path, "rooms"))
         self.say(MIA, "hello")
-        self.configure(roomname="Later")
+        self.configure(persistentroom=1, roomname="Later")
         self.say(MIA, "again")
-        self.assertTrue(self.flushLoggedErrors(errors.ItemNotFound))
+        self.assertSurvives(crash=True)
+
+    def test_configuration(self):
+        """A new name that could not be written is not taken, live or stored."""
+        room = self.makeRoom(persistentroom=1, roomname="Kept")
+        out = self.whileFailing(lambda: self.send(
+            "<iq type='set' id='q1' from='%s' to='%s'>%s</iq>"
+            % (OLIVIA, ROOM, configForm(roomname="Lost"))))
+        self.assertEqual(["iq"], [s.name for s in out])
+        self.assertUnstored(out[0])
+        self.assertEqual("Kept", room.config.name)
         self.assertSurvives(crash=True)
 
     def test_affiliation(self):
         """
-        A ban that was not written is written (with the whole room) once
-        the store works again: with the first change after a write
-        succeeded.
+        A ban that could not be written bans nobody: the occupant stays, the
+        room is told nothing, and the store keeps the affiliation it had.
         """
-        self.makeRoom(persistentroom=1)
-        self.whileFailing(lambda: self.admin(OLIVIA, "<item jid='otto@example.org' "
-                                             "affiliation='outcast'/>"))
-        self.admin(OLIVIA, "<item jid='mia@example.org' affiliation='member'/>")
-        self.say(MIA, "hello")
+        room = self.makeRoom(persistentroom=1)
+        out = self.whileFailing(lambda: self.send(
+            "<iq type='set' id='q1' from='%s' to='%s'><query xmlns='%s'><item "
+            "jid='mia@example.org' affiliation='outcast'/></query></iq>"
+            % (OLIVIA, ROOM, NS_ADMIN)))
+        self.assertEqual(["iq"], [s.name for s in out])
+        self.assertUnstored(out[0])
+        self.assertEqual("none", room.affiliationOf(JID(MIA)))
+        self.assertIn("mia", room.occupants)
+        self.admin(OLIVIA, "<item jid='otto@example.org' affiliation='member'/>")
         self.assertSurvives(crash=True)
 
-    def test_removal(self):
-        """An affiliation whose removal was not written is removed later."""
-        self.makeRoom(persistentroom=1)
-        self.admin(OLIVIA, "<item jid='otto@example.org' affiliation='outcast'/>")
-        self.whileFailing(lambda: self.admin(OLIVIA, "<item jid='otto@example.org' "
-                                             "affiliation='none'/>"))
-        self.say(MIA, "hello")
-        self.say(MIA, "again")
+    def test_registration(self):
+        """A registration with the offline flag that could not be written is not made."""
+        room = self.makeRoom(persistentroom=1)
+        answer = self.whileFailing(lambda: self.iq(
+            GUS, "set", "<query xmlns='%s'><x xmlns='%s' type='submit'>%s%s%s</x></query>"
+            % (NS_REGISTER, NS_DATA, field("FORM_TYPE", NS_MUC_REGISTER),
+               field("muc#register_roomnick", "gus"), field(OFFLINE, "1"))))
+        self.assertUnstored(answer)
+        self.assertEqual(("none", set()), (room.affiliationOf(JID(GUS)), room.offlineUsers))
         self.assertSurvives(crash=True)
+
+    def test_destroyed(self):
+        """A destruction that could not be written destroys nothing."""
+        self.makeRoom(persistentroom=1)
+        answer = self.whileFailing(lambda: self.iq(
+            OLIVIA, "set", "<query xmlns='%s'><destroy/></query>" % NS_OWNER))
+        self.assertUnstored(answer)
+        self.assertIn("mia", self.service.rooms.getRoom(JID(ROOM)).occupants)
+        self.assertSurvives(crash=True)
+
+    def test_invitation(self):
+        """
+        An invitation that would make the invitee a member is not sent when
+        the membership could not be written; the inviter gets the error.
+        """
+        room = self.makeRoom(persistentroom=1, membersonly=1)
+        out = self.whileFailing(lambda: self.send(
+            "<message from='%s' to='%s' id='i1'><x xmlns='%s'><invite to='zed@example.org'/>"
+            "</x></message>" % (OLIVIA, ROOM, NS_MUC_USER)))
+        self.assertEqual([(OLIVIA, "error", "internal-server-error")],
+                         [(s["to"], s["type"], errorCondition(s)) for s in out])
+        self.assertEqual("none", room.affiliationOf(JID("zed@example.org")))
+        self.assertSurvives(crash=True)
+
+    def test_hat(self):
+        """A hat that could not be written is answered internal-server-error, and not worn."""
+        self.service.stop()
+        self.service = self.start(hatRunner=FailingRunner)
+        room = self.makeRoom(persistentroom=1)
+        self.admin(OLIVIA, "<item jid='mia@example.org' affiliation='member'/>")
+        self.service.runners[1].failing = True
+        answer = self.iq(OLIVIA, "set", "<command xmlns='%s' node='urn:xmpp:hats:commands:don'>"
+                         "<x xmlns='%s' type='submit'>%s%s%s</x></command>"
+                         % (NS_COMMANDS, NS_DATA, field("FORM_TYPE", "urn:xmpp:hats:commands"),
+                            field("accountjid", "mia@example.org"), field("hat", HOST)))
+        self.service.runners[1].failing = False
+        self.assertTrue(self.flushLoggedErrors(OSError))
+        self.assertUnstored(answer)
+        self.assertEqual({}, room.hats)
+        self.assertEqual(0, count(self.path, "hats"))
 
     def test_cutShort(self):
         """
         A whole write cut short by the store failing again leaves the room
         stored, as it was or newer: nothing is deleted before it is written.
+        (The message that could not be written is lost in the crash; the
+        next one was kept first.)
         """
         self.makeRoom(persistentroom=1, roomname="Kept")
-        self.whileFailing(lambda: self.admin(OLIVIA, "<item jid='otto@example.org' "
-                                             "affiliation='outcast'/>"))
-        self.say(MIA, "hello")
+        self.whileFailing(lambda: self.say(MIA, "hello"))
         self.runner.allowed = 1
         self.say(MIA, "again")
         self.assertTrue(self.flushLoggedErrors(OSError))
@@ -573,23 +686,33 @@ class FailedWriteTests(RestartTestCase):
         room = self.start().rooms.getRoom(JID(ROOM))
         self.assertEqual("Kept", room.config.name)
         self.assertEqual("owner", room.affiliationOf(JID(OLIVIA)))
-        self.assertEqual(["<body>hello</body>"], [e.payload for e in room.history])
+        self.assertEqual(["<body>again</body>"], [e.payload for e in room.history])
 
     def test_onStop(self):
-        """A change that was not written is written when the service stops."""
+        """A message that could not be written is written when the service stops."""
         self.makeRoom(persistentroom=1)
-        self.whileFailing(lambda: self.admin(OLIVIA, "<item jid='otto@example.org' "
-                                             "affiliation='outcast'/>"))
+        self.whileFailing(lambda: self.say(MIA, "hello"))
         self.assertSurvives()
 
-    def test_destroyed(self):
-        """A destroyed room whose deletion was not written is deleted later."""
+    def test_keptFirstWhileFailing(self):
+        """
+        Once a write failed, a new message is written before it is told:
+        refused (resource-constraint, to the sender only) while the store
+        still fails, told and kept once it works again.
+        """
         self.makeRoom(persistentroom=1)
-        self.whileFailing(lambda: self.assertResult(self.iq(
-            OLIVIA, "set", "<query xmlns='%s'><destroy/></query>" % NS_OWNER)))
-        self.assertEqual(1, count(self.path, "rooms"))
-        self.assertIsNone(self.restarted().rooms.getRoom(JID(ROOM)))
-        self.assertEqual(0, count(self.path, "rooms"))
+        self.whileFailing(lambda: self.say(MIA, "told"))
+        out = self.whileFailing(lambda: self.send(
+            "<message from='%s' to='%s' type='groupchat' id='m2'><body>lost</body></message>"
+            % (MIA, ROOM)))
+        self.assertEqual([(MIA, "error", "resource-constraint")],
+                         [(s["to"], s["type"], errorCondition(s)) for s in out])
+        out = self.send("<message from='%s' to='%s' type='groupchat'><body>kept</body>"
+                        "</message>" % (MIA, ROOM))
+        self.assertEqual(4, len([s for s in out if s.name == "message"]))
+        again = self.assertSurvives(crash=True)
+        self.assertEqual(["<body>told</body>", "<body>kept</body>"],
+                         [e.payload for e in again.rooms.getRoom(JID(ROOM)).history])
 
     def test_notFlooded(self):
         """
@@ -598,7 +721,8 @@ class FailedWriteTests(RestartTestCase):
         """
         self.makeRoom(persistentroom=1)
         self.runner.failing = True
-        self.admin(OLIVIA, "<item jid='otto@example.org' affiliation='outcast'/>")
+        self.iq(OLIVIA, "set", "<query xmlns='%s'><item jid='otto@example.org' "
+                "affiliation='outcast'/></query>" % NS_ADMIN)
         for n in range(3):
             self.say(MIA, "m%d" % n)
         self.assertEqual(4, self.runner.attempts)
@@ -607,6 +731,12 @@ class FailedWriteTests(RestartTestCase):
         self.say(MIA, "back")
         self.say(MIA, "again")
         self.assertSurvives(crash=True)
+
+    def test_counted(self):
+        """Every failed write is counted at once."""
+        self.makeRoom(persistentroom=1)
+        self.whileFailing(lambda: (self.say(MIA, "a"), self.say(MIA, "b")))
+        self.assertEqual(2, self.service.rooms.writer.failures)
 
     def test_hatsNotForgotten(self):
         """

@@ -32,13 +32,22 @@ class MemoryRoomStore:
     def loadRooms(self):
         return defer.succeed([copy.deepcopy(room) for room in self._rooms.values()])
 
-    def saveRoom(self, roomJID, config):
+    def saveRoom(self, roomJID, config, affiliations=None):
+        affiliations = dict(affiliations or {})
+        for entry in affiliations.values():
+            if entry is not None and entry.affiliation not in AFFILIATIONS:
+                return defer.fail(errors.BadRequest("no such affiliation: %r"
+                                                    % (entry.affiliation,)))
         room = self._rooms.get(roomJID)
         if room is None:
-            self._rooms[roomJID] = RoomRecord(jid=roomJID, config=copy.deepcopy(config))
+            room = self._rooms[roomJID] = RoomRecord(jid=roomJID)
             self._history[roomJID] = deque()
-        else:
-            room.config = copy.deepcopy(config)
+        room.config = copy.deepcopy(config)
+        for userJID, entry in affiliations.items():
+            if entry is None:
+                room.affiliations.pop(userJID.userhostJID(), None)
+            else:
+                room.affiliations[userJID.userhostJID()] = copy.deepcopy(entry)
         return defer.succeed(None)
 
     def deleteRoom(self, roomJID):

@@ -139,10 +139,12 @@ def _readRooms(connection):
     return list(rooms.values())
 
 
-def _saveRoom(connection, roomJID, config):
+def _saveRoom(connection, roomJID, config, affiliations=()):
     connection.execute("INSERT INTO rooms (jid, config) VALUES (?, ?) "
                        "ON CONFLICT (jid) DO UPDATE SET config = excluded.config",
                        (roomJID, config))
+    for userJID, affiliation, data in affiliations:
+        _setAffiliation(connection, roomJID, userJID, affiliation, data)
 
 
 def _deleteRoom(connection, roomJID):
@@ -160,6 +162,20 @@ def _setAffiliation(connection, roomJID, userJID, affiliation, data):
             "VALUES (?, ?, ?, ?) ON CONFLICT (room_jid, user_jid) DO UPDATE SET "
             "affiliation = excluded.affiliation, data = excluded.data",
             (roomJID, userJID, affiliation, data))
+
+
+def _affiliationRow(userJID, affiliation, data):
+    """
+    @return: the columns of an affiliation as stored: the bare JID, the
+        affiliation and its data as JSON, or L{None} for data when the
+        entry is to be removed (none without data).
+    @raise errors.BadRequest: C{affiliation} is none.
+    """
+    if affiliation not in AFFILIATIONS:
+        raise errors.BadRequest("no such affiliation: %r" % (affiliation,))
+    if affiliation == "none" and not data:
+        return userJID.userhost(), affiliation, None
+    return userJID.userhost(), affiliation, json.dumps(dict(data or {}))
 
 
 def _setSubject(connection, roomJID, subject, nick):
@@ -217,25 +233,25 @@ class SQLiteRoomStore(SQLiteStore):
     def loadRooms(self):
         return self._run(_readRooms)
 
-    def saveRoom(self, roomJID, config):
+    def saveRoom(self, roomJID, config, affiliations=None):
         try:
             config = json.dumps(config)
-        except (TypeError, ValueError):
+            rows = [_affiliationRow(userJID, entry.affiliation, entry.data) if entry else
+                    (userJID.userhost(), "none", None)
+                    for userJID, entry in (affiliations or {}).items()]
+        except (TypeError, ValueError, errors.BadRequest):
             return defer.fail()
-        return self._run(_saveRoom, roomJID.full(), config)
+        return self._run(_saveRoom, roomJID.full(), config, rows)
 
     def deleteRoom(self, roomJID):
         return self._run(_deleteRoom, roomJID.full())
 
     def setAffiliation(self, roomJID, userJID, affiliation, data=None):
-        if affiliation not in AFFILIATIONS:
-            return defer.fail(errors.BadRequest("no such affiliation: %r" % (affiliation,)))
-        if affiliation == "none" and not data:
-            data = None
-        else:
-            data = json.dumps(dict(data or {}))
-        return self._run(_setAffiliation, roomJID.full(), userJID.userhost(),
-                            affiliation, data)
+        try:
+            row = _affiliationRow(userJID, affiliation, data)
+        except errors.BadRequest:
+            return defer.fail()
+        return self._run(_setAffiliation, roomJID.full(), *row)
 
     def setSubject(self, roomJID, subject, nick):
         return self._run(_setSubject, roomJID.full(), subject, nick)

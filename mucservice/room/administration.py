@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from mucservice import errors
+from mucservice.records import Affiliation
 from mucservice.room import roles
 from mucservice.room.status import AFFILIATION_CHANGED, BANNED, KICKED, MEMBERS_ONLY
 
@@ -36,6 +37,39 @@ class AffiliationChange:
     affiliation: str
     reason: Optional[str] = None
     nick: Optional[str] = None
+
+
+@dataclass
+class AffiliationPlan:
+    """
+    Affiliation changes that passed every check, ready to be stored and
+    then applied (L{Administration.applyAffiliations}): nothing has changed
+    yet.
+
+    @ivar entries: bare JID to its new L{Affiliation}, or L{None} when
+        nothing is left of it (affiliation none, no data).
+    @ivar told: the bare JIDs whose occupants are told (their affiliation
+        changes, or an admin gave them a nick).
+    @ivar actorNick: the nick of who made the changes, if in the room.
+    @ivar reasons: bare JID to the reason given.
+    """
+
+    entries: dict = field(default_factory=dict)
+    told: set = field(default_factory=set)
+    actorNick: Optional[str] = None
+    reasons: dict = field(default_factory=dict)
+
+
+@dataclass
+class ConfigurationPlan:
+    """
+    A configuration that passed every check, with the affiliation changes of
+    the form's admin and owner lists, ready to be stored and then applied
+    (L{Administration.applyConfiguration}).
+    """
+
+    config: object
+    affiliations: AffiliationPlan = field(default_factory=AffiliationPlan)
 
 
 @dataclass
@@ -100,15 +134,15 @@ class Administration:
                 raise errors.Forbidden("you may not see this list")
         return [(j, self.affiliations[j]) for j in self.usersWith(affiliation)]
 
-    def setAffiliations(self, actorJID, changes):
+    def planAffiliations(self, actorJID, changes):
         """
-        Apply affiliation changes, all or none: every check is made before
-        anything changes. A change to the affiliation
+        Check affiliation changes, all or none: a change to the affiliation
         a user already has changes nothing (unless it reserves a nick).
 
         @param changes: L{AffiliationChange}s.
-        @return: an L{AffiliationOutcome}.
-        @raise errors.Conflict: the room would be left without an owner.
+        @return: an L{AffiliationPlan}.
+        @raise errors.Conflict: the room would be left without an owner, or
+            a nick would be two users'.
         """
         actor = self.affiliationOf(actorJID)
         planned = {}
@@ -129,33 +163,76 @@ class Administration:
                 self.checkNickFree(change.nick, userJID)
                 if reserved.setdefault(change.nick, userJID) != userJID:
                     raise errors.Conflict("one nick for two users")
-        actorNick = self.sessions[actorJID].nick if actorJID in self.sessions else None
-        outcome = AffiliationOutcome()
+        plan = AffiliationPlan(
+            actorNick=self.sessions[actorJID].nick if actorJID in self.sessions else None)
         for userJID, change in planned.items():
-            data = None
-            if change.nick:
-                data = dict(self.affiliations[userJID].data) if userJID in self.affiliations \
-                    else {}
-                data["nick"] = change.nick
-            self._changeAffiliation(outcome, userJID, change.affiliation, data,
-                                    actorNick, change.reason)
+            plan.entries[userJID] = self.newEntry(userJID, change.affiliation, change.nick)
+            plan.told.add(userJID)
+            plan.reasons[userJID] = change.reason
+        return plan
+
+    def newEntry(self, userJID, affiliation, nick=None, data=None):
+        """
+        @return: what the entry of C{userJID} would be with C{affiliation}:
+            its data kept, with C{data} added and C{nick} reserved, or none of
+            it when the affiliation is lost (none or outcast); L{None} when
+            nothing would be left.
+        """
+        old = self.affiliations.get(userJID)
+        if affiliation in (roles.NONE, roles.OUTCAST):
+            kept = {}
+        else:
+            kept = dict(old.data) if old else {}
+            kept.update(data or {})
+            if nick:
+                kept["nick"] = nick
+        if affiliation == roles.NONE and not kept:
+            return None
+        return Affiliation(affiliation, kept)
+
+    def applyAffiliations(self, plan):
+        """
+        Apply checked affiliation changes (once they are stored) and what
+        they mean to the users' occupants.
+
+        @param plan: an L{AffiliationPlan}.
+        @return: an L{AffiliationOutcome}.
+        """
+        outcome = AffiliationOutcome()
+        for userJID, entry in plan.entries.items():
+            if userJID in plan.told:
+                self._changeAffiliation(outcome, userJID, entry, plan.actorNick,
+                                        plan.reasons.get(userJID))
+            else:
+                outcome.changed[userJID] = self._setEntry(userJID, entry)
         return outcome
 
-    def _changeAffiliation(self, outcome, userJID, affiliation, data=None, actorNick=None,
-                           reason=None):
+    def setAffiliations(self, actorJID, changes):
         """
-        Store an affiliation and apply what it means to the user's
-        occupants, adding to C{outcome}. Losing the affiliation (none or
-        outcast) loses the registration with it.
+        Check and apply affiliation changes at once (a room nothing is
+        stored for).
+
+        @return: an L{AffiliationOutcome}.
+        """
+        return self.applyAffiliations(self.planAffiliations(actorJID, changes))
+
+    def _setEntry(self, userJID, entry):
+        if entry is None:
+            return self.setAffiliationEntry(userJID, roles.NONE, {})
+        return self.setAffiliationEntry(userJID, entry.affiliation, entry.data)
+
+    def _changeAffiliation(self, outcome, userJID, entry, actorNick=None, reason=None):
+        """
+        Set an affiliation and apply what it means to the user's occupants,
+        adding to C{outcome}.
 
         A lowered affiliation brings the role down to its default; a raised
         one lifts it to its default, never lowering it (a moderator made
         member stays moderator); an unchanged one leaves it.
         """
-        if affiliation in (roles.NONE, roles.OUTCAST):
-            data = {}
+        affiliation = entry.affiliation if entry is not None else roles.NONE
         before = roles.AFFILIATION_RANK[self.affiliationOf(userJID)]
-        outcome.changed[userJID] = self.setAffiliationEntry(userJID, affiliation, data)
+        outcome.changed[userJID] = self._setEntry(userJID, entry)
         after = self.affiliationOf(userJID)
         default = roles.defaultRole(after, self.config.moderated)
         for occupant in list(self.occupants.values()):
@@ -185,13 +262,12 @@ class Administration:
         if self.affiliationOf(actorJID) != roles.OWNER:
             raise errors.Forbidden("only owners may do this")
 
-    def configure(self, actorJID, config, admins=None, owners=None):
+    def planConfiguration(self, actorJID, config, admins=None, owners=None):
         """
-        Apply a submitted configuration, and the admin and owner lists of
-        the form when given. Unlocks the room.
+        Check a submitted configuration, and the admin and owner lists of
+        the form when given.
 
-        @return: an L{AffiliationOutcome} whose effects include the removal
-            of non-members (322) when the room became members-only.
+        @return: a L{ConfigurationPlan}.
         """
         self.checkOwner(actorJID)
         changes = {}
@@ -207,8 +283,20 @@ class Administration:
                     changes[userJID] = AffiliationChange(userJID, lower)
             for userJID in wanted:
                 changes[userJID] = AffiliationChange(userJID, affiliation)
-        changes = list(changes.values())
-        outcome = self.setAffiliations(actorJID, changes) if changes else AffiliationOutcome()
+        plan = ConfigurationPlan(config)
+        if changes:
+            plan.affiliations = self.planAffiliations(actorJID, list(changes.values()))
+        return plan
+
+    def applyConfiguration(self, plan):
+        """
+        Apply a checked configuration (once it is stored). Unlocks the room.
+
+        @return: an L{AffiliationOutcome} whose effects include the removal
+            of non-members (322) when the room became members-only.
+        """
+        config = plan.config
+        outcome = self.applyAffiliations(plan.affiliations)
         becameMembersOnly = config.membersOnly and not self.config.membersOnly
         self.config = config
         if self.history.maxlen != config.historyLength:
@@ -223,6 +311,14 @@ class Administration:
                     outcome.effects.append(Effect(occupant, True, (MEMBERS_ONLY,),
                                                   previousRole=previous))
         return outcome
+
+    def configure(self, actorJID, config, admins=None, owners=None):
+        """
+        Check and apply a configuration at once.
+
+        @return: as L{applyConfiguration}.
+        """
+        return self.applyConfiguration(self.planConfiguration(actorJID, config, admins, owners))
 
     def destroy(self, actorJID):
         """
@@ -239,12 +335,13 @@ class Administration:
 
     # Registration (section 7.10)
 
-    def register(self, userJID, nick, data=None):
+    def planRegistration(self, userJID, nick, data=None):
         """
-        Reserve C{nick} for C{userJID} and make it a member if it was none.
+        Check a registration: C{nick} reserved for C{userJID}, which becomes
+        a member if it was none.
 
         @param data: more registration fields to keep with the affiliation.
-        @return: an L{AffiliationOutcome}.
+        @return: an L{AffiliationPlan}.
         @raise errors.Forbidden: the user is banned.
         @raise errors.Conflict: the nick is someone else's.
         """
@@ -256,46 +353,55 @@ class Administration:
             raise errors.RegistrationRequired("only members may register in this room")
         self.checkNickFree(nick, userJID)
         entry = self.affiliations.get(userJID)
-        merged = dict(entry.data) if entry else {}
-        merged.update(data or {})
-        merged["nick"] = nick
         kept = entry.affiliation if entry and entry.affiliation != roles.NONE else roles.MEMBER
-        outcome = AffiliationOutcome()
-        if kept == affiliation:
-            outcome.changed[userJID] = self.setAffiliationEntry(userJID, kept, merged)
-        else:
-            self._changeAffiliation(outcome, userJID, kept, merged)
-        return outcome
+        plan = AffiliationPlan({userJID: self.newEntry(userJID, kept, nick, data)})
+        if kept != affiliation:
+            plan.told.add(userJID)
+        return plan
 
-    def unregister(self, userJID):
+    def planUnregistration(self, userJID):
         """
-        Cancel a registration: members become none (and leave a members-only
-        room, 321); admins and owners keep their affiliation and lose their
-        reserved nick.
+        Check a cancelled registration: members become none (and leave a
+        members-only room, 321); admins and owners keep their affiliation
+        and lose their reserved nick.
 
-        @return: an L{AffiliationOutcome}.
+        @return: an L{AffiliationPlan}.
         @raise errors.ItemNotFound: the user is not registered.
         """
         userJID = userJID.userhostJID()
         entry = self.affiliations.get(userJID)
         if entry is None or entry.affiliation == roles.OUTCAST:
             raise errors.ItemNotFound("you are not registered in this room")
-        outcome = AffiliationOutcome()
         if entry.affiliation == roles.MEMBER:
-            self._changeAffiliation(outcome, userJID, roles.NONE)
-        else:
-            outcome.changed[userJID] = self.setAffiliationEntry(userJID, entry.affiliation, {})
-        return outcome
+            return AffiliationPlan({userJID: None}, {userJID})
+        return AffiliationPlan({userJID: Affiliation(entry.affiliation, {})})
+
+    def register(self, userJID, nick, data=None):
+        """
+        Check and apply a registration at once.
+
+        @return: an L{AffiliationOutcome}.
+        """
+        return self.applyAffiliations(self.planRegistration(userJID, nick, data))
+
+    def unregister(self, userJID):
+        """
+        Check and apply a cancelled registration at once.
+
+        @return: an L{AffiliationOutcome}.
+        """
+        return self.applyAffiliations(self.planUnregistration(userJID))
 
     # Invitations and voice (sections 7.8 and 8.6)
 
-    def checkInvite(self, actorJID, inviteeJID):
+    def planInvite(self, actorJID, inviteeJID):
         """
         May this occupant invite? In members-only rooms, admins and owners
         may, and with C{allowInvites} every participant, which makes the
         invitee a member.
 
-        @return: the new member entry, or L{None} if membership is unchanged.
+        @return: an L{AffiliationPlan} making the invitee a member, or
+            L{None} if membership is unchanged.
         """
         actor = self.occupantOf(actorJID)
         if not self.config.membersOnly:
@@ -306,8 +412,9 @@ class Administration:
             grant = True
         else:
             raise errors.Forbidden("only admins may invite to this members-only room")
+        inviteeJID = inviteeJID.userhostJID()
         if grant and self.affiliationOf(inviteeJID) == roles.NONE:
-            return self.setAffiliationEntry(inviteeJID.userhostJID(), roles.MEMBER)
+            return AffiliationPlan({inviteeJID: self.newEntry(inviteeJID, roles.MEMBER)})
         return None
 
     def checkVoiceRequest(self, actorJID):

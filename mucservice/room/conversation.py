@@ -84,12 +84,33 @@ class Conversation:
         entry = HistoryEntry(self.now(), occupant.nick, realJID, message.payload,
                              str(uuid.uuid4()), occupant.occupantID, message.messageID,
                              message.lang)
-        copies = None
-        if message.kept:
+        if not message.kept:
+            return Reflected(room, entry)
+        if not self.writer.storeWorks and room.config.persistent and room.config.historyLength:
+            return self._keptFirst(room, entry)
+        room.addHistory(entry)
+        self.writer.saveHistory(room, entry)
+        return Reflected(room, entry, self._offlineCopies(room, entry))
+
+    def _keptFirst(self, room, entry):
+        """
+        While the store fails (a full disk, a database gone read-only), a
+        message of a room that keeps history is stored before it is told:
+        one that cannot be kept is refused, not told and lost.
+
+        @return: a Deferred of the L{Reflected}.
+        """
+        def stored(_):
             room.addHistory(entry)
-            self.writer.saveHistory(room, entry)
-            copies = self._offlineCopies(room, entry)
-        return Reflected(room, entry, copies)
+            # The store works again: what waits for it is written now.
+            self.writer.catchUp()
+            return Reflected(room, entry, self._offlineCopies(room, entry))
+
+        def failed(failure):
+            raise errors.ResourceConstraint("the room cannot keep messages now; "
+                                            "try again in a minute")
+
+        return self.writer.storeHistoryFirst(room, entry).addCallbacks(stored, failed)
 
     def _offlineCopies(self, room, entry):
         """
@@ -147,15 +168,28 @@ class Conversation:
     def invite(self, realJID, roomJID, inviteeJID, reason=None):
         """
         A mediated invitation (section 7.8.2); in a members-only room it
-        may make the invitee a member.
+        may make the invitee a member, which is stored before the invitation
+        is sent.
 
-        @return: an L{Invited}.
+        @return: a Deferred of an L{Invited}.
         """
         room = self.roomFor(realJID, roomJID)
-        entry = room.checkInvite(realJID, inviteeJID)
-        if entry is not None:
-            self.writer.saveAffiliations(room, {inviteeJID.userhostJID(): entry})
-        return Invited(room, realJID, inviteeJID, reason)
+
+        def change():
+            plan = room.planInvite(realJID, inviteeJID)
+            if plan is None:
+                return lambda: None, invited
+
+            def granted():
+                room.applyAffiliations(plan)
+                return invited()
+
+            return lambda: self.writer.storeAffiliations(room, plan.entries), granted
+
+        def invited():
+            return Invited(room, realJID, inviteeJID, reason)
+
+        return self.changes.run(room, change)
 
     def decline(self, realJID, roomJID, inviterJID, reason=None):
         """

@@ -4,6 +4,11 @@ destruction, registration (XEP-0045 sections 7.10, 8, 9 and 10) and the
 hats of XEP-0317. Mixed into the L{RoomService
 <mucservice.room.service.RoomService>}, which records what each change did:
 the join tracker, the room store and the hat store.
+
+Every change that is acknowledged (affiliations, configuration,
+destruction, registration) goes through L{StoredChanges
+<mucservice.room.persistence.StoredChanges>}: checked, stored, and only
+then applied and told; the methods making them return Deferreds.
 """
 
 from twisted.internet import defer
@@ -16,7 +21,7 @@ from mucservice.room.outcomes import Changed, Destroyed
 class Governance:
     """
     Who may do what in a room. Expects of the class it is mixed into:
-    C{visibleRoom}, C{occupantGone}, C{removeRoom}, C{writer},
+    C{visibleRoom}, C{occupantGone}, C{removeRoom}, C{writer}, C{changes},
     C{joinTracker}, C{hatStore} and C{_write}.
     """
 
@@ -43,10 +48,9 @@ class Governance:
             self.occupantGone(room)
         return Changed(room, list(effects), revealed, **more)
 
-    def saveAffiliations(self, room, changed):
+    def forgetHats(self, room, changed):
         """
-        Store changed affiliations; users who lost theirs (none or outcast)
-        lose their hats too.
+        Users who lost their affiliation (none or outcast) lose their hats.
 
         @param changed: bare JID to the new L{Affiliation
             <mucservice.records.Affiliation>} or L{None}.
@@ -58,7 +62,17 @@ class Governance:
                 room.hats.pop(userJID, None)
                 self._write(self.hatStore.forgetUser(userJID, room.jid), "forgetting hats in",
                             room)
-        self.writer.saveAffiliations(room, changed)
+
+    def _affiliationsApplied(self, room, outcome, **more):
+        """
+        What affiliation changes, now stored and applied, did.
+
+        @param outcome: an L{AffiliationOutcome
+            <mucservice.room.administration.AffiliationOutcome>}.
+        @return: a L{Changed}.
+        """
+        self.forgetHats(room, outcome.changed)
+        return self.applied(room, outcome.effects, **more)
 
     # Roles and affiliations
 
@@ -86,16 +100,15 @@ class Governance:
 
     def setAffiliations(self, actorJID, roomJID, changes):
         """
-        Apply affiliation changes as one batch, all or none.
+        Make affiliation changes as one batch, all or none, once stored.
 
         @param changes: L{AffiliationChange
             <mucservice.room.administration.AffiliationChange>}s.
-        @return: a L{Changed}.
+        @return: a Deferred of a L{Changed}.
         """
         room = self.visibleRoom(roomJID, actorJID)
-        outcome = room.setAffiliations(actorJID, changes)
-        self.saveAffiliations(room, outcome.changed)
-        return self.applied(room, outcome.effects)
+
+        return self._changeAffiliations(room, lambda: room.planAffiliations(actorJID, changes))
 
     def roleList(self, actorJID, roomJID, role):
         """
@@ -131,26 +144,32 @@ class Governance:
         """
         Apply a submitted configuration (an unchanged one accepts the
         current configuration, which is how an instant room is made), with
-        the admin and owner lists of the form if given, and store it.
+        the admin and owner lists of the form if given, once stored.
 
         @param room: the room, as from L{ownedRoom}.
-        @return: a L{Changed}: removals of non-members when the room became
-            members-only, occupants shown or hidden by a new
+        @return: a Deferred of a L{Changed}: removals of non-members when
+            the room became members-only, occupants shown or hidden by a new
             C{presencebroadcast}, and the status codes of the change.
         """
+        def change():
+            plan = room.planConfiguration(actorJID, config, admins, owners)
+            return (lambda: self.writer.storeConfiguration(room, config,
+                                                           plan.affiliations.entries),
+                    lambda: self._configured(room, plan))
+
+        return self.changes.run(room, change)
+
+    def _configured(self, room, plan):
         old = room.config
-        outcome = room.configure(actorJID, config, admins, owners)
-        self.writer.saveRoom(room, old.persistent,
-                             room.config.historyLength < old.historyLength)
-        self.saveAffiliations(room, outcome.changed)
+        outcome = room.applyConfiguration(plan)
         visibility = []
         if old.presenceBroadcast != room.config.presenceBroadcast:
             for occupant in list(room.occupants.values()):
                 shown = room.broadcastsPresenceOf(occupant)
                 if shown != (occupant.role in old.presenceBroadcast):
                     visibility.append((occupant, shown))
-        changed = self.applied(room, outcome.effects, visibility=visibility,
-                               statuses=status.configChangeCodes(old, room.config))
+        changed = self._affiliationsApplied(room, outcome, visibility=visibility,
+                                            statuses=status.configChangeCodes(old, room.config))
         if not room.config.persistent and room.empty:
             self.occupantGone(room)
         return changed
@@ -160,45 +179,62 @@ class Governance:
         A cancelled configuration form destroys a room still locked for its
         creation, and leaves any other room as it is.
 
-        @return: a L{Destroyed}, or L{None}.
+        @return: a Deferred of a L{Destroyed}, or of L{None}.
         """
         if room.locked:
             return self.destroy(actorJID, room)
-        return None
+        return defer.succeed(None)
 
     def destroy(self, actorJID, room, alternate=None, reason=None):
         """
-        Send every occupant away and forget the room everywhere.
+        Send every occupant away and forget the room everywhere, once its
+        removal is stored.
 
         @param room: the room, as from L{ownedRoom}.
-        @return: a L{Destroyed}.
+        @return: a Deferred of a L{Destroyed}.
         """
-        occupants = room.destroy(actorJID)
-        self.removeRoom(room)
-        return Destroyed(room, occupants, alternate, reason)
+        def change():
+            room.checkOwner(actorJID)
+            return lambda: self.writer.storeDeletion(room), destroyed
+
+        def destroyed():
+            occupants = room.destroy(actorJID)
+            self.removeRoom(room)
+            return Destroyed(room, occupants, alternate, reason)
+
+        return self.changes.run(room, change)
 
     # Registration (section 7.10)
 
     def register(self, userJID, room, nick, data=None):
         """
         Reserve C{nick} for the bare C{userJID}, which becomes a member if
-        it was none, keeping C{data} with the registration.
+        it was none, keeping C{data} with the registration, once stored.
 
-        @return: a L{Changed}.
+        @return: a Deferred of a L{Changed}.
         """
-        outcome = room.register(userJID, nick, data)
-        self.saveAffiliations(room, outcome.changed)
-        return self.applied(room, outcome.effects)
+        return self._changeAffiliations(room, lambda: room.planRegistration(userJID, nick, data))
 
     def unregister(self, userJID, room):
         """
-        Cancel a registration.
+        Cancel a registration, once stored.
 
-        @return: a L{Changed}.
+        @return: a Deferred of a L{Changed}.
         """
-        outcome = room.unregister(userJID)
-        self.saveAffiliations(room, outcome.changed)
-        return self.applied(room, outcome.effects)
+        return self._changeAffiliations(room, lambda: room.planUnregistration(userJID))
+
+    def _changeAffiliations(self, room, plan):
+        """
+        @param plan: a callable returning the L{AffiliationPlan
+            <mucservice.room.administration.AffiliationPlan>} to store and
+            apply (called in turn, after the room's earlier changes).
+        """
+        def change():
+            planned = plan()
+            return (lambda: self.writer.storeAffiliations(room, planned.entries),
+                    lambda: self._affiliationsApplied(room, room.applyAffiliations(planned)))
+
+        return self.changes.run(room, change)
 
     # Hats (XEP-0317)
 

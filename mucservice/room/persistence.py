@@ -1,12 +1,21 @@
 """
 Keeping persistent rooms in the room store (L{IRoomStore
 <mucservice.interfaces.IRoomStore>}), on behalf of the room service.
+
+Two kinds of writes. Changes that are acknowledged (configuration,
+affiliations, registrations, destruction) are stored first and applied in
+memory only once stored (L{StoredChanges}): a failed write changes nothing
+and is an error to the requester. What occupants say (history, subject) is
+told first and written after; a failed write is logged at once, and the
+room is written again whole once the store works again (L{RoomWriter}).
+While the store fails, new messages of persistent rooms wait for their
+write instead (L{RoomWriter.storeWorks}).
 """
 
+from twisted.internet import defer
 from twisted.logger import Logger
 
 from mucservice import errors
-from mucservice.room import roles
 
 
 class RoomWriter:
@@ -14,12 +23,15 @@ class RoomWriter:
     Writes every change of a persistent room to the store, and catches up
     after a write failed.
 
-    Writes are not waited for: the room answers first, the store catches up
-    (in order, on its own thread). A room a write of which failed is written
-    again, whole, with the next change of any room once a write succeeded,
-    and when the service stops.
+    The store writes in order, on its own thread. A room a write of which
+    failed is written again, whole, with the next change of any room once a
+    write succeeded, and when the service stops; a room with an
+    acknowledged change under way (L{pending}) waits until it is applied.
 
     @ivar store: the L{IRoomStore<mucservice.interfaces.IRoomStore>}.
+    @ivar pending: the JIDs of the rooms with an acknowledged change that is
+        being stored, not yet applied in memory.
+    @ivar failures: how many writes failed, since the service started.
     """
 
     log = Logger()
@@ -35,29 +47,57 @@ class RoomWriter:
         # and whether the last write of the room store did not (see catchUp).
         self._unsaved = {}
         self._storeWorks = True
+        self.pending = set()
+        self.failures = 0
 
-    def _store(self, d, what, roomJID, userJID=None):
+    @property
+    def storeWorks(self):
         """
-        Watch a write of the room store: a failure is logged and the room
-        remembered for L{catchUp}; a success shows that the store works.
+        Whether the last write of the store succeeded (or there was none).
+        """
+        return self._storeWorks
+
+    def _store(self, d, what, roomJID, userJID=None, acknowledged=False):
+        """
+        Watch a write of the room store: a failure is logged and counted at
+        once and the room remembered for L{catchUp}; a success shows that
+        the store works.
 
         @param userJID: the user whose affiliation is written, if any.
+        @param acknowledged: whether the write is waited for: its failure is
+            passed on, else it is consumed.
         """
         def succeeded(result):
             self._storeWorks = True
             return result
 
         def failed(f):
-            self.log.failure("{what} room {room} failed; it will be written again", f,
-                             what=what, room=roomJID.full())
+            self.failures += 1
+            self.log.failure("{what} room {room} failed", f, what=what, room=roomJID.full())
             users = self._unsaved.setdefault(roomJID, set())
             if userJID is not None:
                 users.add(userJID)
             # A room that is not stored says nothing of whether writes work.
             if not f.check(errors.ItemNotFound):
                 self._storeWorks = False
+            return f if acknowledged else None
 
         return d.addCallbacks(succeeded, failed)
+
+    def _all(self, writes):
+        """
+        @return: a Deferred that fires when every write succeeded, and fails
+            with the first failure once all are done.
+        """
+        d = defer.DeferredList(writes, fireOnOneErrback=False, consumeErrors=True)
+
+        def check(results):
+            for succeeded, result in results:
+                if not succeeded:
+                    return result
+            return None
+
+        return d.addCallback(check)
 
     def catchUp(self, force=False):
         """
@@ -72,86 +112,127 @@ class RoomWriter:
         if not self._unsaved or not (self._storeWorks or force):
             return ()
         pending, self._unsaved = self._unsaved, {}
+        for roomJID in self.pending.intersection(pending):
+            # Written once the change under way is applied.
+            self._unsaved[roomJID] = pending.pop(roomJID)
         for roomJID, users in pending.items():
             room = self._getRoom(roomJID)
             if room is not None and room.config.persistent:
-                self._saveWhole(room, users)
+                self.saveWhole(room, users)
             else:
                 self._store(self.store.deleteRoom(roomJID), "deleting", roomJID)
         return pending
 
-    def _saveWhole(self, room, users=()):
+    @staticmethod
+    def storedConfig(room, config=None):
         """
-        Write the whole live room over what the store has of it, if
-        anything: its configuration (with the salt of its occupant ids),
-        affiliations, subject and history. Nothing is deleted first, so
-        that a write that fails now leaves no less than there was.
+        @return: C{config} (the room's own by default) as the store keeps
+            it, with the salt of the room's occupant ids.
+        """
+        return dict((config or room.config).toDict(), salt=room.salt)
+
+    def saveWhole(self, room, users=(), config=None, changed=None, acknowledged=False):
+        """
+        Write the whole room over what the store has of it, if anything: its
+        configuration (with the salt of its occupant ids), affiliations,
+        subject and history. Nothing is deleted first, so that a write that
+        fails now leaves no less than there was.
 
         @param users: more users whose affiliation may be stored wrongly:
             those without one now have theirs removed.
+        @param config: the configuration to write instead of the room's.
+        @param changed: affiliations to write instead of the room's (bare
+            JID to L{Affiliation<mucservice.records.Affiliation>} or
+            L{None}).
+        @return: a Deferred of all the writes, which fails if one did and
+            C{acknowledged}.
         """
         roomJID = room.jid
-        config = dict(room.config.toDict(), salt=room.salt)
-        self._store(self.store.saveRoom(roomJID, config), "saving", roomJID)
-        for userJID, entry in room.affiliations.items():
-            self._store(self.store.setAffiliation(roomJID, userJID, entry.affiliation,
-                                                  entry.data), "saving", roomJID, userJID)
-        for userJID in users:
-            if userJID not in room.affiliations:
-                self._store(self.store.setAffiliation(roomJID, userJID, roles.NONE),
-                            "saving", roomJID, userJID)
+        config = config or room.config
+        affiliations = dict(room.affiliations)
+        affiliations.update({userJID: None for userJID in users if userJID not in affiliations})
+        affiliations.update(changed or {})
+        writes = [self._store(self.store.saveRoom(roomJID, self.storedConfig(room, config),
+                                                  affiliations),
+                              "saving", roomJID, acknowledged=acknowledged)]
         if room.subject or room.subjectNick:
-            self._store(self.store.setSubject(roomJID, room.subject, room.subjectNick),
-                        "saving the subject of", roomJID)
-        self._store(self.store.trimHistory(roomJID, 0), "saving history of", roomJID)
-        if room.config.historyLength:
-            for entry in room.history:
-                self._store(self.store.appendHistory(roomJID, entry, room.config.historyLength),
-                            "saving history of", roomJID)
+            writes.append(self._store(
+                self.store.setSubject(roomJID, room.subject, room.subjectNick),
+                "saving the subject of", roomJID, acknowledged=acknowledged))
+        writes.append(self._store(self.store.trimHistory(roomJID, 0), "saving history of",
+                                  roomJID, acknowledged=acknowledged))
+        if config.historyLength:
+            for entry in list(room.history)[-config.historyLength:]:
+                writes.append(self._store(
+                    self.store.appendHistory(roomJID, entry, config.historyLength),
+                    "saving history of", roomJID, acknowledged=acknowledged))
+        return self._all(writes)
 
-    def saveRoom(self, room, wasPersistent=True, historyShortened=False):
-        """
-        Store the room's configuration (the whole room when it just became
-        persistent), or forget it when it just stopped being persistent.
+    # Acknowledged changes: each returns a Deferred that fires once it is
+    # stored (and fails if it could not be), or None if nothing is stored.
 
-        @param historyShortened: the room now keeps fewer messages than
-            before: the stored history is shortened too, so that the
-            messages dropped do not come back with a restart once the
-            history is made longer.
+    def storeAffiliations(self, room, changed):
         """
-        if room.jid in self.catchUp():
-            return
-        if not room.config.persistent:
-            if wasPersistent:
-                self._store(self.store.deleteRoom(room.jid), "deleting", room.jid)
-            return
-        if not wasPersistent:
-            self._saveWhole(room)
-            return
-        config = dict(room.config.toDict(), salt=room.salt)
-        self._store(self.store.saveRoom(room.jid, config), "saving", room.jid)
-        if historyShortened:
-            self._store(self.store.trimHistory(room.jid, room.config.historyLength),
-                        "shortening the history of", room.jid)
+        Store affiliation changes of a persistent room, in one transaction.
 
-    def deleteRoom(self, roomJID):
-        """
-        Forget a destroyed room in the store.
-        """
-        if roomJID not in self.catchUp():
-            self._store(self.store.deleteRoom(roomJID), "deleting", roomJID)
-
-    def saveAffiliations(self, room, changed):
-        """
         @param changed: bare JID to the new L{Affiliation
             <mucservice.records.Affiliation>} or L{None}.
         """
-        if room.jid in self.catchUp() or not room.config.persistent:
-            return
-        for userJID, entry in changed.items():
-            affiliation, data = (entry.affiliation, entry.data) if entry else ("none", {})
-            self._store(self.store.setAffiliation(room.jid, userJID, affiliation, data),
-                        "saving an affiliation of", room.jid, userJID)
+        if not room.config.persistent or not changed:
+            return None
+        self.catchUp()
+        return self._store(self.store.saveRoom(room.jid, self.storedConfig(room), changed),
+                           "saving affiliations of", room.jid, acknowledged=True)
+
+    def storeConfiguration(self, room, config, changed):
+        """
+        Store a room's new configuration with the affiliation changes that
+        come with it: the whole room when it becomes persistent, its removal
+        when it stops being persistent (the history is shortened when the
+        configuration keeps fewer messages, so that the messages dropped do
+        not come back with a restart once it is made longer).
+
+        @param config: the new L{RoomConfig<mucservice.room.config.RoomConfig>}.
+        @param changed: as for L{storeAffiliations}.
+        """
+        wasPersistent = room.config.persistent
+        if not config.persistent:
+            if not wasPersistent:
+                return None
+            return self._store(self.store.deleteRoom(room.jid), "deleting", room.jid,
+                               acknowledged=True)
+        self.catchUp()
+        if not wasPersistent:
+            return self.saveWhole(room, config=config, changed=changed, acknowledged=True)
+        writes = [self._store(
+            self.store.saveRoom(room.jid, self.storedConfig(room, config), changed),
+            "saving", room.jid, acknowledged=True)]
+        if config.historyLength < room.config.historyLength:
+            writes.append(self._store(self.store.trimHistory(room.jid, config.historyLength),
+                                      "shortening the history of", room.jid, acknowledged=True))
+        return self._all(writes)
+
+    def storeDeletion(self, room):
+        """
+        Forget a destroyed room in the store: waited for if it is
+        persistent; otherwise only what failed writes may have left is
+        deleted.
+        """
+        if room.config.persistent:
+            return self._store(self.store.deleteRoom(room.jid), "deleting", room.jid,
+                               acknowledged=True)
+        if room.jid not in self.catchUp():
+            self._store(self.store.deleteRoom(room.jid), "deleting", room.jid)
+        return None
+
+    def storeHistoryFirst(self, room, entry):
+        """
+        Store a message before it is told, while the store fails: the
+        message is kept (and told) only if this succeeds.
+        """
+        self.catchUp()
+        return self._store(self.store.appendHistory(room.jid, entry, room.config.historyLength),
+                           "saving history of", room.jid, acknowledged=True)
 
     def saveSubject(self, room):
         if room.jid in self.catchUp():
@@ -169,3 +250,66 @@ class RoomWriter:
         if room.config.persistent and room.config.historyLength:
             self._store(self.store.appendHistory(room.jid, entry, room.config.historyLength),
                         "saving history of", room.jid)
+
+
+class StoredChanges:
+    """
+    Changes that are acknowledged only once stored. The changes of one room
+    go one after the other: each is checked against the state the one
+    before it left, stored, and only then applied in memory, so that a
+    change that could not be stored changes nothing.
+    """
+
+    def __init__(self, writer):
+        """
+        @param writer: the L{RoomWriter}.
+        """
+        self.writer = writer
+        self._locks = {}
+
+    def run(self, room, change):
+        """
+        Make a change of C{room} after those asked for before.
+
+        @param change: a callable that checks the change, raising a domain
+            error if it is refused, and returns C{(store, apply)}: a callable
+            that writes it and returns a Deferred that fires once it is
+            stored (or L{None} if nothing is stored), and a callable that
+            applies it in memory and returns the outcome.
+        @return: a Deferred that fires with the outcome; it fails with the
+            domain error of a refusal, or with
+            L{InternalServerError<mucservice.errors.InternalServerError>}
+            when the change could not be stored (nothing changed then).
+        """
+        lock = self._locks.get(room.jid)
+        if lock is None:
+            lock = self._locks[room.jid] = defer.DeferredLock()
+
+        def release(result):
+            if not lock.locked and not lock.waiting:
+                self._locks.pop(room.jid, None)
+            return result
+
+        return lock.run(self._change, room, change).addBoth(release)
+
+    def _change(self, room, change):
+        store, apply = change()
+        # Marked before the write: no catch-up may write the room meanwhile.
+        self.writer.pending.add(room.jid)
+        try:
+            stored = store()
+        except BaseException:
+            self.writer.pending.discard(room.jid)
+            raise
+        if stored is None:
+            self.writer.pending.discard(room.jid)
+            return apply()
+
+        def done(result):
+            self.writer.pending.discard(room.jid)
+            return result
+
+        def failed(failure):
+            raise errors.InternalServerError("the change could not be stored; nothing changed")
+
+        return stored.addBoth(done).addCallbacks(lambda _: apply(), failed)

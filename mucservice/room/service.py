@@ -44,7 +44,7 @@ from mucservice.room.config import RoomConfig
 from mucservice.room.conversation import Conversation
 from mucservice.room.governance import Governance
 from mucservice.room.occupancy import Occupancy
-from mucservice.room.persistence import RoomWriter
+from mucservice.room.persistence import RoomWriter, StoredChanges
 from mucservice.room.room import Room
 
 #: Who may create rooms (C{--restrict-room-creation}).
@@ -62,9 +62,10 @@ class RoomService(Occupancy, Conversation, Governance, service.Service):
 
     Rooms are created on first join, locked, and owned by their creator;
     none is created before the stored rooms are loaded. A persistent room
-    is written to the store on every change (L{RoomWriter}) and loaded when
-    the service starts; a temporary room vanishes when its last occupant
-    leaves.
+    is written to the store on every change (L{RoomWriter}; changes that
+    are acknowledged only once stored go through L{StoredChanges}) and
+    loaded when the service starts; a temporary room vanishes when its last
+    occupant leaves.
 
     @ivar admins: bare JIDs of the service administrators: owners of every
         room.
@@ -74,10 +75,11 @@ class RoomService(Occupancy, Conversation, Governance, service.Service):
     @ivar loaded: whether the stored rooms are loaded; rooms are created
         only then.
     @ivar writer: the L{RoomWriter} of the room store.
+    @ivar changes: the L{StoredChanges} of every room.
     """
 
     log = Logger()
-    store = writer = joinTracker = hatStore = pinger = offlineDelivery = None
+    store = writer = changes = joinTracker = hatStore = pinger = offlineDelivery = None
 
     #: Whether rooms also show hats in Prosody 0.12's namespace
     #: (C{--hats-legacy-namespace}); set before the service starts.
@@ -100,6 +102,7 @@ class RoomService(Occupancy, Conversation, Governance, service.Service):
     def setProviders(self, store, joinTracker, hatStore, pinger, offlineDelivery):
         self.store = store
         self.writer = RoomWriter(store, self.getRoom)
+        self.changes = StoredChanges(self.writer)
         self.joinTracker = joinTracker
         self.hatStore = hatStore
         self.pinger = pinger
@@ -227,18 +230,12 @@ class RoomService(Occupancy, Conversation, Governance, service.Service):
 
     def removeRoom(self, room):
         """
-        Forget a destroyed room everywhere.
+        Forget a destroyed room everywhere but in the room store, which has
+        forgotten it already.
         """
         self.rooms.pop(room.jid, None)
         self.joinTracker.forgetRoom(room.jid)
-        self.writer.deleteRoom(room.jid)
         self._write(self.hatStore.forgetRoom(room.jid), "forgetting hats of", room)
-
-    def saveRoom(self, room, wasPersistent=True, historyShortened=False):
-        """
-        Store the room's configuration; see L{RoomWriter.saveRoom}.
-        """
-        self.writer.saveRoom(room, wasPersistent, historyShortened)
 
     def _write(self, d, what, room):
         d.addErrback(lambda f: self.log.failure("{what} room {room} failed", f,

@@ -133,6 +133,29 @@ class RoomStoreContract:
         self.assertEqual({ALICE: Affiliation("none", {"nick": "al"})},
                          self.load(ROOM).affiliations)
 
+    def test_affiliationsWithConfig(self):
+        """Saving a room stores the affiliations given with it, replaced and removed."""
+        bob = JID("bob@example.org")
+        self.successResultOf(self.store.saveRoom(ROOM, {}, {
+            ALICE: Affiliation("owner"), bob: Affiliation("member", {"nick": "bob"})}))
+        self.assertEqual({ALICE: Affiliation("owner"), bob: Affiliation("member", {"nick": "bob"})},
+                         self.load(ROOM).affiliations)
+        self.successResultOf(self.store.saveRoom(ROOM, {"a": "1"}, {bob: None,
+                                                                   ALICE: Affiliation("admin")}))
+        room = self.load(ROOM)
+        self.assertEqual(({"a": "1"}, {ALICE: Affiliation("admin")}),
+                         (room.config, room.affiliations))
+
+    def test_batchWholeOrNothing(self):
+        """A room saved with a bad affiliation stores nothing of the batch."""
+        self.successResultOf(self.store.saveRoom(ROOM, {"a": "1"}, {ALICE: Affiliation("member")}))
+        self.failureResultOf(self.store.saveRoom(ROOM, {"a": "2"}, {
+            JID("bob@example.org"): Affiliation("member"), ALICE: Affiliation("king")}),
+            errors.BadRequest)
+        room = self.load(ROOM)
+        self.assertEqual(({"a": "1"}, {ALICE: Affiliation("member")}),
+                         (room.config, room.affiliations))
+
     def test_badAffiliation(self):
         """An affiliation outside XEP-0045's five is refused."""
         self.successResultOf(self.store.saveRoom(ROOM, {}))

@@ -96,13 +96,19 @@ class AdminHandler(RoomHandler):
             roleItems = [(item.getAttribute("nick"),
                           None if item.getAttribute("nick") else parseJID(item.getAttribute("jid")),
                           item.getAttribute("role"), reasonOf(item)) for item in items]
-            outcome = self.rooms.setRoles(fromJID, toJID, roleItems)
-        else:
-            changes = [AffiliationChange(parseJID(item.getAttribute("jid")),
-                                         item.getAttribute("affiliation"), reasonOf(item),
-                                         item.getAttribute("nick"))
-                       for item in items]
-            outcome = self.rooms.setAffiliations(fromJID, toJID, changes)
+            self.tell(self.rooms.setRoles(fromJID, toJID, roleItems))
+            return None
+        changes = [AffiliationChange(parseJID(item.getAttribute("jid")),
+                                     item.getAttribute("affiliation"), reasonOf(item),
+                                     item.getAttribute("nick"))
+                   for item in items]
+        return self.rooms.setAffiliations(fromJID, toJID, changes).addCallback(self.tell)
+
+    def tell(self, outcome):
+        """
+        Tell the room what changes did, then answer: the refusal that
+        stopped them part way, if any, is the answer.
+        """
         self.sendText(occupancy.render(outcome))
         if outcome.refusal is not None:
             raise outcome.refusal

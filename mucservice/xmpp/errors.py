@@ -24,6 +24,9 @@ CONDITIONS = {
     errors.NotAllowed: ("not-allowed", "cancel"),
     errors.NotAuthorized: ("not-authorized", "auth"),
     errors.RegistrationRequired: ("registration-required", "auth"),
+    errors.PolicyViolation: ("policy-violation", "modify"),
+    errors.ResourceConstraint: ("resource-constraint", "wait"),
+    errors.InternalServerError: ("internal-server-error", "wait"),
     errors.ServiceUnavailable: ("service-unavailable", "cancel"),
 }
 

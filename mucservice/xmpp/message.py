@@ -5,6 +5,8 @@ messages, invitations and voice requests (XEP-0045 sections 7.4 to 7.8,
 renders what it returns.
 """
 
+from twisted.internet import defer
+
 from mucservice import errors
 from mucservice.room.conversation import GroupchatMessage
 from mucservice.room.outcomes import VoiceRequested
@@ -72,11 +74,24 @@ class MessageHandler(RoomHandler):
                                    message.getAttribute((NS_XML, "lang")),
                                    goesToHistory(message), subject)
         outcome = self.rooms.groupchat(realJID, roomJID, request)
-        if subject is None:
-            self.sendText(occupancy.render(outcome))
-            if outcome.afterTelling is not None:
-                outcome.afterTelling()
-            return
+        if isinstance(outcome, defer.Deferred):
+            # The store fails: the message waits for its write.
+            outcome.addCallbacks(self.reflect, self._refused, errbackArgs=(message,))
+        elif subject is None:
+            self.reflect(outcome)
+        else:
+            self.tellSubject(outcome)
+
+    def reflect(self, outcome):
+        self.sendText(occupancy.render(outcome))
+        if outcome.afterTelling is not None:
+            outcome.afterTelling()
+
+    def _refused(self, failure, stanza):
+        failure.trap(errors.Error)
+        self.replyError(stanza, failure.value)
+
+    def tellSubject(self, outcome):
         room = outcome.room
         template = Template("message", "<subject>%s</subject>" % quote(room.subject),
                             from_="%s/%s" % (room.jid.userhost(), outcome.occupant.nick),
@@ -103,7 +118,7 @@ class MessageHandler(RoomHandler):
     def roomMessage(self, realJID, roomJID, message):
         mucUser = next(message.elements(NS_MUC_USER, "x"), None)
         if mucUser is not None and mucUser.invite is not None:
-            self.invite(realJID, roomJID, mucUser.invite)
+            self.invite(realJID, roomJID, message, mucUser.invite)
         elif mucUser is not None and mucUser.decline is not None:
             self.decline(realJID, roomJID, mucUser.decline)
         elif next(message.elements(NS_DATA, "x"), None) is not None:
@@ -113,14 +128,18 @@ class MessageHandler(RoomHandler):
             raise errors.BadRequest("messages to a room are groupchat, invitations or "
                                     "voice requests")
 
-    def invite(self, realJID, roomJID, invite):
+    def invite(self, realJID, roomJID, message, invite):
         """
         Mediated invitation (XEP-0045 section 7.8.2): the room tells the
         invitee who invites, with the password of a protected room.
         """
         invitee = parseJID(invite.getAttribute("to") or "")
-        outcome = self.rooms.invite(realJID, roomJID, invitee)
-        room = outcome.room
+        d = self.rooms.invite(realJID, roomJID, invitee)
+        d.addCallbacks(self.sendInvitation, self._refused, callbackArgs=(invite,),
+                       errbackArgs=(message,))
+
+    def sendInvitation(self, outcome, invite):
+        realJID, invitee, room = outcome.inviterJID, outcome.inviteeJID, outcome.room
         inner = "<invite%s>%s</invite>" % (attributes(**{"from": realJID.full()}),
                                            _reason(invite))
         if room.config.passwordProtected:

@@ -49,15 +49,14 @@ class OwnerHandler(RoomHandler):
             if alternate:
                 alternate = parseJID(alternate).full()
             # A <password/> for the alternate venue is accepted, not passed on.
-            outcome = self.rooms.destroy(fromJID, room, alternate or None, reasonOf(destroy))
+            d = self.rooms.destroy(fromJID, room, alternate or None, reasonOf(destroy))
         else:
             form = next(query.elements(NS_DATA, "x"), None)
             if form is None:
                 raise errors.BadRequest("expected a data form or a <destroy/>")
             if form.getAttribute("type") == "cancel":
-                outcome = self.rooms.cancelConfiguration(fromJID, room)
+                d = self.rooms.cancelConfiguration(fromJID, room)
             else:
                 config, admins, owners = forms.parseConfigForm(query, room.config)
-                outcome = self.rooms.configure(fromJID, room, config, admins, owners)
-        self.sendText(occupancy.render(outcome))
-        return None
+                d = self.rooms.configure(fromJID, room, config, admins, owners)
+        return d.addCallback(lambda outcome: self.sendText(occupancy.render(outcome)))

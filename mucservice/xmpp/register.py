@@ -113,16 +113,15 @@ class RegisterHandler(RoomHandler):
         userJID = fromJID.userhostJID()
         form = next(query.elements(NS_DATA, "x"), None)
         if next(query.elements(NS_IQ_REGISTER, "remove"), None) is not None:
-            outcome = self.rooms.unregister(userJID, room)
+            d = self.rooms.unregister(userJID, room)
         elif form is not None and form.getAttribute("type") == "cancel":
             return None
         elif form is not None:
             nick, data = self.parseRegistration(room, query)
-            outcome = self.rooms.register(userJID, room, nick, data)
+            d = self.rooms.register(userJID, room, nick, data)
         else:
             raise errors.BadRequest("submit the registration form, or <remove/>")
-        self.sendText(occupancy.render(outcome))
-        return None
+        return d.addCallback(lambda outcome: self.sendText(occupancy.render(outcome)))
 
     def parseRegistration(self, room, query):
         """
