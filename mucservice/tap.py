@@ -9,6 +9,7 @@ from mucservice import _compat  # noqa: F401  (before any wokkel import)
 import os
 
 from twisted.application import service
+from twisted.logger import Logger
 from twisted.python import usage
 from twisted.words.protocols.jabber import jid
 from wokkel.generic import FallbackHandler
@@ -30,6 +31,8 @@ from mucservice.xmpp.owner import OwnerHandler
 from mucservice.xmpp.ping import OccupantIQRouter, PingHandler
 from mucservice.xmpp.presence import PresenceHandler
 from mucservice.xmpp.register import RegisterHandler
+
+log = Logger()
 
 DB_SCHEMES = ("sqlite:", "postgresql://")
 
@@ -204,6 +207,17 @@ def makeProviders(config, context):
     return providers
 
 
+def exitWithStatus(reactor, why, status=1):
+    """
+    End the process with a non-zero status after saying why in one line:
+    the services stop as on any shutdown, then the process exits with
+    C{status} (twistd itself would exit with 0).
+    """
+    log.critical("mucservice cannot go on: {why}", why=why)
+    reactor.addSystemEventTrigger("after", "shutdown", os._exit, status)
+    reactor.stop()
+
+
 def makeService(config, reactor=None):
     """
     Build the service tree: providers, the room service, the component
@@ -211,6 +225,7 @@ def makeService(config, reactor=None):
 
     @raise SystemExit: a provider could not be made (see L{makeProviders}).
     """
+    exitOnFatal = reactor is None
     if reactor is None:
         from twisted.internet import reactor
     settingNames = config.settingNames()
@@ -224,6 +239,8 @@ def makeService(config, reactor=None):
                         reactor=reactor)
     context.rooms = rooms
     rooms.legacyHats = config["hats-legacy-namespace"]
+    if exitOnFatal:
+        rooms.fatal = lambda why: exitWithStatus(reactor, why)
     providers = makeProviders(config, context)
     rooms.setProviders(store=providers["room-store"], joinTracker=providers["join-tracker"],
                        hatStore=providers["hat-store"], pinger=providers["pinger"],
@@ -234,7 +251,7 @@ def makeService(config, reactor=None):
     rooms.setServiceParent(root)
 
     component = MUCComponent(config["host"], config["port"], config["jid"].full(),
-                             config["secret"], reactor=reactor)
+                             config["secret"], reactor=reactor, ready=rooms.whenLoaded)
     component.logTraffic = config["log-traffic"]
     FallbackHandler().setHandlerParent(component)
     for handler in (PresenceHandler(rooms, reactor), MessageHandler(rooms, reactor),

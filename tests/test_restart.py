@@ -15,6 +15,7 @@ from mucservice import _compat  # noqa: F401
 
 from twisted.internet import defer
 from twisted.internet.testing import MemoryReactorClock
+from twisted.logger import LogLevel, capturedLogs
 from twisted.trial.unittest import SynchronousTestCase
 from twisted.words.protocols.jabber.jid import JID
 
@@ -789,11 +790,16 @@ class LoadingTests(RestartTestCase):
 
     def test_loadingFailed(self):
         """
-        When the stored rooms cannot be loaded, no room is created: a
-        new one would take the place of a stored one.
+        When the stored rooms cannot be loaded, that is fatal (one critical
+        line; under twistd the process exits), and meanwhile no room is
+        created: a new one would take the place of a stored one.
         """
-        service = self.start(roomRunner=DownRunner)
-        self.assertTrue(self.flushLoggedErrors(OSError))
+        with capturedLogs() as logs:
+            service = self.start(roomRunner=DownRunner)
+        self.assertEqual(["the stored rooms cannot be loaded (OSError: disk full); "
+                          "no room can be served"],
+                         [e["why"] for e in logs if e["log_level"] == LogLevel.critical])
+        self.failureResultOf(service.rooms.whenLoaded(), OSError)
         service.runners[0].failing = False
         (refusal,) = service.join(GUS, "new@muc.example.org/gus")
         self.assertEqual("service-unavailable", errorCondition(refusal))

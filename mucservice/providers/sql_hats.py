@@ -14,7 +14,12 @@ room store.
 from twisted.words.protocols.jabber import jid
 
 from mucservice.providers.hats import HatStoreBase
-from mucservice.providers.sqlite import SQLiteStore, applyMigrations, databasePath
+from mucservice.providers.sqlite import (
+    SQLiteStore,
+    applyMigrations,
+    checkDatabaseFile,
+    databasePath,
+)
 
 # HAT_MIGRATIONS[n] brings the hats from version n (0: no table yet) to n + 1.
 HAT_MIGRATIONS = ((
@@ -151,6 +156,18 @@ def sqlHatStorePath(database):
                         "(--hat-store memory keeps hats in memory)",
                         "the sql hat store needs a file "
                         "(--hat-store memory keeps hats in memory)")
+
+
+def checkSQLHatStore(database):
+    """
+    The store's check of C{--db} while the options are parsed: the path
+    (L{sqlHatStorePath}), and the file if there is one (readable, writable,
+    a hats schema this mucservice knows).
+
+    @raise ValueError: the database cannot serve; the message says why.
+    """
+    path = sqlHatStorePath(database)
+    checkDatabaseFile(database, path, "hats", hatSchemaVersion, HAT_SCHEMA_VERSION)
 
 
 def makeSQLHatStore(argstring, context):

@@ -21,6 +21,7 @@ schema (see L{SQLiteStore}), and opening a connection touches none.
 import os
 import sqlite3
 import threading
+from urllib.request import pathname2url
 
 from twisted.application import service
 from twisted.internet import defer, threads
@@ -295,3 +296,56 @@ def databasePath(database, needsSQLite, needsFile):
     if not os.path.isdir(os.path.dirname(path)):
         raise ValueError("--db %s: no folder %s" % (database, os.path.dirname(path)))
     return path
+
+
+def checkDatabaseFile(database, path, what, readVersion, knownVersion):
+    """
+    Check, before the service starts, that the file of C{--db} can serve a
+    store: a file that does not exist yet can be made in its folder; one
+    that exists is an SQLite database, readable and writable, not locked by
+    another process, with a schema of C{what} this mucservice knows. A
+    service that starts past this check does not run connected but unable
+    to keep anything.
+
+    @param database: the C{--db} value, for the messages.
+    @param path: the file, as from L{databasePath}.
+    @param what: the schema's name (C{"rooms"}, C{"hats"}).
+    @param readVersion: reads that schema's version through a connection.
+    @param knownVersion: the newest version this mucservice knows.
+    @raise ValueError: the file cannot serve; the message says why, in one
+        line.
+    """
+    if not os.path.exists(path):
+        folder = os.path.dirname(path)
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise ValueError("--db %s: the folder %s is not writable: the database cannot be "
+                             "made there" % (database, folder))
+        return
+    try:
+        connection = sqlite3.connect("file:%s?mode=rw" % (pathname2url(path),), uri=True,
+                                     isolation_level=None, timeout=1)
+    except sqlite3.Error as e:
+        raise ValueError("--db %s: the database cannot be opened for writing (%s)"
+                         % (database, e))
+    try:
+        try:
+            version = readVersion(connection)
+        except sqlite3.DatabaseError as e:
+            raise ValueError("--db %s: not a usable SQLite database (%s)" % (database, e))
+        if version > knownVersion:
+            raise ValueError("--db %s: its %s have schema version %d; this mucservice knows "
+                             "versions up to %d" % (database, what, version, knownVersion))
+        try:
+            # A write, undone: opening a file for writing can quietly give a
+            # read-only connection (a read-only file system).
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("CREATE TABLE mucservice_write_check (x)")
+            connection.execute("ROLLBACK")
+        except sqlite3.OperationalError as e:
+            if "locked" in str(e) or "busy" in str(e):
+                raise ValueError("--db %s: the database is locked: is another mucservice "
+                                 "using it?" % (database,))
+            raise ValueError("--db %s: the database is read-only or cannot be written (%s)"
+                             % (database, e))
+    finally:
+        connection.close()

@@ -18,7 +18,12 @@ from zope.interface import implementer
 
 from mucservice import errors
 from mucservice.interfaces import IRoomStore
-from mucservice.providers.sqlite import SQLiteStore, applyMigrations, databasePath
+from mucservice.providers.sqlite import (
+    SQLiteStore,
+    applyMigrations,
+    checkDatabaseFile,
+    databasePath,
+)
 from mucservice.records import AFFILIATIONS, Affiliation, HistoryEntry, RoomRecord
 
 STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -288,6 +293,18 @@ def sqliteRoomStorePath(database):
     return databasePath(database, "the sqlite room store needs --db sqlite:PATH",
                         "the sqlite room store needs a file "
                         "(--room-store memory keeps rooms in memory)")
+
+
+def checkSQLiteRoomStore(database):
+    """
+    The store's check of C{--db} while the options are parsed: the path
+    (L{sqliteRoomStorePath}), and the file if there is one (readable,
+    writable, a room schema this mucservice knows).
+
+    @raise ValueError: the database cannot serve; the message says why.
+    """
+    path = sqliteRoomStorePath(database)
+    checkDatabaseFile(database, path, "rooms", schemaVersion, SCHEMA_VERSION)
 
 
 def makeSQLiteRoomStore(argstring, context):

@@ -97,6 +97,8 @@ class RoomService(Occupancy, Conversation, Governance, service.Service):
         self.reactor = reactor
         self.rooms = {}
         self.loaded = False
+        self._waitingForLoad = []
+        self._loadFailure = None
         self._pingerStarted = self._offlineStarted = False
 
     def setProviders(self, store, joinTracker, hatStore, pinger, offlineDelivery):
@@ -145,12 +147,42 @@ class RoomService(Occupancy, Conversation, Governance, service.Service):
                 room.history.extend(entries)
                 yield self.loadHats(room)
                 self.rooms[room.jid] = room
-        except Exception:
-            self.log.failure("loading the stored rooms failed; no room will be created until "
-                             "the service is restarted")
+        except Exception as e:
+            self._loadFailure = e
+            waiting, self._waitingForLoad = self._waitingForLoad, []
+            for d in waiting:
+                d.errback(e)
+            self.fatal("the stored rooms cannot be loaded (%s: %s); no room can be served"
+                       % (type(e).__name__, e))
             return
         self.loaded = True
         self.log.info("{count} stored rooms loaded", count=len(self.rooms))
+        waiting, self._waitingForLoad = self._waitingForLoad, []
+        for d in waiting:
+            d.callback(None)
+
+    def whenLoaded(self):
+        """
+        @return: a Deferred that fires when the stored rooms are loaded (at
+            once if they are), and fails if they cannot be.
+        """
+        if self.loaded:
+            return defer.succeed(None)
+        if self._loadFailure is not None:
+            return defer.fail(self._loadFailure)
+        d = defer.Deferred()
+        self._waitingForLoad.append(d)
+        return d
+
+    def fatal(self, why):
+        """
+        Something without which the service cannot serve failed. Here it is
+        logged; under C{twistd} (L{mucservice.tap}) the process also exits
+        with a non-zero status.
+
+        @param why: what failed, in one line.
+        """
+        self.log.critical("{why}", why=why)
 
     def _roomFromRecord(self, record):
         stored = dict(record.config)

@@ -21,20 +21,43 @@ MAX_RECONNECT_DELAY = 30.0
 class MUCComponent(component.Component):
     """
     wokkel's external component, with an injectable reactor, a bounded
-    reconnection back-off, logging of the link's state, and a C{stopService}
-    that works before the first connection.
+    reconnection back-off, logging of the link's state, a C{stopService}
+    that works before the first connection, and a first connection that
+    waits until the service is ready to serve.
+
+    @ivar ready: L{None}, or a callable returning a Deferred that fires when
+        the service may connect (its stored rooms are loaded); if it fails,
+        the component never connects.
     """
 
     log = Logger()
 
-    def __init__(self, host, port, jid, secret, reactor=None):
+    def __init__(self, host, port, jid, secret, reactor=None, ready=None):
         component.Component.__init__(self, host, port, jid, secret)
+        self.ready = ready
         if reactor is not None:
             self._reactor = reactor
             self.factory.clock = reactor
         self.factory.initialDelay = INITIAL_RECONNECT_DELAY
         self.factory.maxDelay = MAX_RECONNECT_DELAY
         self._connection = None
+
+    def startService(self):
+        """
+        Start, and connect once the service is ready.
+        """
+        service.Service.startService(self)
+        if self.ready is None:
+            self._connection = self._getConnection()
+            return
+        d = self.ready()
+        d.addCallback(self._connectIfRunning)
+        # Whoever made it fail says why, and stops the process.
+        d.addErrback(lambda failure: None)
+
+    def _connectIfRunning(self, _):
+        if self.running:
+            self._connection = self._getConnection()
 
     def _getConnection(self):
         self.log.info("connecting to {host}:{port} as {jid}", host=self.host, port=self.port,

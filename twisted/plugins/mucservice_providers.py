@@ -37,7 +37,7 @@ sqliteRoomStore = ProviderFactory(
     IRoomStoreFactory, "sqlite", "Rooms in the --db SQLite file (WAL); survive restarts",
     _P + "sqlite_rooms.makeSQLiteRoomStore",
     providerClass=_P + "sqlite_rooms.SQLiteRoomStore",
-    databaseChecker=_P + "sqlite_rooms.sqliteRoomStorePath",
+    databaseChecker=_P + "sqlite_rooms.checkSQLiteRoomStore",
     longHelp="Persistent rooms, their configuration, affiliations and history in the\n"
              "file of --db sqlite:PATH, in WAL mode (keep the -wal file with it).\n"
              "Needs a file in a folder that exists: not postgresql://, not sqlite::memory:.\n"
@@ -47,7 +47,7 @@ sqlHatStore = ProviderFactory(
     IHatStoreFactory, "sql", "Hats in the --db SQLite file, beside the rooms; survive restarts",
     _P + "sql_hats.makeSQLHatStore",
     providerClass=_P + "sql_hats.SQLHatStore",
-    databaseChecker=_P + "sql_hats.sqlHatStorePath",
+    databaseChecker=_P + "sql_hats.checkSQLHatStore",
     longHelp="The hats users wear in rooms, in the file of --db sqlite:PATH, beside the\n"
              "rooms, with a schema version of their own. Works with any room store.\n"
              "Needs a file in a folder that exists: not postgresql://, not sqlite::memory:.")
