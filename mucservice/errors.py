@@ -54,8 +54,16 @@ class NotAuthorized(Error):
     """Credentials are missing or wrong (e.g. a room password)."""
 
 
+class PolicyViolation(Error):
+    """A limit of this service is exceeded (e.g. a message body too long, too many items)."""
+
+
 class RegistrationRequired(Error):
     """The room admits members only."""
+
+
+class ResourceConstraint(Error):
+    """Too much too fast: a rate limit is exhausted; the text says when to try again."""
 
 
 class ServiceUnavailable(Error):
