@@ -37,6 +37,7 @@ class GroupchatMessage:
         hint, and no C{no-store} hint).
     @ivar subject: the new subject if it changes the subject (a subject and
         no body), else L{None}.
+    @ivar bodyLength: the characters of its body (0 if it has none).
     """
 
     payload: str
@@ -44,12 +45,13 @@ class GroupchatMessage:
     lang: Optional[str] = None
     kept: bool = True
     subject: Optional[str] = None
+    bodyLength: int = 0
 
 
 class Conversation:
     """
     What occupants say. Expects of the class it is mixed into: C{getRoom},
-    C{now}, C{writer}, C{joinTracker}, C{offlineDelivery},
+    C{now}, C{writer}, C{joinTracker}, C{limits}, C{offlineDelivery},
     C{offersOfflineDelivery} and C{applied}.
     """
 
@@ -75,6 +77,7 @@ class Conversation:
         @raise errors.Error: the sender may not say it.
         """
         room = self.roomFor(realJID, roomJID)
+        self.limits.groupchat(room, realJID, message)
         if message.subject is not None:
             occupant = room.checkSubjectChange(realJID)
             room.subject, room.subjectNick = message.subject, occupant.nick
@@ -87,6 +90,7 @@ class Conversation:
         copies = None
         if message.kept:
             room.addHistory(entry)
+            self.limits.boundHistory(room)
             self.writer.saveHistory(room, entry)
             copies = self._offlineCopies(room, entry)
         return Reflected(room, entry, copies)
@@ -122,6 +126,7 @@ class Conversation:
         @return: a L{Relayed}.
         """
         room = self.roomFor(realJID, occupantJID)
+        self.limits.message(room, realJID)
         sender, recipient = room.checkPrivateMessage(realJID, occupantJID.resource)
         return Relayed(room, sender, recipient)
 
@@ -152,6 +157,7 @@ class Conversation:
         @return: an L{Invited}.
         """
         room = self.roomFor(realJID, roomJID)
+        self.limits.invitation(room, realJID, inviteeJID)
         entry = room.checkInvite(realJID, inviteeJID)
         if entry is not None:
             self.writer.saveAffiliations(room, {inviteeJID.userhostJID(): entry})
@@ -174,6 +180,7 @@ class Conversation:
             answer.
         """
         room = self.roomFor(realJID, roomJID)
+        self.limits.message(room, realJID)
         occupant = room.sessions.get(realJID)
         if occupant is not None and occupant.role == roles.MODERATOR and nick:
             effects = [room.setRole(realJID, nick, roles.PARTICIPANT)] if allow else []

@@ -17,7 +17,7 @@ class Governance:
     """
     Who may do what in a room. Expects of the class it is mixed into:
     C{visibleRoom}, C{occupantGone}, C{removeRoom}, C{writer},
-    C{joinTracker}, C{hatStore} and C{_write}.
+    C{joinTracker}, C{hatStore}, C{limits} and C{_write}.
     """
 
     def applied(self, room, effects, **more):
@@ -74,6 +74,7 @@ class Governance:
         @return: a L{Changed}.
         """
         room = self.visibleRoom(roomJID, actorJID)
+        self.limits.adminItems(items)
         effects = []
         refusal = None
         try:
@@ -93,6 +94,7 @@ class Governance:
         @return: a L{Changed}.
         """
         room = self.visibleRoom(roomJID, actorJID)
+        self.limits.affiliationChanges(room, changes)
         outcome = room.setAffiliations(actorJID, changes)
         self.saveAffiliations(room, outcome.changed)
         return self.applied(room, outcome.effects)
@@ -138,6 +140,7 @@ class Governance:
             members-only, occupants shown or hidden by a new
             C{presencebroadcast}, and the status codes of the change.
         """
+        self.limits.configuration(room, config, admins, owners)
         old = room.config
         outcome = room.configure(actorJID, config, admins, owners)
         self.writer.saveRoom(room, old.persistent,
@@ -186,6 +189,7 @@ class Governance:
 
         @return: a L{Changed}.
         """
+        self.limits.affiliations(room, [userJID])
         outcome = room.register(userJID, nick, data)
         self.saveAffiliations(room, outcome.changed)
         return self.applied(room, outcome.effects)

@@ -43,6 +43,7 @@ from mucservice.room import roles
 from mucservice.room.config import RoomConfig
 from mucservice.room.conversation import Conversation
 from mucservice.room.governance import Governance
+from mucservice.room.limits import Limits, LimitSettings
 from mucservice.room.occupancy import Occupancy
 from mucservice.room.persistence import RoomWriter
 from mucservice.room.room import Room
@@ -74,6 +75,7 @@ class RoomService(Occupancy, Conversation, Governance, service.Service):
     @ivar loaded: whether the stored rooms are loaded; rooms are created
         only then.
     @ivar writer: the L{RoomWriter} of the room store.
+    @ivar limits: the L{Limits} in force.
     """
 
     log = Logger()
@@ -84,7 +86,7 @@ class RoomService(Occupancy, Conversation, Governance, service.Service):
     legacyHats = False
 
     def __init__(self, serviceJID, admins=(), creation="none", localDomain=None,
-                 defaultConfig=None, reactor=None):
+                 defaultConfig=None, reactor=None, limits=None):
         if reactor is None:
             from twisted.internet import reactor
         self.serviceJID = serviceJID
@@ -93,6 +95,7 @@ class RoomService(Occupancy, Conversation, Governance, service.Service):
         self.localDomain = localDomain or serviceJID.host.partition(".")[2] or serviceJID.host
         self.defaultConfig = defaultConfig or RoomConfig()
         self.reactor = reactor
+        self.limits = Limits(limits or LimitSettings(), reactor.seconds, self.admins)
         self.rooms = {}
         self.loaded = False
         self._pingerStarted = self._offlineStarted = False
@@ -140,6 +143,7 @@ class RoomService(Occupancy, Conversation, Governance, service.Service):
                 room = self._roomFromRecord(record)
                 entries = yield self.store.getHistory(room.jid, room.config.historyLength)
                 room.history.extend(entries)
+                self.limits.roomLoaded(room)
                 yield self.loadHats(room)
                 self.rooms[room.jid] = room
         except Exception:
@@ -197,6 +201,7 @@ class RoomService(Occupancy, Conversation, Governance, service.Service):
                                             "try again later")
         if not self.mayCreate(creatorJID):
             raise errors.NotAllowed("you may not create rooms on this service")
+        self.limits.creating(creatorJID)
         room = Room(roomJID.userhostJID(), self.defaultConfig, locked=True,
                     serviceAdmins=self.admins)
         room.setAffiliationEntry(creatorJID, roles.OWNER)
@@ -204,6 +209,7 @@ class RoomService(Occupancy, Conversation, Governance, service.Service):
         # A new room wears no hats, whatever an earlier room of that name left.
         self._write(self.hatStore.forgetRoom(room.jid), "forgetting old hats of", room)
         self.rooms[room.jid] = room
+        self.limits.roomHeld(room.jid, [creatorJID])
         return room
 
     def publicRooms(self):
@@ -223,6 +229,7 @@ class RoomService(Occupancy, Conversation, Governance, service.Service):
         """
         if room.empty and (room.locked or not room.config.persistent):
             self.rooms.pop(room.jid, None)
+            self.limits.roomGone(room.jid)
             self._write(self.hatStore.forgetRoom(room.jid), "forgetting hats of", room)
 
     def removeRoom(self, room):
@@ -230,6 +237,7 @@ class RoomService(Occupancy, Conversation, Governance, service.Service):
         Forget a destroyed room everywhere.
         """
         self.rooms.pop(room.jid, None)
+        self.limits.roomGone(room.jid)
         self.joinTracker.forgetRoom(room.jid)
         self.writer.deleteRoom(room.jid)
         self._write(self.hatStore.forgetRoom(room.jid), "forgetting hats of", room)

@@ -70,7 +70,8 @@ class MessageHandler(RoomHandler):
             subject = str(message.subject)
         request = GroupchatMessage(childrenText(message, STRIPPED), message.getAttribute("id"),
                                    message.getAttribute((NS_XML, "lang")),
-                                   goesToHistory(message), subject)
+                                   goesToHistory(message), subject,
+                                   len(str(message.body)) if message.body is not None else 0)
         outcome = self.rooms.groupchat(realJID, roomJID, request)
         if subject is None:
             self.sendText(occupancy.render(outcome))
