@@ -10,6 +10,8 @@ from twisted.application import service
 from twisted.logger import Logger
 from wokkel import component
 
+from mucservice.xmpp.outbox import Outbox
+
 #: Seconds before the first reconnection attempt after the link is lost.
 INITIAL_RECONNECT_DELAY = 1.0
 
@@ -23,6 +25,8 @@ class MUCComponent(component.Component):
     wokkel's external component, with an injectable reactor, a bounded
     reconnection back-off, logging of the link's state, and a C{stopService}
     that works before the first connection.
+
+    @ivar outbox: the L{Outbox} every room handler writes through.
     """
 
     log = Logger()
@@ -35,6 +39,8 @@ class MUCComponent(component.Component):
         self.factory.initialDelay = INITIAL_RECONNECT_DELAY
         self.factory.maxDelay = MAX_RECONNECT_DELAY
         self._connection = None
+        self.outbox = Outbox(reactor)
+        self.outbox.setHandlerParent(self)
 
     def _getConnection(self):
         self.log.info("connecting to {host}:{port} as {jid}", host=self.host, port=self.port,

@@ -74,9 +74,7 @@ class MessageHandler(RoomHandler):
                                    len(str(message.body)) if message.body is not None else 0)
         outcome = self.rooms.groupchat(realJID, roomJID, request)
         if subject is None:
-            self.sendText(occupancy.render(outcome))
-            if outcome.afterTelling is not None:
-                outcome.afterTelling()
+            self.sendText(occupancy.render(outcome), then=outcome.afterTelling)
             return
         room = outcome.room
         template = Template("message", "<subject>%s</subject>" % quote(room.subject),
