@@ -5,9 +5,11 @@ with C{policy-violation} (type C{modify}) and a text naming the limit, and
 once there is room again it passes again.
 """
 
+from datetime import datetime, timezone
+
 from twisted.words.protocols.jabber.jid import JID
 
-from mucservice.records import Affiliation
+from mucservice.records import Affiliation, HistoryEntry
 from tests.fakeservice import NS_MUC_USER, errorCondition
 from tests.test_limits_rates import ALICE, BOB, ROOM, LimitTestCase, groupchat
 from tests.test_owner import form, ownerIQ, reply
@@ -90,6 +92,18 @@ class HistoryTests(LimitTestCase):
         history = [str(s.body) for s in out if s.name == "message" and s.body is not None]
         self.assertEqual(["m2", "m3", "m4"], history)
 
+    def test_loaded(self):
+        """A stored room keeps, once loaded, no more history than the limits allow."""
+        store = self.service.rooms.store
+        stored = JID("stored@muc.example.org")
+        store.saveRoom(stored, {"muc#roomconfig_persistentroom": True,
+                                "muc#roomconfig_historylength": 10})
+        for n in range(5):
+            store.appendHistory(stored, HistoryEntry(datetime.now(timezone.utc), "bob", None,
+                                                     "<body>m%d</body>" % n), 10)
+        self.service.rooms.loadRooms()
+        self.assertEqual(["<body>m%d</body>" % n for n in (2, 3, 4)],
+                         [e.payload for e in self.service.rooms.getRoom(stored).history])
 
 class AffiliationTests(LimitTestCase):
     """
