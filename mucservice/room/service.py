@@ -18,7 +18,7 @@ the room if it must (and removes it again if the join is refused), admits
 the session (L{Room.join}), records it with the join tracker, picks the
 history asked for, and returns an L{Entered}; the edge renders the other
 occupants' presence, the newcomer's own presence (to everyone), the history
-and the subject, in that order, in one write.
+and the subject, in that order, through its outbox.
 
 A groupchat message: C{<message type='groupchat' to='room@service'>}
 reaches L{MessageHandler<mucservice.xmpp.message.MessageHandler>}, which
