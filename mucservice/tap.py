@@ -58,7 +58,8 @@ _nonNegative = _number(float, lambda n: n >= 0, "Seconds, 0 or more.",
 _positiveInteger = _number(int, lambda n: n >= 1, "A whole number, 1 or more.",
                            "must be a positive whole number")
 _port = _number(int, lambda n: 0 < n < 65536, "A TCP port.", "not a TCP port")
-_rate = _number(Rate.parse, lambda rate: True, "COUNT/SECONDS, e.g. 10/60.", "")
+_rate = _number(Rate.parse, lambda rate: True, "COUNT/SECONDS, e.g. 10/60.",
+                "must be COUNT/SECONDS")
 
 #: The options of the limits (see the README's section Limits): option name,
 #: L{LimitSettings} attribute (whose default is the option's), help.
