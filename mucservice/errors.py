@@ -54,16 +54,19 @@ class NotAuthorized(Error):
     """Credentials are missing or wrong (e.g. a room password)."""
 
 
+class PolicyViolation(Error):
+    """A limit of this service is exceeded (e.g. a message body too long, too many items)."""
+
+
 class RegistrationRequired(Error):
     """The room admits members only."""
 
 
-class PolicyViolation(Error):
-    """The request breaks a rule of the service (e.g. a stanza too big, a limit)."""
-
-
 class ResourceConstraint(Error):
-    """The service cannot do this now for lack of a resource (e.g. a store that fails)."""
+    """
+    The service cannot do this now: a rate limit is exhausted, or a store
+    fails; the text says when to try again.
+    """
 
 
 class InternalServerError(Error):

@@ -17,7 +17,9 @@ from zope.interface.exceptions import Invalid
 
 from mucservice import __version__, registry
 from mucservice.provideroptions import ProviderOptions
+from mucservice.room.buckets import Rate
 from mucservice.room.config import RoomConfig, parseBoolean
+from mucservice.room.limits import LimitSettings
 from mucservice.room.service import CREATION_POLICIES, RoomService
 from mucservice.xmpp.admin import AdminHandler
 from mucservice.xmpp.commands import HatCommands
@@ -59,6 +61,37 @@ _nonNegative = _number(float, lambda n: n >= 0, "Seconds, 0 or more.",
 _positiveInteger = _number(int, lambda n: n >= 1, "A whole number, 1 or more.",
                            "must be a positive whole number")
 _port = _number(int, lambda n: 0 < n < 65536, "A TCP port.", "not a TCP port")
+_rate = _number(Rate.parse, lambda rate: True, "COUNT/SECONDS, e.g. 10/60.",
+                "must be COUNT/SECONDS")
+
+#: The options of the limits (see the README's section Limits): option name,
+#: L{LimitSettings} attribute (whose default is the option's), help.
+LIMIT_OPTIONS = (
+    ("message-rate", "messageRate",
+     "Messages per occupant and room (groupchat, subject, private, invitations)."),
+    ("presence-rate", "presenceRate", "Presence changes (status, nick) per occupant and room."),
+    ("join-rate", "joinRate", "Joins per real (full) JID."),
+    ("password-rate", "passwordRate", "Wrong room passwords per user and room."),
+    ("room-creation-rate", "roomCreationRate", "Rooms created per user."),
+    ("max-rooms-per-user", "maxRoomsPerUser",
+     "Rooms a user holds at most (created and still there, or owned and stored)."),
+    ("max-body-length", "maxBodyLength", "Characters in a groupchat message body."),
+    ("max-subject-length", "maxSubjectLength", "Characters in a room subject."),
+    ("max-room-name-length", "maxRoomNameLength", "Characters in a room name."),
+    ("max-room-description-length", "maxRoomDescriptionLength",
+     "Characters in a room description."),
+    ("max-history-messages", "maxHistoryMessages", "Messages of history kept per room."),
+    ("max-history-bytes", "maxHistoryBytes", "Bytes (UTF-8) of history kept per room."),
+    ("max-affiliations", "maxAffiliations", "Affiliations a room holds at most."),
+    ("max-admin-items", "maxAdminItems", "Items in one muc#admin request."),
+    ("max-nick-sessions", "maxNickSessions", "Sessions of one user on one nick."),
+)
+
+
+def _limitOption(name, attribute, description):
+    default = getattr(LimitSettings, attribute)
+    return [name, None, default, description,
+            _rate if isinstance(default, Rate) else _positiveInteger]
 
 
 def _onOff(value):
@@ -128,7 +161,7 @@ class Options(ProviderOptions, usage.Options):
         ["offline-delivery-default", None, "on",
          "Whether new rooms copy messages to absent members who asked for it at "
          "registration (a room option).", _onOff],
-    ]
+    ] + [_limitOption(*option) for option in LIMIT_OPTIONS]
     optFlags = [
         ["log-traffic", None, "Log every byte exchanged with the XMPP server."],
         ["hats-legacy-namespace", None,
@@ -207,6 +240,13 @@ def makeProviders(config, context):
     return providers
 
 
+def limitSettings(config):
+    """
+    @return: the L{LimitSettings} of the parsed options.
+    """
+    return LimitSettings(**{attribute: config[name] for name, attribute, _ in LIMIT_OPTIONS})
+
+
 def exitWithStatus(reactor, why, status=1):
     """
     End the process with a non-zero status after saying why in one line:
@@ -236,7 +276,7 @@ def makeService(config, reactor=None):
     rooms = RoomService(config["jid"], config["admins"], config["restrict-room-creation"],
                         config["local-domain"],
                         RoomConfig(offlineDelivery=config["offline-delivery-default"]),
-                        reactor=reactor)
+                        reactor=reactor, limits=limitSettings(config))
     context.rooms = rooms
     rooms.legacyHats = config["hats-legacy-namespace"]
     if exitOnFatal:

@@ -133,6 +133,25 @@ class DelayTests(PingerTestCase):
             self.clock.advance(10)
             self.assertEqual({CAROL, DAVE}, set(host.pinged()), condition)
 
+    def test_serverGoneFlood(self):
+        """
+        A flood of server-gone errors looks at that server's occupants once
+        per delay, and schedules each of them once.
+        """
+        occupants = [JID("u%d@remote.test/r" % (n,)) for n in range(100)]
+        self.join(*occupants)
+        looked = []
+        occupantsFrom = self.tracker.occupantsFrom
+        self.tracker.occupantsFrom = lambda domain: looked.append(domain) or occupantsFrom(domain)
+        for n in range(1000):
+            self.pinger.errorReceived(occupants[n % 100], "remote-server-not-found")
+        self.assertEqual(["remote.test"], looked)
+        self.assertEqual(100, len(self.clock.getDelayedCalls()))
+        self.clock.advance(10)
+        self.assertEqual(set(occupants), set(self.host.pinged()))
+        self.pinger.errorReceived(occupants[0], "remote-server-timeout")
+        self.assertEqual(["remote.test"] * 2, looked)
+
     def test_otherConditions(self):
         """Conditions that do not suggest a gone link trigger nothing."""
         self.join(BOB)

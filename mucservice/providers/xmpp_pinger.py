@@ -6,8 +6,11 @@ A trigger (an error bounce from an occupant's full JID, the component link
 coming back, or silence longer than C{--ping-idle}) schedules a ping of that
 JID C{--ping-delay} seconds later. Triggers for a JID that is already
 scheduled, queued or being pinged change nothing, so a burst of bounces
-makes one ping. At most C{--ping-concurrency} pings are outstanding; the
-others wait in order. A JID that leaves every room is dropped from all of
+makes one ping, and a burst of errors that put a whole server in question
+looks at its occupants once per delay. At most C{--ping-concurrency} pings
+are outstanding; the others wait in order: the pinger holds at most one
+timer or place in the queue per session in a room, however many errors
+come. A JID that leaves every room is dropped from all of
 this. An answer of C{result} or C{feature-not-implemented} means alive; no
 answer within C{--ping-timeout}, or any other error, means gone, and the
 host removes the occupant from every room it is in.
@@ -64,6 +67,8 @@ class XMPPPinger:
         self._queued = OrderedDict()
         self._outstanding = {}
         self._lastSeen = {}
+        # Domain to when its occupants were last scheduled, oldest first.
+        self._serversInQuestion = OrderedDict()
         self._sweep = None
 
     # IPinger
@@ -85,6 +90,7 @@ class XMPPPinger:
             call.cancel()
         self._scheduled.clear()
         self._queued.clear()
+        self._serversInQuestion.clear()
         for d in list(self._outstanding.values()):
             d.cancel()
 
@@ -92,8 +98,7 @@ class XMPPPinger:
         if condition not in LINK_GONE_CONDITIONS or not realJID.resource:
             return
         if condition in SERVER_GONE_CONDITIONS:
-            for occupant in self.host.joinTracker.occupantsFrom(realJID.host):
-                self.schedule(occupant)
+            self.serverInQuestion(realJID.host)
         else:
             self.schedule(realJID)
 
@@ -130,6 +135,23 @@ class XMPPPinger:
         """
         return (realJID in self._scheduled or realJID in self._queued
                 or realJID in self._outstanding)
+
+    def serverInQuestion(self, domain):
+        """
+        Schedule every occupant from C{domain}, unless that was done within
+        the delay: their pings are pending still, and a burst of bounces
+        from a server that is down would otherwise go over them all again
+        for each bounce.
+        """
+        now = self.reactor.seconds()
+        questioned = self._serversInQuestion
+        while questioned and next(iter(questioned.values())) <= now - self.delay:
+            questioned.popitem(last=False)
+        if domain in questioned:
+            return
+        questioned[domain] = now
+        for occupant in self.host.joinTracker.occupantsFrom(domain):
+            self.schedule(occupant)
 
     def schedule(self, realJID, delay=None):
         """

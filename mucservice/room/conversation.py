@@ -37,6 +37,7 @@ class GroupchatMessage:
         hint, and no C{no-store} hint).
     @ivar subject: the new subject if it changes the subject (a subject and
         no body), else L{None}.
+    @ivar bodyLength: the characters of its body (0 if it has none).
     """
 
     payload: str
@@ -44,12 +45,13 @@ class GroupchatMessage:
     lang: Optional[str] = None
     kept: bool = True
     subject: Optional[str] = None
+    bodyLength: int = 0
 
 
 class Conversation:
     """
     What occupants say. Expects of the class it is mixed into: C{getRoom},
-    C{now}, C{writer}, C{joinTracker}, C{offlineDelivery},
+    C{now}, C{writer}, C{joinTracker}, C{limits}, C{offlineDelivery},
     C{offersOfflineDelivery} and C{applied}.
     """
 
@@ -75,6 +77,7 @@ class Conversation:
         @raise errors.Error: the sender may not say it.
         """
         room = self.roomFor(realJID, roomJID)
+        self.limits.groupchat(room, realJID, message)
         if message.subject is not None:
             occupant = room.checkSubjectChange(realJID)
             room.subject, room.subjectNick = message.subject, occupant.nick
@@ -89,6 +92,7 @@ class Conversation:
         if not self.writer.storeWorks and room.config.persistent and room.config.historyLength:
             return self._keptFirst(room, entry)
         room.addHistory(entry)
+        self.limits.boundHistory(room)
         self.writer.saveHistory(room, entry)
         return Reflected(room, entry, self._offlineCopies(room, entry))
 
@@ -102,6 +106,7 @@ class Conversation:
         """
         def stored(_):
             room.addHistory(entry)
+            self.limits.boundHistory(room)
             # The store works again: what waits for it is written now.
             self.writer.catchUp()
             return Reflected(room, entry, self._offlineCopies(room, entry))
@@ -143,6 +148,7 @@ class Conversation:
         @return: a L{Relayed}.
         """
         room = self.roomFor(realJID, occupantJID)
+        self.limits.message(room, realJID)
         sender, recipient = room.checkPrivateMessage(realJID, occupantJID.resource)
         return Relayed(room, sender, recipient)
 
@@ -174,6 +180,7 @@ class Conversation:
         @return: a Deferred of an L{Invited}.
         """
         room = self.roomFor(realJID, roomJID)
+        self.limits.invitation(room, realJID, inviteeJID)
 
         def change():
             plan = room.planInvite(realJID, inviteeJID)
@@ -208,6 +215,7 @@ class Conversation:
             answer.
         """
         room = self.roomFor(realJID, roomJID)
+        self.limits.message(room, realJID)
         occupant = room.sessions.get(realJID)
         if occupant is not None and occupant.role == roles.MODERATOR and nick:
             effects = [room.setRole(realJID, nick, roles.PARTICIPANT)] if allow else []

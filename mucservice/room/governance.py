@@ -22,7 +22,7 @@ class Governance:
     """
     Who may do what in a room. Expects of the class it is mixed into:
     C{visibleRoom}, C{occupantGone}, C{removeRoom}, C{writer}, C{changes},
-    C{joinTracker}, C{hatStore} and C{_write}.
+    C{joinTracker}, C{hatStore}, C{limits} and C{_write}.
     """
 
     def applied(self, room, effects, **more):
@@ -88,6 +88,7 @@ class Governance:
         @return: a L{Changed}.
         """
         room = self.visibleRoom(roomJID, actorJID)
+        self.limits.adminItems(items)
         effects = []
         refusal = None
         try:
@@ -108,7 +109,11 @@ class Governance:
         """
         room = self.visibleRoom(roomJID, actorJID)
 
-        return self._changeAffiliations(room, lambda: room.planAffiliations(actorJID, changes))
+        def plan():
+            self.limits.affiliationChanges(room, changes)
+            return room.planAffiliations(actorJID, changes)
+
+        return self._changeAffiliations(room, plan)
 
     def roleList(self, actorJID, roomJID, role):
         """
@@ -152,6 +157,7 @@ class Governance:
             C{presencebroadcast}, and the status codes of the change.
         """
         def change():
+            self.limits.configuration(room, config, admins, owners)
             plan = room.planConfiguration(actorJID, config, admins, owners)
             return (lambda: self.writer.storeConfiguration(room, config,
                                                            plan.affiliations.entries),
@@ -213,7 +219,11 @@ class Governance:
 
         @return: a Deferred of a L{Changed}.
         """
-        return self._changeAffiliations(room, lambda: room.planRegistration(userJID, nick, data))
+        def plan():
+            self.limits.affiliations(room, [userJID])
+            return room.planRegistration(userJID, nick, data)
+
+        return self._changeAffiliations(room, plan)
 
     def unregister(self, userJID, room):
         """

@@ -14,7 +14,8 @@ from mucservice.room.outcomes import Entered, Left, NickChanged, PresenceChanged
 class Occupancy:
     """
     Who is in which room. Expects of the class it is mixed into:
-    C{getRoom}, C{createRoom}, C{occupantGone}, C{now} and C{joinTracker}.
+    C{getRoom}, C{createRoom}, C{occupantGone}, C{now}, C{joinTracker} and
+    C{limits}.
     """
 
     def presence(self, realJID, occupantJID, payload, joining=False, password=None,
@@ -39,6 +40,7 @@ class Occupancy:
         if occupant is None or (joining and occupant.nick == nick):
             return self._enter(room, realJID, occupantJID, password, payload,
                                historyRequest or {})
+        self.limits.presenceChange(room, occupant)
         if occupant.nick != nick:
             oldNick = room.changeNick(realJID, nick)
             occupant.setPayload(realJID, payload)
@@ -54,13 +56,15 @@ class Occupancy:
         that if the room refuses the session).
         """
         created = room is None
+        self.limits.entering(room, realJID, occupantJID.resource)
         if created:
             room = self.createRoom(occupantJID, realJID)
         current = room.sessions.get(realJID)
         shownBefore = current.shown() if current is not None else None
         try:
             joined = room.join(realJID, occupantJID.resource, password, payload)
-        except errors.Error:
+        except errors.Error as e:
+            self.limits.refused(room, realJID, e)
             if created:
                 self.occupantGone(room)
             raise

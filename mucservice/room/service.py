@@ -18,7 +18,7 @@ the room if it must (and removes it again if the join is refused), admits
 the session (L{Room.join}), records it with the join tracker, picks the
 history asked for, and returns an L{Entered}; the edge renders the other
 occupants' presence, the newcomer's own presence (to everyone), the history
-and the subject, in that order, in one write.
+and the subject, in that order, through its outbox.
 
 A groupchat message: C{<message type='groupchat' to='room@service'>}
 reaches L{MessageHandler<mucservice.xmpp.message.MessageHandler>}, which
@@ -43,6 +43,7 @@ from mucservice.room import roles
 from mucservice.room.config import RoomConfig
 from mucservice.room.conversation import Conversation
 from mucservice.room.governance import Governance
+from mucservice.room.limits import Limits, LimitSettings
 from mucservice.room.occupancy import Occupancy
 from mucservice.room.persistence import RoomWriter, StoredChanges
 from mucservice.room.room import Room
@@ -76,6 +77,7 @@ class RoomService(Occupancy, Conversation, Governance, service.Service):
         only then.
     @ivar writer: the L{RoomWriter} of the room store.
     @ivar changes: the L{StoredChanges} of every room.
+    @ivar limits: the L{Limits} in force.
     """
 
     log = Logger()
@@ -86,7 +88,7 @@ class RoomService(Occupancy, Conversation, Governance, service.Service):
     legacyHats = False
 
     def __init__(self, serviceJID, admins=(), creation="none", localDomain=None,
-                 defaultConfig=None, reactor=None):
+                 defaultConfig=None, reactor=None, limits=None):
         if reactor is None:
             from twisted.internet import reactor
         self.serviceJID = serviceJID
@@ -95,6 +97,7 @@ class RoomService(Occupancy, Conversation, Governance, service.Service):
         self.localDomain = localDomain or serviceJID.host.partition(".")[2] or serviceJID.host
         self.defaultConfig = defaultConfig or RoomConfig()
         self.reactor = reactor
+        self.limits = Limits(limits or LimitSettings(), reactor.seconds, self.admins)
         self.rooms = {}
         self.loaded = False
         self._waitingForLoad = []
@@ -145,6 +148,7 @@ class RoomService(Occupancy, Conversation, Governance, service.Service):
                 room = self._roomFromRecord(record)
                 entries = yield self.store.getHistory(room.jid, room.config.historyLength)
                 room.history.extend(entries)
+                self.limits.roomLoaded(room)
                 yield self.loadHats(room)
                 self.rooms[room.jid] = room
         except Exception as e:
@@ -232,6 +236,7 @@ class RoomService(Occupancy, Conversation, Governance, service.Service):
                                             "try again later")
         if not self.mayCreate(creatorJID):
             raise errors.NotAllowed("you may not create rooms on this service")
+        self.limits.creating(creatorJID)
         room = Room(roomJID.userhostJID(), self.defaultConfig, locked=True,
                     serviceAdmins=self.admins)
         room.setAffiliationEntry(creatorJID, roles.OWNER)
@@ -239,6 +244,7 @@ class RoomService(Occupancy, Conversation, Governance, service.Service):
         # A new room wears no hats, whatever an earlier room of that name left.
         self._write(self.hatStore.forgetRoom(room.jid), "forgetting old hats of", room)
         self.rooms[room.jid] = room
+        self.limits.roomHeld(room.jid, [creatorJID])
         return room
 
     def publicRooms(self):
@@ -258,6 +264,7 @@ class RoomService(Occupancy, Conversation, Governance, service.Service):
         """
         if room.empty and (room.locked or not room.config.persistent):
             self.rooms.pop(room.jid, None)
+            self.limits.roomGone(room.jid)
             self._write(self.hatStore.forgetRoom(room.jid), "forgetting hats of", room)
 
     def removeRoom(self, room):
@@ -266,6 +273,7 @@ class RoomService(Occupancy, Conversation, Governance, service.Service):
         forgotten it already.
         """
         self.rooms.pop(room.jid, None)
+        self.limits.roomGone(room.jid)
         self.joinTracker.forgetRoom(room.jid)
         self._write(self.hatStore.forgetRoom(room.jid), "forgetting hats of", room)
 

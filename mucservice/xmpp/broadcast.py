@@ -1,9 +1,13 @@
 """
 Rendering what a room tells its occupants: occupant presence, reflected
 messages, history and subject. Each broadcast renders each variant of its
-stanza once and writes the text for all recipients in one write.
+stanza once; what goes to many recipients is an iterator of their
+stanzas, one per recipient, that takes who they are when it is made and
+renders them as it is iterated (the L{Outbox<mucservice.xmpp.outbox.Outbox>}
+writes it in bounded batches).
 """
 
+import itertools
 from datetime import timezone
 
 from mucservice.room.hats import shownHats
@@ -16,6 +20,7 @@ from mucservice.xmpp.namespaces import (
     NS_OCCUPANT_ID,
     NS_STANZA_ID,
 )
+from mucservice.xmpp.outbox import Fanout
 from mucservice.xmpp.render import Template, attributes, quote
 
 
@@ -171,22 +176,25 @@ class PresenceBroadcast:
             return before in broadcast, False
         return shown or before in broadcast, not shown
 
-    def toRoom(self, selfSessions=None):
+    def toRoom(self, selfSessions=None, occupants=None):
         """
         @param selfSessions: the occupant's own sessions to send to (default:
             all of them, even if the occupant is no longer in the room).
-        @return: the text for every occupant of the room, the occupant itself
-            last, as XEP-0045 wants the self-presence after the others.
+        @param occupants: the room's occupants, as a list taken now, for
+            broadcasts that share one (default: taken here).
+        @return: an iterator of the text for every occupant of the room now,
+            one piece per occupant, the occupant itself last, as XEP-0045
+            wants the self-presence after the others.
         """
-        parts = []
         toOthers, hidden = self._toOthers()
-        if toOthers:
-            for recipient in self.room.occupants.values():
-                if recipient is not self.occupant:
-                    parts.append(self.forOccupant(recipient, hidden))
-        sessions = self.occupant.sessions if selfSessions is None else selfSessions
-        parts.extend(self.forSelf(j) for j in sessions)
-        return "".join(parts)
+        if not toOthers:
+            occupants = []
+        elif occupants is None:
+            occupants = list(self.room.occupants.values())
+        sessions = list(self.occupant.sessions if selfSessions is None else selfSessions)
+        return itertools.chain((self.forOccupant(r, hidden) for r in occupants
+                                if r is not self.occupant),
+                               (self.forSelf(j) for j in sessions))
 
 
 def subjectMessage(room, recipient):
@@ -238,12 +246,13 @@ def historyMessages(room, entries, recipient):
     Discussion history for a newcomer, each message stamped by the room.
     """
     to = recipient.full()
-    return "".join(groupchatTemplate(room.jid, entry, delay(room.jid, entry.stamp)).to(to)
-                   for entry in entries)
+    return (groupchatTemplate(room.jid, entry, delay(room.jid, entry.stamp)).to(to)
+            for entry in list(entries))
 
 
 def toEveryone(room, template):
     """
-    @return: the text of C{template} for every session in the room.
+    @return: a L{Fanout} of C{template} for every session in the room now.
     """
-    return "".join(template.to(j.full()) for j in room.sessions)
+    sessions = list(room.sessions)
+    return Fanout(room.jid, (template.to(j.full()) for j in sessions))

@@ -10,6 +10,8 @@ from twisted.application import service
 from twisted.logger import Logger
 from wokkel import component
 
+from mucservice.xmpp.outbox import Outbox
+
 #: Seconds before the first reconnection attempt after the link is lost.
 INITIAL_RECONNECT_DELAY = 1.0
 
@@ -28,6 +30,7 @@ class MUCComponent(component.Component):
     @ivar ready: L{None}, or a callable returning a Deferred that fires when
         the service may connect (its stored rooms are loaded); if it fails,
         the component never connects.
+    @ivar outbox: the L{Outbox} every room handler writes through.
     """
 
     log = Logger()
@@ -41,6 +44,8 @@ class MUCComponent(component.Component):
         self.factory.initialDelay = INITIAL_RECONNECT_DELAY
         self.factory.maxDelay = MAX_RECONNECT_DELAY
         self._connection = None
+        self.outbox = Outbox(reactor)
+        self.outbox.setHandlerParent(self)
 
     def startService(self):
         """

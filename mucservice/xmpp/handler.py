@@ -19,6 +19,17 @@ from mucservice.xmpp.errors import errorReply
 from mucservice.xmpp.render import Template
 
 
+def laneOf(stanza):
+    """
+    @return: the bare JID a received stanza was sent to (the room whose
+        lane its answer takes), or L{None} if it has no valid one.
+    """
+    try:
+        return parseJID(stanza.getAttribute("to")).userhostJID()
+    except errors.Error:
+        return None
+
+
 def parseJID(text):
     """
     @param text: an address, or L{None} if the stanza had none.
@@ -52,12 +63,18 @@ class RoomHandler(XMPPHandler):
         self.rooms = rooms
         self.reactor = reactor
 
-    def sendText(self, text):
+    def sendText(self, text, lane=None, then=None):
         """
-        Write serialized stanzas, if any, in one go.
+        Write serialized stanzas through the stream's L{Outbox
+        <mucservice.xmpp.outbox.Outbox>}, after what their room has queued.
+
+        @param text: a serialized stanza (or several), or a L{Fanout
+            <mucservice.xmpp.outbox.Fanout>}, which names its room's lane.
+        @param lane: the lane of text that is no L{Fanout}: the room it
+            comes from, or L{None}.
+        @param then: what to run once it is written, or L{None}.
         """
-        if text:
-            self.xmlstream.send(text)
+        self.parent.outbox.send(getattr(text, "lane", lane), text, then)
 
     def replyError(self, stanza, error, fromJID=None, extra=""):
         """
@@ -65,7 +82,7 @@ class RoomHandler(XMPPHandler):
         from nor where it went (nothing to answer to).
         """
         if stanza.getAttribute("from") and (fromJID or stanza.getAttribute("to")):
-            self.sendText(errorReply(stanza, error, fromJID, extra))
+            self.sendText(errorReply(stanza, error, fromJID, extra), laneOf(stanza))
 
     def connectionInitialized(self):
         for query in self.iqHandlers:
@@ -92,7 +109,7 @@ class RoomHandler(XMPPHandler):
 
     def _result(self, iq, inner):
         self.sendText(Template("iq", inner or "", from_=iq["to"], type_="result",
-                               id=iq.getAttribute("id")).to(iq["from"]))
+                               id=iq.getAttribute("id")).to(iq["from"]), laneOf(iq))
 
     def _failed(self, iq, failure):
         error = failure.value

@@ -9,12 +9,15 @@ room's cache (L{Room.hats<mucservice.room.room.Room.hats>}), which the room
 service keeps; the commands are answered by L{mucservice.xmpp.commands}.
 """
 
+import itertools
+
 from zope.interface import implementer
 
 from mucservice.interfaces import IHatObserver
 from mucservice.xmpp.broadcast import PresenceBroadcast
 from mucservice.xmpp.handler import RoomHandler
 from mucservice.xmpp.namespaces import NODE_HATS_DOFF, NODE_HATS_DON, NODE_HATS_LIST
+from mucservice.xmpp.outbox import Fanout
 
 #: The ad-hoc commands of a room, node to name, in the order listed.
 COMMANDS = {
@@ -63,5 +66,6 @@ class HatPresence(RoomHandler):
         room = self.rooms.getRoom(roomJID)
         if room is None or self.xmlstream is None:
             return
-        self.sendText("".join(PresenceBroadcast(room, occupant).toRoom()
-                              for occupant in room.occupantsOfUser(userJID)))
+        self.sendText(Fanout(room.jid, itertools.chain.from_iterable(
+            [PresenceBroadcast(room, occupant).toRoom()
+             for occupant in room.occupantsOfUser(userJID)])))

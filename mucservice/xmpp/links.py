@@ -113,5 +113,5 @@ class LinkWatcher(RoomHandler):
             d.errback(jabberError.exceptionFromStanza(iq))
 
     def removeGone(self, realJID, reason):
-        self.sendText("".join(occupancy.render(left)
-                              for left in self.rooms.removeGone(realJID, reason)))
+        for left in self.rooms.removeGone(realJID, reason):
+            self.sendText(occupancy.render(left))

@@ -72,7 +72,8 @@ class MessageHandler(RoomHandler):
             subject = str(message.subject)
         request = GroupchatMessage(childrenText(message, STRIPPED), message.getAttribute("id"),
                                    message.getAttribute((NS_XML, "lang")),
-                                   goesToHistory(message), subject)
+                                   goesToHistory(message), subject,
+                                   len(str(message.body)) if message.body is not None else 0)
         outcome = self.rooms.groupchat(realJID, roomJID, request)
         if isinstance(outcome, defer.Deferred):
             # The store fails: the message waits for its write.
@@ -83,9 +84,7 @@ class MessageHandler(RoomHandler):
             self.tellSubject(outcome)
 
     def reflect(self, outcome):
-        self.sendText(occupancy.render(outcome))
-        if outcome.afterTelling is not None:
-            outcome.afterTelling()
+        self.sendText(occupancy.render(outcome), then=outcome.afterTelling)
 
     def _refused(self, failure, stanza):
         failure.trap(errors.Error)

@@ -1,9 +1,16 @@
 """
 Telling a room what the room service did: each outcome of
-L{mucservice.room.outcomes} rendered once, as the text of every stanza it
-takes, for one write on the component stream. L{render} picks the renderer
-of an outcome by its kind.
+L{mucservice.room.outcomes} rendered once, as the stanzas it takes, in
+order. L{render} picks the renderer of an outcome by its kind and gives a
+L{Fanout} for the room's lane of the L{Outbox
+<mucservice.xmpp.outbox.Outbox>}, which writes it in bounded batches.
+
+A renderer takes, when it is called, what the outcome says and who is to
+be told (the occupants of the room then); the stanzas themselves are
+rendered as the outbox writes them, each template once.
 """
+
+import itertools
 
 from mucservice.room import outcomes, roles
 from mucservice.room.status import NICK_CHANGED
@@ -15,7 +22,10 @@ from mucservice.xmpp.broadcast import (
     toEveryone,
 )
 from mucservice.xmpp.namespaces import NS_MUC_USER
+from mucservice.xmpp.outbox import Fanout
 from mucservice.xmpp.render import Template
+
+chain = itertools.chain.from_iterable
 
 
 def occupantList(room, viewer, realJID=None):
@@ -25,12 +35,21 @@ def occupantList(room, viewer, realJID=None):
 
     @param realJID: the one session of C{viewer} to send it to; all of them
         if L{None}.
+    @return: an iterator of the text, one piece per occupant; those who
+        left meanwhile are left out.
     """
-    others = [o for o in list(room.occupants.values())
-              if o is not viewer and room.broadcastsPresenceOf(o)]
-    if realJID is not None:
-        return "".join(PresenceBroadcast(room, o).forSession(viewer, realJID) for o in others)
-    return "".join(PresenceBroadcast(room, o).forOccupant(viewer) for o in others)
+    return _presences(room, list(room.occupants.values()), viewer, realJID)
+
+
+def _presences(room, occupants, viewer, realJID):
+    for occupant in occupants:
+        if (occupant is not viewer and room.broadcastsPresenceOf(occupant)
+                and room.occupants.get(occupant.nick) is occupant):
+            presence = PresenceBroadcast(room, occupant)
+            if realJID is not None:
+                yield presence.forSession(viewer, realJID)
+            else:
+                yield presence.forOccupant(viewer)
 
 
 def entered(outcome):
@@ -45,13 +64,13 @@ def entered(outcome):
     if outcome.changed:
         if outcome.otherSessions:
             again = PresenceBroadcast(room, occupant)
-            parts.extend(again.forSelf(j) for j in outcome.otherSessions)
+            parts.append([again.forSelf(j) for j in outcome.otherSessions])
         parts.append(own.toRoom(selfSessions=[realJID]))
     else:
-        parts.append(own.forSelf(realJID))
+        parts.append([own.forSelf(realJID)])
     parts.append(historyMessages(room, outcome.history, realJID))
-    parts.append(subjectMessage(room, realJID))
-    return "".join(parts)
+    parts.append([subjectMessage(room, realJID)])
+    return chain(parts)
 
 
 def presenceChanged(outcome):
@@ -66,7 +85,7 @@ def nickChanged(outcome):
     room, occupant = outcome.room, outcome.occupant
     gone = PresenceBroadcast(room, occupant, unavailable=True, nick=outcome.oldNick,
                              statuses=(NICK_CHANGED,), newNick=occupant.nick)
-    return gone.toRoom() + PresenceBroadcast(room, occupant).toRoom()
+    return itertools.chain(gone.toRoom(), PresenceBroadcast(room, occupant).toRoom())
 
 
 def left(outcome):
@@ -84,7 +103,7 @@ def left(outcome):
         previousRole=outcome.previousRole)
     if outcome.gone:
         return presence.toRoom(selfSessions=[realJID])
-    return presence.forSelf(realJID) + PresenceBroadcast(room, occupant).toRoom()
+    return itertools.chain([presence.forSelf(realJID)], PresenceBroadcast(room, occupant).toRoom())
 
 
 def changed(outcome):
@@ -96,6 +115,7 @@ def changed(outcome):
     change in a message from the room.
     """
     room = outcome.room
+    occupants = list(room.occupants.values())
     parts = []
     for effect in outcome.effects:
         occupant = effect.occupant
@@ -103,19 +123,26 @@ def changed(outcome):
             room, occupant, unavailable=effect.removed, statuses=effect.statuses,
             actorNick=effect.actorNick, reason=effect.reason,
             payload="" if effect.removed else None,
-            previousRole=effect.previousRole).toRoom())
+            previousRole=effect.previousRole).toRoom(occupants=occupants))
         if occupant in outcome.revealed:
             parts.append(occupantList(room, occupant))
     for occupant, shown in outcome.visibility:
-        presence = PresenceBroadcast(room, occupant)
-        parts.extend(presence.forOccupant(other, hidden=not shown)
-                     for other in room.occupants.values() if other is not occupant)
+        others = [other for other in room.occupants.values() if other is not occupant]
+        parts.append(_shownTo(PresenceBroadcast(room, occupant), others, not shown))
     if outcome.statuses:
         inner = "<x xmlns='%s'>%s</x>" % (
             NS_MUC_USER, "".join("<status code='%d'/>" % c for c in outcome.statuses))
         parts.append(toEveryone(room, Template("message", inner, from_=room.jid.full(),
                                                type_="groupchat")))
-    return "".join(parts)
+    return chain(parts)
+
+
+def _shownTo(presence, recipients, hidden):
+    """
+    @return: an iterator of C{presence} for each of C{recipients}, as the
+        occupant entering their view or, if C{hidden}, leaving it.
+    """
+    return (presence.forOccupant(recipient, hidden=hidden) for recipient in recipients)
 
 
 def destroyed(outcome):
@@ -123,13 +150,11 @@ def destroyed(outcome):
     Every former occupant gets only its own unavailable presence, carrying
     the C{<destroy/>}; nobody has an affiliation with a destroyed room.
     """
-    parts = []
-    for occupant in outcome.occupants:
+    for occupant in list(outcome.occupants):
         presence = PresenceBroadcast(outcome.room, occupant, unavailable=True,
                                      destroy=(outcome.alternate, outcome.reason), payload="",
                                      affiliation=roles.NONE)
-        parts.extend(presence.forSelf(realJID) for realJID in occupant.realJIDs)
-    return "".join(parts)
+        yield "".join(presence.forSelf(realJID) for realJID in occupant.realJIDs)
 
 
 def reflected(outcome):
@@ -151,8 +176,9 @@ def render(outcome):
     """
     @param outcome: an outcome of the room service, or L{None} (nothing
         happened).
-    @return: the text of every stanza it takes.
+    @return: a L{Fanout} of every stanza it takes, for the room's lane; or
+        C{""} for nothing.
     """
     if outcome is None:
         return ""
-    return RENDERERS[type(outcome)](outcome)
+    return Fanout(outcome.room.jid, RENDERERS[type(outcome)](outcome))

@@ -4,7 +4,7 @@ part is the C{to} attribute.
 
 A L{Template} is the text of a stanza cut where C{to} goes. A broadcast
 renders its template once and writes C{head + to + tail} for each
-recipient, all in one write on the component stream.
+recipient, in batches of many recipients (L{mucservice.xmpp.outbox}).
 """
 
 from mucservice.xmpp.namespaces import NS_COMPONENT

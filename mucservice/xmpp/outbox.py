@@ -1,0 +1,203 @@
+"""
+The component stream's writer: what the rooms say, in bounded batches.
+
+A broadcast to a large room is many stanzas (a message to 10,000
+occupants, an admin change told to all of them, the occupant list a
+newcomer receives). Rendered and written in one go, it would hold the
+reactor while every other room waits. So the edge hands the L{Outbox} a
+L{Fanout}: the stanzas of one room, rendered lazily (each template once,
+only C{to} differing per recipient), which the outbox writes in batches of
+about L{BATCH_CHARS}, one batch per turn of the reactor (C{callLater(0)}),
+so that other stanzas are handled in between.
+
+Order: each room has a lane, a queue written strictly in order, so that
+what XEP-0045 orders (a newcomer's occupant list before its own presence,
+the copies of one message before those of the next, an admin change before
+its result) stays in order. Lanes with work take turns, one batch each; a
+lane with nothing queued writes its first batch at once, in the turn the
+stanza that caused it is handled, so small rooms see no delay at all.
+
+The outbox is the link transport's streaming producer: when the XMPP
+server reads slower than we write, the transport pauses it and the lanes
+wait (rendered lazily, they hold no text meanwhile), instead of buffering
+without bound. A lost link drops what was left to write.
+"""
+
+from mucservice import _compat  # noqa: F401
+
+# isort: split
+
+from collections import deque
+
+from twisted.internet.interfaces import IPushProducer
+from twisted.logger import Logger
+from wokkel.subprotocols import XMPPHandler
+from zope.interface import implementer
+
+#: Characters written per batch, about: a batch ends with the stanza that
+#: reaches it (about a millisecond of rendering and writing).
+BATCH_CHARS = 128 * 1024
+
+
+class Fanout:
+    """
+    Stanzas a room sends, as an iterable of serialized stanzas (each piece
+    whole), rendered as it is iterated.
+
+    @ivar lane: the room's JID: what keeps its stanzas in order.
+    """
+
+    __slots__ = ("lane", "pieces")
+
+    def __init__(self, lane, pieces):
+        self.lane = lane
+        self.pieces = pieces
+
+    def __iter__(self):
+        return iter(self.pieces)
+
+
+@implementer(IPushProducer)
+class Outbox(XMPPHandler):
+    """
+    Writes text on the component stream, in order per lane, a bounded
+    batch per turn of the reactor.
+
+    @ivar batchChars: characters written per batch, about.
+    @ivar paused: whether the transport asked us to stop writing for now.
+    """
+
+    log = Logger()
+    batchChars = BATCH_CHARS
+
+    def __init__(self, reactor=None):
+        XMPPHandler.__init__(self)
+        if reactor is None:
+            from twisted.internet import reactor
+        self.reactor = reactor
+        self.paused = False
+        # Lane to what it has left to write: iterators of text, and
+        # callables to run when the lane reaches them.
+        self._lanes = {}
+        # The lanes with something to write, in the order they take turns.
+        self._ready = deque()
+        self._call = None
+
+    def connectionInitialized(self):
+        self.paused = False
+        transport = self.xmlstream.transport
+        if getattr(transport, "producer", False) is None:
+            transport.registerProducer(self, True)
+
+    def connectionLost(self, reason):
+        self._drop()
+        XMPPHandler.connectionLost(self, reason)
+
+    def send(self, lane, text, then=None):
+        """
+        Write C{text} after what C{lane} has queued: at once, up to a
+        batch, if it has nothing queued.
+
+        @param lane: what keeps it in order (a room JID), or L{None}.
+        @param text: a serialized stanza (or several), or an iterable of
+            them, such as a L{Fanout}.
+        @param then: a callable to run once C{text} is written (e.g. what
+            sends offline copies of a message), or L{None}.
+        """
+        if self.xmlstream is None:
+            if then is not None:
+                then()
+            return
+        queue = self._lanes.get(lane)
+        idle = queue is None
+        if idle:
+            queue = self._lanes[lane] = deque()
+        queue.append(iter((text,)) if isinstance(text, str) else iter(text))
+        if then is not None:
+            queue.append(then)
+        if idle:
+            self._serve(lane)
+
+    def _serve(self, lane):
+        """
+        Write one batch of C{lane}; queue it for another turn if it has
+        more.
+        """
+        queue = self._lanes[lane]
+        parts = []
+        size = 0
+        while queue and size < self.batchChars:
+            head = queue[0]
+            if callable(head):
+                queue.popleft()
+                self._write(parts)
+                parts = []
+                self._run(head)
+                continue
+            try:
+                for piece in head:
+                    parts.append(piece)
+                    size += len(piece)
+                    if size >= self.batchChars:
+                        break
+                else:
+                    queue.popleft()
+            except Exception:
+                queue.popleft()
+                self.log.failure("rendering stanzas of {lane} failed", lane=lane)
+        self._write(parts)
+        if queue:
+            self._ready.append(lane)
+            self._schedule()
+        else:
+            del self._lanes[lane]
+
+    def _write(self, parts):
+        if parts and self.xmlstream is not None:
+            self.xmlstream.send("".join(parts))
+
+    def _run(self, then):
+        try:
+            then()
+        except Exception:
+            self.log.failure("running what follows a broadcast failed")
+
+    def _schedule(self):
+        if self._call is None and self._ready and not self.paused:
+            self._call = self.reactor.callLater(0, self._turn)
+
+    def _turn(self):
+        """
+        One turn of the reactor: the next lane writes one batch.
+        """
+        self._call = None
+        if self._ready and not self.paused:
+            self._serve(self._ready.popleft())
+        self._schedule()
+
+    def _drop(self):
+        """
+        Forget what was left to write, but still run what follows it (what
+        sends offline copies queues them for the next link itself).
+        """
+        if self._call is not None and self._call.active():
+            self._call.cancel()
+        self._call = None
+        lanes, self._lanes = self._lanes, {}
+        self._ready.clear()
+        for queue in lanes.values():
+            for item in queue:
+                if callable(item):
+                    self._run(item)
+
+    # IPushProducer
+
+    def pauseProducing(self):
+        self.paused = True
+
+    def resumeProducing(self):
+        self.paused = False
+        self._schedule()
+
+    def stopProducing(self):
+        self._drop()

@@ -1,0 +1,93 @@
+"""
+Token buckets on a fake clock (L{mucservice.room.buckets}).
+"""
+
+import pytest
+from twisted.internet.task import Clock
+
+from mucservice import errors
+from mucservice.room.buckets import Buckets, Rate, retryText
+
+
+class TestRate:
+    def test_parse(self):
+        """COUNT/SECONDS reads as a Rate and prints back the same way."""
+        rate = Rate.parse("10/60")
+        assert rate == Rate(10, 60.0)
+        assert str(rate) == "10/60"
+        assert str(Rate.parse("3/0.5")) == "3/0.5"
+
+    @pytest.mark.parametrize("text", ["10", "0/60", "-1/60", "10/0", "10/-5", "a/b", "10/inf",
+                                      "1.5/60", "", "/"])
+    def test_refused(self, text):
+        """Anything but a whole count of 1 or more per positive finite seconds is refused."""
+        with pytest.raises(ValueError, match="COUNT/SECONDS"):
+            Rate.parse(text)
+
+
+def test_retryText():
+    """The retry text rounds up to whole seconds, at least one."""
+    assert retryText(0.2) == "try again in 1 second"
+    assert retryText(11.1) == "try again in 12 seconds"
+
+
+class TestBuckets:
+    def setup_method(self):
+        self.clock = Clock()
+        self.clock.advance(1000)
+        self.buckets = Buckets(Rate(3, 30), self.clock.seconds, "messages")
+
+    def test_burstThenRefused(self):
+        """A key may act COUNT times at once; then it is refused with when to retry."""
+        for _ in range(3):
+            self.buckets.take("alice")
+        with pytest.raises(errors.ResourceConstraint) as refused:
+            self.buckets.take("alice")
+        assert refused.value.text == "too many messages; try again in 10 seconds"
+
+    def test_refills(self):
+        """A token comes back every SECONDS/COUNT seconds, one at a time."""
+        for _ in range(3):
+            self.buckets.take("alice")
+        self.clock.advance(9.9)
+        with pytest.raises(errors.ResourceConstraint, match="in 1 second$"):
+            self.buckets.take("alice")
+        self.clock.advance(0.1)
+        self.buckets.take("alice")
+        with pytest.raises(errors.ResourceConstraint):
+            self.buckets.take("alice")
+
+    def test_keysApart(self):
+        """Each key has its own bucket."""
+        for _ in range(3):
+            self.buckets.take("alice")
+        self.buckets.take("bob")
+
+    def test_checkTakesNothing(self):
+        """check refuses an empty bucket but never empties one."""
+        for _ in range(5):
+            self.buckets.check("alice")
+        for _ in range(3):
+            self.buckets.take("alice")
+        with pytest.raises(errors.ResourceConstraint):
+            self.buckets.check("alice")
+
+    def test_forgotten(self):
+        """Buckets unused for a whole period are full again and forgotten."""
+        for n in range(10000):
+            self.buckets.take("user%d" % (n,))
+        assert len(self.buckets) == 10000
+        self.clock.advance(29)
+        self.buckets.take("late")
+        assert len(self.buckets) == 10001
+        self.clock.advance(1)
+        self.buckets.take("later")
+        assert len(self.buckets) == 2
+
+    def test_clockBack(self):
+        """A clock set back gives no token."""
+        for _ in range(3):
+            self.buckets.take("alice")
+        self.clock.rightNow -= 3600
+        with pytest.raises(errors.ResourceConstraint):
+            self.buckets.take("alice")
