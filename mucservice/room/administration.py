@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from mucservice import errors
-from mucservice.room import roles
+from mucservice.room import nicks, roles
 from mucservice.room.status import AFFILIATION_CHANGED, BANNED, KICKED, MEMBERS_ONLY
 
 
@@ -106,13 +106,17 @@ class Administration:
         anything changes. A change to the affiliation
         a user already has changes nothing (unless it reserves a nick).
 
-        @param changes: L{AffiliationChange}s.
+        @param changes: L{AffiliationChange}s; a nick is kept as
+            L{nicks.storedNick} makes it.
         @return: an L{AffiliationOutcome}.
         @raise errors.Conflict: the room would be left without an owner.
+        @raise errors.JIDMalformed: a nick is no valid nick.
         """
         actor = self.affiliationOf(actorJID)
         planned = {}
         for change in changes:
+            if change.nick:
+                change.nick = nicks.storedNick(change.nick)
             userJID = change.userJID.userhostJID()
             current = self.affiliationOf(userJID)
             roles.checkAffiliationChange(actor, current, change.affiliation)
@@ -127,7 +131,7 @@ class Administration:
         for userJID, change in planned.items():
             if change.nick:
                 self.checkNickFree(change.nick, userJID)
-                if reserved.setdefault(change.nick, userJID) != userJID:
+                if reserved.setdefault(nicks.nickKey(change.nick), userJID) != userJID:
                     raise errors.Conflict("one nick for two users")
         actorNick = self.sessions[actorJID].nick if actorJID in self.sessions else None
         outcome = AffiliationOutcome()
@@ -243,11 +247,15 @@ class Administration:
         """
         Reserve C{nick} for C{userJID} and make it a member if it was none.
 
+        @param nick: the nick as submitted; it is kept as L{nicks.storedNick}
+            makes it.
         @param data: more registration fields to keep with the affiliation.
         @return: an L{AffiliationOutcome}.
         @raise errors.Forbidden: the user is banned.
         @raise errors.Conflict: the nick is someone else's.
+        @raise errors.JIDMalformed: the nick is no valid nick.
         """
+        nick = nicks.storedNick(nick)
         userJID = userJID.userhostJID()
         affiliation = self.affiliationOf(userJID)
         if affiliation == roles.OUTCAST:
