@@ -200,3 +200,35 @@ def test_fastPathsAgreeWithPRECIS():
             except errors.JIDMalformed:
                 got = None
             assert got == expected, (profile.name, text)
+
+
+def test_cacheKeepsValidAddresses():
+    """The cache gives the same JID for the same text, and keeps at most its size."""
+    cache = address.AddressCache(2)
+    first = cache.parse("a@example.org/r")
+    assert cache.parse("a@example.org/r") is first
+    cache.parse("b@example.org")
+    cache.parse("c@example.org")
+    assert cache.parse("a@example.org/r") is not first
+    assert cache.parse("a@example.org/r") == first
+    assert cache._parse.cache_info().currsize == 2
+
+
+def test_cacheRefusesAsParserDoes():
+    """Invalid addresses are refused every time and never kept; long ones are parsed anew."""
+    cache = address.AddressCache(10)
+    for _ in range(2):
+        with pytest.raises(errors.JIDMalformed):
+            cache.parse("user@a..b")
+        with pytest.raises(errors.JIDMalformed):
+            cache.parse(None)
+    assert cache._parse.cache_info().currsize == 0
+    long = "a@example.org/" + "r" * address.MAX_CACHED_CHARS
+    assert cache.parse(long) is not cache.parse(long)
+    assert cache._parse.cache_info().currsize == 0
+
+
+def test_noCache():
+    """A cache of size 0 parses every time."""
+    cache = address.AddressCache(0)
+    assert cache.parse("a@example.org") is not cache.parse("a@example.org")

@@ -165,10 +165,19 @@ class RoomNickTests(PopulatedRoomTestCase):
 
     def test_joinMalformed(self):
         """A nick the Nickname profile refuses is jid-malformed, saying why."""
-        for nick, reason in (("  ", "empty"),):
+        for nick, reason in (("  ", "empty"), ("a\u200bb", "ignorable")):
             error = self.joinError("eve@example.org/e", nick)
             self.assertError("jid-malformed", error)
             self.assertIn(reason, error.toXml())
+
+    def test_emojiNick(self):
+        """Emoji nicks are nicks, shown as given, for senders whose resource has emoji too."""
+        eve = "eve@example.org/\U0001f4f1 phone"
+        out = self.service.join(eve, self.ROOM + "/Juliet \U0001f339")
+        own = [s for s in out if s["to"] == eve]
+        self.assertIn(self.ROOM + "/Juliet \U0001f339", [s["from"] for s in own])
+        self.assertIn("Juliet \U0001f339", self.room.occupants)
+        self.assertError("conflict", self.joinError("zed@example.org/z", "juliet \U0001f339"))
 
     def test_sameUserOtherForm(self):
         """A second session of an occupant may not join under another form of its nick."""

@@ -9,27 +9,37 @@ from mucservice import _compat  # noqa: F401
 
 from twisted.internet import defer
 from twisted.logger import Logger
-from twisted.words.protocols.jabber import jid
 from twisted.words.protocols.jabber.error import StanzaError
 from twisted.words.xish import xpath
 from wokkel.subprotocols import XMPPHandler
 
-from mucservice import errors
+from mucservice import address, errors
 from mucservice.xmpp.errors import errorReply
 from mucservice.xmpp.render import Template
+
+#: The addresses the edge parsed last (C{--address-cache}).
+addressCache = address.AddressCache()
+
+
+def setAddressCache(size):
+    """
+    Keep the last C{size} addresses parsed (0: none); see
+    L{AddressCache<mucservice.address.AddressCache>}.
+    """
+    global addressCache
+    addressCache = address.AddressCache(size)
 
 
 def parseJID(text):
     """
+    The edge's entry to the one address parser, L{mucservice.address},
+    through the L{addressCache}.
+
     @param text: an address, or L{None} if the stanza had none.
+    @return: a L{JID<mucservice.address.JID>}.
     @raise errors.JIDMalformed: C{text} is missing or no valid JID.
     """
-    if not text:
-        raise errors.JIDMalformed("an address is missing")
-    try:
-        return jid.internJID(text)
-    except (jid.InvalidFormat, TypeError, RuntimeError):
-        raise errors.JIDMalformed("not a valid JID: %r" % (text,))
+    return addressCache.parse(text)
 
 
 class RoomHandler(XMPPHandler):
