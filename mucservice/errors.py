@@ -54,6 +54,10 @@ class NotAuthorized(Error):
     """Credentials are missing or wrong (e.g. a room password)."""
 
 
+class PolicyViolation(Error):
+    """The stanza breaks a limit of the service (e.g. it is nested too deep)."""
+
+
 class RegistrationRequired(Error):
     """The room admits members only."""
 

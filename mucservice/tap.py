@@ -20,6 +20,7 @@ from mucservice.room.service import CREATION_POLICIES, RoomService
 from mucservice.xmpp.admin import AdminHandler
 from mucservice.xmpp.commands import HatCommands
 from mucservice.xmpp.component import MUCComponent
+from mucservice.xmpp.depth import DepthGuard
 from mucservice.xmpp.disco import ServiceDiscovery
 from mucservice.xmpp.handler import setAddressCache
 from mucservice.xmpp.hats import HatPresence
@@ -240,7 +241,8 @@ def makeService(config, reactor=None):
     component.logTraffic = config["log-traffic"]
     setAddressCache(config["address-cache"])
     FallbackHandler().setHandlerParent(component)
-    for handler in (PresenceHandler(rooms, reactor), MessageHandler(rooms, reactor),
+    for handler in (DepthGuard(rooms, reactor), PresenceHandler(rooms, reactor),
+                    MessageHandler(rooms, reactor),
                     AdminHandler(rooms, reactor), OwnerHandler(rooms, reactor),
                     ServiceDiscovery(rooms, reactor, config["name"]),
                     RegisterHandler(rooms, reactor), PingHandler(rooms, reactor),

@@ -23,6 +23,7 @@ CONDITIONS = {
     errors.NotAcceptable: ("not-acceptable", "modify"),
     errors.NotAllowed: ("not-allowed", "cancel"),
     errors.NotAuthorized: ("not-authorized", "auth"),
+    errors.PolicyViolation: ("policy-violation", "modify"),
     errors.RegistrationRequired: ("registration-required", "auth"),
     errors.ServiceUnavailable: ("service-unavailable", "cancel"),
 }

@@ -42,6 +42,14 @@ def parseJID(text):
     return addressCache.parse(text)
 
 
+def _parses(text):
+    try:
+        parseJID(text)
+    except errors.JIDMalformed:
+        return False
+    return True
+
+
 class RoomHandler(XMPPHandler):
     """
     @ivar rooms: the L{RoomService}.
@@ -72,9 +80,12 @@ class RoomHandler(XMPPHandler):
     def replyError(self, stanza, error, fromJID=None, extra=""):
         """
         Answer C{stanza} with an error, unless it said neither where it came
-        from nor where it went (nothing to answer to).
+        from nor where it went, or came from no valid address (nothing to
+        answer to). An answer to a malformed C{to} comes from the service.
         """
-        if stanza.getAttribute("from") and (fromJID or stanza.getAttribute("to")):
+        if _parses(stanza.getAttribute("from")) and (fromJID or stanza.getAttribute("to")):
+            if fromJID is None and not _parses(stanza.getAttribute("to")):
+                fromJID = self.rooms.serviceJID.full()
             self.sendText(errorReply(stanza, error, fromJID, extra))
 
     def connectionInitialized(self):

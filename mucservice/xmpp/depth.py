@@ -1,0 +1,63 @@
+"""
+A stanza nested too deep never reaches a handler.
+
+domish serialises elements recursively: a payload of some thousand nested
+elements makes C{toXml()} raise L{RecursionError}, and anything that walks
+it recursively is as exposed. L{DepthGuard} is the first observer of every
+stanza on the component stream: it measures the depth without recursion,
+marks every stanza as not handled yet (so that a child named C{handled}
+cannot pass for the flag), and takes a stanza whose payload is nested
+deeper than L{MAX_DEPTH} levels, answering it with C{policy-violation}
+as RFC 6120 wants (never an error to an error, nor to a result).
+"""
+
+from mucservice import errors
+from mucservice.xmpp.handler import RoomHandler
+
+#: The deepest payload accepted: the stanza's children are at level 1.
+MAX_DEPTH = 64
+
+#: Above every other observer's priority, so that the guard sees each
+#: stanza first (the occupant IQ router's is 100, the link watcher's 200).
+GUARD_PRIORITY = 1000
+
+
+def nestedDeeper(element, limit=MAX_DEPTH):
+    """
+    @return: whether an element below C{element} is more than C{limit}
+        levels down (its children being at level 1), found without
+        recursion and without walking further than needed.
+    """
+    stack = [iter(element.children)]
+    while stack:
+        for child in stack[-1]:
+            if not isinstance(child, str):
+                if len(stack) > limit:
+                    return True
+                stack.append(iter(child.children))
+                break
+        else:
+            stack.pop()
+    return False
+
+
+class DepthGuard(RoomHandler):
+    """
+    Sees every stanza first; takes and refuses those nested deeper than
+    L{MAX_DEPTH}.
+    """
+
+    def connectionInitialized(self):
+        for kind in ("presence", "message", "iq"):
+            self.xmlstream.addObserver("/" + kind, self.onStanza, GUARD_PRIORITY)
+
+    def onStanza(self, stanza):
+        stanza.handled = False
+        if not nestedDeeper(stanza):
+            return
+        stanza.handled = True
+        kind = stanza.getAttribute("type")
+        if kind == "error" or (stanza.name == "iq" and kind not in ("get", "set")):
+            return
+        self.replyError(stanza, errors.PolicyViolation(
+            "the stanza is nested deeper than %d levels" % (MAX_DEPTH,)))
