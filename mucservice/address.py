@@ -307,6 +307,18 @@ def parseJID(text):
     return fromParts(*splitJID(text))
 
 
+def isAddress(text, parse=parseJID):
+    """
+    @param parse: the parser to ask (L{parseJID}, or a cache's).
+    @return: whether C{text} is a valid address.
+    """
+    try:
+        parse(text)
+    except errors.JIDMalformed:
+        return False
+    return True
+
+
 def fromParts(user, host, resource=None):
     """
     @param user: the localpart to prepare, or L{None}.

@@ -20,8 +20,8 @@ from mucservice.room.service import CREATION_POLICIES, RoomService
 from mucservice.xmpp.admin import AdminHandler
 from mucservice.xmpp.commands import HatCommands
 from mucservice.xmpp.component import MUCComponent
-from mucservice.xmpp.depth import DepthGuard
 from mucservice.xmpp.disco import ServiceDiscovery
+from mucservice.xmpp.guard import StanzaGuard
 from mucservice.xmpp.handler import setAddressCache
 from mucservice.xmpp.hats import HatPresence
 from mucservice.xmpp.links import LinkWatcher
@@ -241,7 +241,7 @@ def makeService(config, reactor=None):
     component.logTraffic = config["log-traffic"]
     setAddressCache(config["address-cache"])
     FallbackHandler().setHandlerParent(component)
-    for handler in (DepthGuard(rooms, reactor), PresenceHandler(rooms, reactor),
+    for handler in (StanzaGuard(rooms, reactor), PresenceHandler(rooms, reactor),
                     MessageHandler(rooms, reactor),
                     AdminHandler(rooms, reactor), OwnerHandler(rooms, reactor),
                     ServiceDiscovery(rooms, reactor, config["name"]),

@@ -43,11 +43,7 @@ def parseJID(text):
 
 
 def _parses(text):
-    try:
-        parseJID(text)
-    except errors.JIDMalformed:
-        return False
-    return True
+    return address.isAddress(text, parseJID)
 
 
 class RoomHandler(XMPPHandler):
@@ -79,11 +75,13 @@ class RoomHandler(XMPPHandler):
 
     def replyError(self, stanza, error, fromJID=None, extra=""):
         """
-        Answer C{stanza} with an error, unless it said neither where it came
-        from nor where it went, or came from no valid address (nothing to
-        answer to). An answer to a malformed C{to} comes from the service.
+        Answer C{stanza} with an error, unless it came from no valid address
+        (nothing to answer to), or is a message or presence that said
+        nowhere it went. An answer to a missing or malformed C{to} comes
+        from the service: an IQ request is always answered.
         """
-        if _parses(stanza.getAttribute("from")) and (fromJID or stanza.getAttribute("to")):
+        if _parses(stanza.getAttribute("from")) and (
+                fromJID or stanza.getAttribute("to") or stanza.name == "iq"):
             if fromJID is None and not _parses(stanza.getAttribute("to")):
                 fromJID = self.rooms.serviceJID.full()
             self.sendText(errorReply(stanza, error, fromJID, extra))

@@ -46,7 +46,7 @@ def childrenText(element, skip=()):
     @return: the serialized child elements of C{element}, in order (text
         between them is dropped, and so is a child nested too deep for
         domish's recursive serializer: the component stream refuses such
-        stanzas first, L{mucservice.xmpp.depth}, but nothing here may
+        stanzas first, L{mucservice.xmpp.guard}, but nothing here may
         raise L{RecursionError} into the reactor).
     """
     parts = []

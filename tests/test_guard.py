@@ -1,10 +1,10 @@
 """
-Stanzas nested too deep (L{mucservice.xmpp.depth}): refused with
+Stanzas nested too deep (L{mucservice.xmpp.guard}): refused with
 policy-violation before any handler sees them, answered as RFC 6120 wants,
 and nothing that serialises a client's XML raises L{RecursionError}.
 """
 
-from mucservice.xmpp import depth
+from mucservice.xmpp import guard as depth
 from mucservice.xmpp.render import childrenText
 from tests.fakeservice import NS_MUC, PopulatedRoomTestCase, errorCondition
 from tests.fakestream import parseStanzas
@@ -94,3 +94,9 @@ class DepthGuardTests(PopulatedRoomTestCase):
                          "<item affiliation='member'/></query></iq>"
                          % (self.OLIVIA, self.ROOM, NS_MUC_ADMIN))
         self.assertEqual("result", reply["type"])
+
+    def test_requestToMalformedAddress(self):
+        """An IQ request no handler takes, to a malformed address, is answered by the service."""
+        reply = self.ask("<iq type='get' id='e' from='%s' to='user@a..b'/>" % (self.GUS,))
+        self.assertError("jid-malformed", reply, "e")
+        self.assertEqual("muc.example.org", reply["from"])

@@ -1,5 +1,6 @@
 """
-A stanza nested too deep never reaches a handler.
+What no handler should see: stanzas nested too deep, and IQ requests to
+addresses that are none.
 
 domish serialises elements recursively: a payload of some thousand nested
 elements makes C{toXml()} raise L{RecursionError}, and anything that walks
@@ -9,10 +10,14 @@ marks every stanza as not handled yet (so that a child named C{handled}
 cannot pass for the flag), and takes a stanza whose payload is nested
 deeper than L{MAX_DEPTH} levels, answering it with C{policy-violation}
 as RFC 6120 wants (never an error to an error, nor to a result).
+
+It also answers an IQ request to a malformed address with C{jid-malformed}
+from the service itself, before wokkel's fallback handler would answer it
+from that address, which the XMPP server would refuse.
 """
 
 from mucservice import errors
-from mucservice.xmpp.handler import RoomHandler
+from mucservice.xmpp.handler import RoomHandler, parseJID
 
 #: The deepest payload accepted: the stanza's children are at level 1.
 MAX_DEPTH = 64
@@ -41,10 +46,10 @@ def nestedDeeper(element, limit=MAX_DEPTH):
     return False
 
 
-class DepthGuard(RoomHandler):
+class StanzaGuard(RoomHandler):
     """
     Sees every stanza first; takes and refuses those nested deeper than
-    L{MAX_DEPTH}.
+    L{MAX_DEPTH}, and IQ requests to malformed addresses.
     """
 
     def connectionInitialized(self):
@@ -53,11 +58,15 @@ class DepthGuard(RoomHandler):
 
     def onStanza(self, stanza):
         stanza.handled = False
-        if not nestedDeeper(stanza):
-            return
-        stanza.handled = True
         kind = stanza.getAttribute("type")
-        if kind == "error" or (stanza.name == "iq" and kind not in ("get", "set")):
-            return
-        self.replyError(stanza, errors.PolicyViolation(
-            "the stanza is nested deeper than %d levels" % (MAX_DEPTH,)))
+        if nestedDeeper(stanza):
+            stanza.handled = True
+            if kind != "error" and (stanza.name != "iq" or kind in ("get", "set")):
+                self.replyError(stanza, errors.PolicyViolation(
+                    "the stanza is nested deeper than %d levels" % (MAX_DEPTH,)))
+        elif stanza.name == "iq" and kind in ("get", "set"):
+            try:
+                parseJID(stanza.getAttribute("to"))
+            except errors.JIDMalformed as e:
+                stanza.handled = True
+                self.replyError(stanza, e)
