@@ -55,7 +55,10 @@ class NotAuthorized(Error):
 
 
 class PolicyViolation(Error):
-    """A limit of this service is exceeded (e.g. a message body too long, too many items)."""
+    """
+    A limit of this service is exceeded (e.g. a message body too long, too
+    many items, a stanza nested too deep).
+    """
 
 
 class RegistrationRequired(Error):

@@ -6,7 +6,8 @@ made by factories found through the plugin registry (L{mucservice.registry}).
 A provider that also provides L{twisted.application.service.IService} is
 started and stopped with the rest of the service.
 
-Addresses are L{twisted.words.protocols.jabber.jid.JID} objects throughout:
+Addresses are L{mucservice.address.JID} objects throughout (equal to, and
+hashing like, Twisted's L{JID<twisted.words.protocols.jabber.jid.JID>}s):
 a I{real JID} is the full JID of a user's session, a I{room JID} the bare JID
 of a room, a I{user JID} the bare JID an affiliation belongs to. Domain errors
 come from L{mucservice.errors}.
@@ -384,7 +385,7 @@ class IOfflineDelivery(Interface):
             L{HistoryEntry<mucservice.records.HistoryEntry>} (its C{stamp}
             says when the room received it).
         @param recipients: the bare JIDs to copy it to, a non-empty
-            sequence of L{JID<twisted.words.protocols.jabber.jid.JID>}s.
+            sequence of L{JID<mucservice.address.JID>}s.
         """
 
     def bounced(roomJID, userJID, condition):

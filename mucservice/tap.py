@@ -11,11 +11,10 @@ import os
 from twisted.application import service
 from twisted.logger import Logger
 from twisted.python import usage
-from twisted.words.protocols.jabber import jid
 from wokkel.generic import FallbackHandler
 from zope.interface.exceptions import Invalid
 
-from mucservice import __version__, registry
+from mucservice import __version__, address, errors, registry
 from mucservice.provideroptions import ProviderOptions
 from mucservice.room.buckets import Rate
 from mucservice.room.config import RoomConfig, parseBoolean
@@ -25,6 +24,8 @@ from mucservice.xmpp.admin import AdminHandler
 from mucservice.xmpp.commands import HatCommands
 from mucservice.xmpp.component import MUCComponent
 from mucservice.xmpp.disco import ServiceDiscovery
+from mucservice.xmpp.guard import StanzaGuard
+from mucservice.xmpp.handler import setAddressCache
 from mucservice.xmpp.hats import HatPresence
 from mucservice.xmpp.links import LinkWatcher
 from mucservice.xmpp.message import MessageHandler
@@ -126,9 +127,9 @@ def parseJID(text, what):
     @raise usage.UsageError: C{text} is not a valid JID.
     """
     try:
-        return jid.internJID(text)
-    except jid.InvalidFormat as e:
-        raise usage.UsageError("%s is not a valid JID: %r (%s)" % (what, text, e))
+        return address.parseJID(text)
+    except errors.JIDMalformed as e:
+        raise usage.UsageError("%s is not a valid JID: %r (%s)" % (what, text, e.text))
 
 
 class Options(ProviderOptions, usage.Options):
@@ -158,6 +159,8 @@ class Options(ProviderOptions, usage.Options):
          _positiveInteger],
         ["ping-service-unavailable", None, "gone",
          "What a service-unavailable answer to a ping means: gone or alive."],
+        ["address-cache", None, 4096, "Parsed addresses kept (an LRU; 0: none).",
+         _number(int, lambda n: n >= 0, "A whole number, 0 or more.", "must be 0 or more")],
         ["offline-delivery-default", None, "on",
          "Whether new rooms copy messages to absent members who asked for it at "
          "registration (a room option).", _onOff],
@@ -293,8 +296,10 @@ def makeService(config, reactor=None):
     component = MUCComponent(config["host"], config["port"], config["jid"].full(),
                              config["secret"], reactor=reactor, ready=rooms.whenLoaded)
     component.logTraffic = config["log-traffic"]
+    setAddressCache(config["address-cache"])
     FallbackHandler().setHandlerParent(component)
-    for handler in (PresenceHandler(rooms, reactor), MessageHandler(rooms, reactor),
+    for handler in (StanzaGuard(rooms, reactor), PresenceHandler(rooms, reactor),
+                    MessageHandler(rooms, reactor),
                     AdminHandler(rooms, reactor), OwnerHandler(rooms, reactor),
                     ServiceDiscovery(rooms, reactor, config["name"]),
                     RegisterHandler(rooms, reactor), PingHandler(rooms, reactor),

@@ -2,7 +2,8 @@
 The layering of C{DESIGN.md}, checked on the source: which part of the
 package may import which.
 
-    contracts   (interfaces, records, errors; testing, the contract suites)
+    contracts   (interfaces, records, errors, address; testing, the contract
+                suites)
                 import none of the parts below
     room/       imports contracts only: never the edge or a provider
     providers/  import contracts only: never rooms or the edge
@@ -31,7 +32,7 @@ FORBIDDEN = {
     "runtime": {"devserver"},
 }
 
-CONTRACTS = {"interfaces", "records", "errors", "_compat", "testing"}
+CONTRACTS = {"interfaces", "records", "errors", "address", "_compat", "testing"}
 
 
 def moduleName(path):
@@ -96,6 +97,8 @@ def test_partsFound():
     assert ("mucservice.providers.sqlite_rooms", "mucservice.records") in found
     assert ("twisted.plugins.mucservice_providers", "mucservice.registry") in found
     assert ("mucservice.testing.hat_store", "mucservice.interfaces") in found
+    assert ("mucservice.providers.sql_hats", "mucservice.address") in found
+    assert partOf("mucservice.address") == "contracts"
     assert {"room", "xmpp", "providers", "devserver", "contracts", "runtime"} == {
         partOf(moduleName(path)) for path in PACKAGE.rglob("*.py")} | {"runtime"}
 

@@ -102,7 +102,7 @@ class SetTests(RegisterTestCase):
                          self.affiliation("bob@example.org"))
 
     def test_nickPrepared(self):
-        """The nick is kept as resourceprep makes it."""
+        """The nick is kept as the PRECIS Nickname profile (RFC 8266) enforces it."""
         self.ask(submit(BOB, "\u2168"))
         self.assertEqual("IX", self.room.reservedNick(JID(BOB)))
 

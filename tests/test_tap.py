@@ -15,6 +15,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from mucservice import tap
 from mucservice.room.service import RoomService
+from mucservice.xmpp import handler
 from mucservice.xmpp.component import MAX_RECONNECT_DELAY, MUCComponent
 from tests.fakestream import FakeComponentStream
 
@@ -56,6 +57,8 @@ class TestOptions:
         (BASE + ("--db", "mysql://x"), "--db must be"),
         (BASE + ("--pinger", "nope"), "unknown --pinger provider 'nope'; installed: none"),
         (BASE + ("--admin", "a@@b"), "--admin is not a valid JID"),
+        (BASE + ("--admin", "user@a..b"), "--admin is not a valid JID.*empty labels"),
+        (BASE + ("--address-cache", "-1"), "must be 0 or more"),
     ])
     def test_usageErrors(self, args, message):
         """Bad command lines are usage errors with a clear message."""
@@ -73,6 +76,14 @@ class TestOptions:
         """--admin repeats and keeps bare JIDs."""
         config = parse(*BASE + ("--admin", "a@example.org/r", "--admin", "b@example.org"))
         assert [j.full() for j in config["admins"]] == ["a@example.org", "b@example.org"]
+
+    def test_addressCache(self):
+        """--address-cache sizes the edge's cache of parsed addresses (4096 by default)."""
+        assert parse(*BASE)["address-cache"] == 4096
+        build("--address-cache", "7")
+        assert handler.addressCache.size == 7
+        build()
+        assert handler.addressCache.size == 4096
 
     def test_providerChoice(self):
         """--SERVICE NAME[:ARGS] records the choice."""

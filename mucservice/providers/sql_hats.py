@@ -11,8 +11,8 @@ other's. Hats do not reference the rooms table: the hat store works with any
 room store.
 """
 
-from twisted.words.protocols.jabber import jid
 
+from mucservice.address import parseJID
 from mucservice.providers.hats import HatStoreBase
 from mucservice.providers.sqlite import (
     SQLiteStore,
@@ -91,7 +91,7 @@ def _readRoomHats(connection, roomJID):
         "ORDER BY id", (roomJID,)).fetchall()
     hats = {}
     for userText, uri, *rest in rows:
-        hats.setdefault(jid.internJID(userText), {})[uri] = _attachment(*rest)
+        hats.setdefault(parseJID(userText), {})[uri] = _attachment(*rest)
     return hats
 
 

@@ -13,10 +13,10 @@ from datetime import datetime, timezone
 from xml.sax.saxutils import unescape
 
 from twisted.internet import defer
-from twisted.words.protocols.jabber import jid
 from zope.interface import implementer
 
 from mucservice import errors
+from mucservice.address import parseJID
 from mucservice.interfaces import IRoomStore
 from mucservice.providers.sqlite import (
     SQLiteStore,
@@ -136,10 +136,10 @@ def _readRooms(connection):
                                          "FROM affiliations").fetchall()
     rooms = {}
     for roomText, config, subject, subjectNick in roomRows:
-        rooms[roomText] = RoomRecord(jid.internJID(roomText), json.loads(config),
+        rooms[roomText] = RoomRecord(parseJID(roomText), json.loads(config),
                                      subject, subjectNick)
     for roomText, userText, affiliation, data in affiliationRows:
-        rooms[roomText].affiliations[jid.internJID(userText)] = Affiliation(
+        rooms[roomText].affiliations[parseJID(userText)] = Affiliation(
             affiliation, json.loads(data))
     return list(rooms.values())
 
@@ -217,7 +217,7 @@ def _getHistory(connection, roomJID, limit):
         " FROM history WHERE room_jid = ? ORDER BY id DESC LIMIT ?",
         (roomJID, limit)).fetchall()
     return [HistoryEntry(_parseStamp(stamp), nick,
-                         jid.internJID(realJID) if realJID is not None else None, *rest)
+                         parseJID(realJID) if realJID is not None else None, *rest)
             for stamp, nick, realJID, *rest in reversed(rows)]
 
 

@@ -9,7 +9,7 @@ from typing import Optional
 
 from mucservice import errors
 from mucservice.records import Affiliation
-from mucservice.room import roles
+from mucservice.room import nicks, roles
 from mucservice.room.status import AFFILIATION_CHANGED, BANNED, KICKED, MEMBERS_ONLY
 
 
@@ -139,14 +139,18 @@ class Administration:
         Check affiliation changes, all or none: a change to the affiliation
         a user already has changes nothing (unless it reserves a nick).
 
-        @param changes: L{AffiliationChange}s.
+        @param changes: L{AffiliationChange}s; a nick is kept as
+            L{nicks.storedNick} makes it.
         @return: an L{AffiliationPlan}.
         @raise errors.Conflict: the room would be left without an owner, or
             a nick would be two users'.
+        @raise errors.JIDMalformed: a nick is no valid nick.
         """
         actor = self.affiliationOf(actorJID)
         planned = {}
         for change in changes:
+            if change.nick:
+                change.nick = nicks.storedNick(change.nick)
             userJID = change.userJID.userhostJID()
             current = self.affiliationOf(userJID)
             roles.checkAffiliationChange(actor, current, change.affiliation)
@@ -161,7 +165,7 @@ class Administration:
         for userJID, change in planned.items():
             if change.nick:
                 self.checkNickFree(change.nick, userJID)
-                if reserved.setdefault(change.nick, userJID) != userJID:
+                if reserved.setdefault(nicks.nickKey(change.nick), userJID) != userJID:
                     raise errors.Conflict("one nick for two users")
         plan = AffiliationPlan(
             actorNick=self.sessions[actorJID].nick if actorJID in self.sessions else None)
@@ -340,11 +344,15 @@ class Administration:
         Check a registration: C{nick} reserved for C{userJID}, which becomes
         a member if it was none.
 
+        @param nick: the nick as submitted; it is kept as L{nicks.storedNick}
+            makes it.
         @param data: more registration fields to keep with the affiliation.
         @return: an L{AffiliationPlan}.
         @raise errors.Forbidden: the user is banned.
         @raise errors.Conflict: the nick is someone else's.
+        @raise errors.JIDMalformed: the nick is no valid nick.
         """
+        nick = nicks.storedNick(nick)
         userJID = userJID.userhostJID()
         affiliation = self.affiliationOf(userJID)
         if affiliation == roles.OUTCAST:

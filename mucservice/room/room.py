@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from mucservice import errors
 from mucservice.records import Affiliation
-from mucservice.room import offline, roles
+from mucservice.room import nicks, offline, roles
 from mucservice.room.administration import Administration
 from mucservice.room.hats import WornHats
 from mucservice.room.occupant import Occupant
@@ -39,8 +39,10 @@ class Room(Administration, WornHats):
     """
     @ivar jid: the room's bare JID.
     @ivar config: its L{RoomConfig<mucservice.room.config.RoomConfig>}.
-    @ivar affiliations: bare JID to L{Affiliation}.
-    @ivar occupants: nick to L{Occupant}.
+    @ivar affiliations: bare JID to L{Affiliation}, an L{Affiliations
+        <nicks.Affiliations>} that also finds who reserved a nick.
+    @ivar occupants: nick to L{Occupant}, a L{NickIndex<nicks.NickIndex>}
+        that also finds the occupant whose nick conflicts with another.
     @ivar sessions: real full JID to L{Occupant}.
     @ivar locked: made but not yet configured: only its owner may enter.
     @ivar serviceAdmins: bare JIDs that are owners of every room.
@@ -63,14 +65,14 @@ class Room(Administration, WornHats):
                  locked=False, serviceAdmins=frozenset(), salt=None):
         self.jid = jid
         self.config = config
-        self.affiliations = dict(affiliations or {})
+        self.affiliations = nicks.Affiliations(affiliations or {})
         self.offlineUsers = offline.registrants(self.affiliations)
         self.subject = subject
         self.subjectNick = subjectNick
         self.locked = locked
         self.serviceAdmins = serviceAdmins
         self.salt = salt or base64.b64encode(os.urandom(12)).decode("ascii")
-        self.occupants = {}
+        self.occupants = nicks.NickIndex()
         self.sessions = {}
         self.history = deque(maxlen=config.historyLength)
         self.hats = {}
@@ -98,12 +100,10 @@ class Room(Administration, WornHats):
 
     def nickOwner(self, nick):
         """
-        @return: the bare JID that registered C{nick} in this room, or L{None}.
+        @return: the bare JID that registered C{nick}, or a nick that
+            conflicts with it, in this room, or L{None}.
         """
-        for userJID, entry in self.affiliations.items():
-            if entry.data.get("nick") == nick:
-                return userJID
-        return None
+        return self.affiliations.reserver(nick)
 
     def setAffiliationEntry(self, userJID, affiliation, data=None):
         """
@@ -186,12 +186,14 @@ class Room(Administration, WornHats):
         @raise errors.NotAuthorized: wrong or missing password.
         @raise errors.Conflict: the nick is someone else's.
         @raise errors.ServiceUnavailable: the room is full.
+        @raise errors.JIDMalformed: the nick is no valid nick.
         """
         userJID = realJID.userhostJID()
         current = self.sessions.get(realJID)
         if current is not None and current.nick == nick:
             current.setPayload(realJID, payload)
             return JoinOutcome(current, rejoin=True)
+        nicks.checkNick(nick)
         affiliation = self.affiliationOf(userJID)
         if not self.mayEnter(userJID):
             raise errors.ItemNotFound("the room is locked until its owner configures it")
@@ -226,13 +228,16 @@ class Room(Administration, WornHats):
         outcome.occupant = occupant
         return outcome
 
-    def checkNickFree(self, nick, userJID):
+    def checkNickFree(self, nick, userJID, occupant=None):
         """
-        @raise errors.Conflict: another bare JID is in the room as C{nick} or
-            registered it.
+        @raise errors.Conflict: another bare JID is in the room as C{nick}
+            or registered it, or the same bare JID is in it under a nick
+            that conflicts with C{nick} (L{nicks.nickKey}), unless it is
+            C{occupant}, whose nick that is to be.
         """
-        holder = self.occupants.get(nick)
-        if holder is not None and holder.userJID != userJID:
+        holder = self.occupants.holder(nick)
+        if holder is not None and holder is not occupant and (
+                holder.userJID != userJID or holder.nick != nick):
             raise errors.Conflict("that nick is in use")
         owner = self.nickOwner(nick)
         if owner is not None and owner != userJID:
@@ -273,12 +278,14 @@ class Room(Administration, WornHats):
         @raise errors.Conflict: the nick is someone else's.
         @raise errors.NotAcceptable: the nick is not the registered one in a
             room that enforces registered nicks.
+        @raise errors.JIDMalformed: the nick is no valid nick.
         """
         occupant = self.occupantOf(realJID)
+        nicks.checkNick(newNick)
         registered = self.reservedNick(occupant.userJID)
         if self.config.registeredNicksOnly and registered and registered != newNick:
             raise errors.NotAcceptable("this room only allows your registered nick")
-        self.checkNickFree(newNick, occupant.userJID)
+        self.checkNickFree(newNick, occupant.userJID, occupant)
         if newNick in self.occupants:
             raise errors.Conflict("that nick is in use")
         oldNick = occupant.nick

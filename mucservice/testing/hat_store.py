@@ -4,16 +4,16 @@ the fake room directory and the recording observer they use.
 """
 
 from twisted.internet import defer
-from twisted.words.protocols.jabber.jid import JID
 from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
 from mucservice import errors
+from mucservice.address import parseJID
 from mucservice.interfaces import IHatObserver, IHatStore, IRoomDirectory
 
 #: The room the suite gives hats in; L{ALICE} is a member of it.
-ROOM = JID("room@muc.example.org")
-ALICE = JID("alice@example.org")
+ROOM = parseJID("room@muc.example.org")
+ALICE = parseJID("alice@example.org")
 #: Two hat URIs.
 TEACHER = "http://schools.example/hats/teacher"
 HOST = "urn:example:hats:host"
@@ -75,7 +75,7 @@ class HatStoreContract:
 
     def setUp(self):
         self.rooms = FakeRoomDirectory({ROOM: {ALICE: "member",
-                                               JID("out@example.org"): "outcast"}})
+                                               parseJID("out@example.org"): "outcast"}})
         self.store = self.makeStore(self.rooms)
         self.observer = RecordingHatObserver()
         self.store.addObserver(self.observer)
@@ -92,7 +92,8 @@ class HatStoreContract:
     def test_addAndGet(self):
         """An added hat is read back with its attachment; a full JID means its bare JID."""
         self.successResultOf(self.store.addUserHat(
-            JID("alice@example.org/phone"), ROOM, TEACHER, {"title": "Teacher", "active": True}))
+            parseJID("alice@example.org/phone"), ROOM, TEACHER,
+            {"title": "Teacher", "active": True}))
         self.assertEqual({TEACHER: {"title": "Teacher", "active": True}}, self.hats())
         self.assertEqual([(ALICE, ROOM, {TEACHER: {"title": "Teacher", "active": True}})],
                          self.observer.changes)
@@ -118,7 +119,7 @@ class HatStoreContract:
 
     def test_roomNotFound(self):
         """Every per-user method fails with ItemNotFound('room not found') for unknown rooms."""
-        other = JID("nowhere@muc.example.org")
+        other = parseJID("nowhere@muc.example.org")
         for d in (self.store.addUserHat(ALICE, other, TEACHER),
                   self.store.removeUserHat(ALICE, other, TEACHER),
                   self.store.setUserHats(ALICE, other, {}),
@@ -128,7 +129,7 @@ class HatStoreContract:
 
     def test_notAffiliated(self):
         """Users without affiliation, and outcasts, cannot wear hats."""
-        for user in (JID("stranger@example.org"), JID("out@example.org")):
+        for user in (parseJID("stranger@example.org"), parseJID("out@example.org")):
             f = self.failureResultOf(self.store.addUserHat(user, ROOM, TEACHER),
                                      errors.ItemNotFound)
             self.assertEqual("user not affiliated", f.value.text)
@@ -166,7 +167,7 @@ class HatStoreContract:
 
     def test_roomHats(self):
         """The room's hats list every wearer."""
-        bob = JID("bob@example.org")
+        bob = parseJID("bob@example.org")
         self.rooms.rooms[ROOM][bob] = "admin"
         self.successResultOf(self.store.addUserHat(ALICE, ROOM, TEACHER))
         self.successResultOf(self.store.addUserHat(bob, ROOM, HOST, {"title": "Host"}))

@@ -3,21 +3,21 @@ The L{IJoinTracker} contract: what every join tracker promises, as tests,
 with the recording observer they use.
 """
 
-from twisted.words.protocols.jabber.jid import JID
 from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
 from mucservice import errors
+from mucservice.address import parseJID
 from mucservice.interfaces import IJoinObserver, IJoinTracker
 
 #: Two rooms; two sessions of alice and one of bob, of another domain.
-ROOM = JID("room@muc.example.org")
-ROOM2 = JID("other@muc.example.org")
-ALICE1 = JID("alice@example.org/phone")
-ALICE2 = JID("alice@example.org/laptop")
-BOB = JID("bob@remote.test/x")
+ROOM = parseJID("room@muc.example.org")
+ROOM2 = parseJID("other@muc.example.org")
+ALICE1 = parseJID("alice@example.org/phone")
+ALICE2 = parseJID("alice@example.org/laptop")
+BOB = parseJID("bob@remote.test/x")
 
-_ALICE = JID("alice@example.org")
+_ALICE = parseJID("alice@example.org")
 
 
 @implementer(IJoinObserver)
@@ -89,7 +89,7 @@ class JoinTrackerContract:
         self.assertEqual({ALICE1}, self.tracker.realJIDs())
         self.assertTrue(self.tracker.isPresent(_ALICE, ROOM))
         self.assertFalse(self.tracker.isPresent(_ALICE, ROOM2))
-        self.assertFalse(self.tracker.isPresent(JID("bob@remote.test"), ROOM))
+        self.assertFalse(self.tracker.isPresent(parseJID("bob@remote.test"), ROOM))
         self.assertEqual([("joined", ALICE1, ROOM, "alice")], self.observer.events)
 
     def test_copies(self):
@@ -138,7 +138,7 @@ class JoinTrackerContract:
         self.tracker.recordJoin(ALICE2, ROOM, "alice")
         self.assertEqual({ALICE1, ALICE2}, self.tracker.realJIDs())
         self.tracker.recordLeave(ALICE1, ROOM)
-        self.assertTrue(self.tracker.isPresent(JID("alice@example.org/any"), ROOM))
+        self.assertTrue(self.tracker.isPresent(parseJID("alice@example.org/any"), ROOM))
         self.assertEqual({ALICE2}, self.tracker.occupantsFrom("example.org"))
         self.assertEqual({ALICE2}, self.tracker.realJIDs())
         self.tracker.recordLeave(ALICE2, ROOM)

@@ -6,20 +6,20 @@ promises, as tests, with the recording host they use.
 from datetime import datetime, timezone
 from unittest import SkipTest
 
-from twisted.words.protocols.jabber.jid import JID
 from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
+from mucservice.address import parseJID
 from mucservice.interfaces import IOfflineDelivery, IOfflineHost
 from mucservice.records import HistoryEntry
 
 #: The room the suite's message was said in, and two absent members.
-ROOM = JID("room@muc.example.org")
-MIA = JID("mia@example.org")
-GUS = JID("gus@example.org")
+ROOM = parseJID("room@muc.example.org")
+MIA = parseJID("mia@example.org")
+GUS = parseJID("gus@example.org")
 #: The message the suite has copied.
 ENTRY = HistoryEntry(datetime(2027, 1, 15, 9, 30, tzinfo=timezone.utc), "olivia",
-                     JID("olivia@example.org/desk"), "<body>hello</body>", "s1", "o1", "m1")
+                     parseJID("olivia@example.org/desk"), "<body>hello</body>", "s1", "o1", "m1")
 
 
 @implementer(IOfflineHost)

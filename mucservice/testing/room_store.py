@@ -4,17 +4,17 @@ The L{IRoomStore} contract: what every room store promises, as tests.
 
 from datetime import datetime, timedelta, timezone
 
-from twisted.words.protocols.jabber.jid import JID
 from zope.interface.verify import verifyObject
 
 from mucservice import errors
+from mucservice.address import parseJID
 from mucservice.interfaces import IRoomStore
 from mucservice.records import Affiliation, HistoryEntry
 
 #: The room the suite stores.
-ROOM = JID("room@muc.example.org")
+ROOM = parseJID("room@muc.example.org")
 #: The user the suite affiliates with it.
-ALICE = JID("alice@example.org")
+ALICE = parseJID("alice@example.org")
 
 
 def historyEntry(n):
@@ -23,7 +23,7 @@ def historyEntry(n):
         given, one second apart.
     """
     stamp = datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=n)
-    return HistoryEntry(stamp, "nick%d" % n, JID("u@example.org/r"), "<body>%d</body>" % n,
+    return HistoryEntry(stamp, "nick%d" % n, parseJID("u@example.org/r"), "<body>%d</body>" % n,
                         "stanza-%d" % n, "occupant-%d" % n, "id-%d" % n, "en")
 
 
@@ -117,7 +117,7 @@ class RoomStoreContract:
     def test_affiliations(self):
         """Affiliations are stored per bare JID with their data, replaced and removed."""
         self.successResultOf(self.store.saveRoom(ROOM, {}))
-        self.successResultOf(self.store.setAffiliation(ROOM, JID("alice@example.org/r"),
+        self.successResultOf(self.store.setAffiliation(ROOM, parseJID("alice@example.org/r"),
                                                        "member", {"nick": "al"}))
         self.assertEqual({ALICE: Affiliation("member", {"nick": "al"})},
                          self.load(ROOM).affiliations)
@@ -135,7 +135,7 @@ class RoomStoreContract:
 
     def test_affiliationsWithConfig(self):
         """Saving a room stores the affiliations given with it, replaced and removed."""
-        bob = JID("bob@example.org")
+        bob = parseJID("bob@example.org")
         self.successResultOf(self.store.saveRoom(ROOM, {}, {
             ALICE: Affiliation("owner"), bob: Affiliation("member", {"nick": "bob"})}))
         self.assertEqual({ALICE: Affiliation("owner"), bob: Affiliation("member", {"nick": "bob"})},
@@ -150,7 +150,7 @@ class RoomStoreContract:
         """A room saved with a bad affiliation stores nothing of the batch."""
         self.successResultOf(self.store.saveRoom(ROOM, {"a": "1"}, {ALICE: Affiliation("member")}))
         self.failureResultOf(self.store.saveRoom(ROOM, {"a": "2"}, {
-            JID("bob@example.org"): Affiliation("member"), ALICE: Affiliation("king")}),
+            parseJID("bob@example.org"): Affiliation("member"), ALICE: Affiliation("king")}),
             errors.BadRequest)
         room = self.load(ROOM)
         self.assertEqual(({"a": "1"}, {ALICE: Affiliation("member")}),
@@ -184,7 +184,7 @@ class RoomStoreContract:
                          self.successResultOf(store.getHistory(ROOM, 10)))
         self.successResultOf(self.store.trimHistory(ROOM, 0))
         self.assertEqual([], self.successResultOf(self.store.getHistory(ROOM, 10)))
-        self.failureResultOf(self.store.trimHistory(JID("nowhere@muc.example.org"), 2),
+        self.failureResultOf(self.store.trimHistory(parseJID("nowhere@muc.example.org"), 2),
                              errors.ItemNotFound)
 
     def test_delete(self):

@@ -13,10 +13,9 @@ from mucservice import _compat  # noqa: F401  (before any wokkel import)
 
 # isort: split
 
-from twisted.words.protocols.jabber import jid
 from wokkel import data_form
 
-from mucservice import errors
+from mucservice import address, errors
 from mucservice.room.config import (
     ALLOW_PM,
     FIELD_NAMES,
@@ -192,9 +191,9 @@ def _bareJIDs(field):
     result = set()
     for value in filter(None, (value.strip() for value in field.values)):
         try:
-            result.add(jid.JID(value).userhostJID())
-        except (jid.InvalidFormat, UnicodeError):
-            raise errors.BadRequest("%s: not a JID: %r" % (field.var, value))
+            result.add(address.parseJID(value).userhostJID())
+        except errors.JIDMalformed as e:
+            raise errors.BadRequest("%s: not a JID: %r (%s)" % (field.var, value, e.text))
     return result
 
 

@@ -9,14 +9,25 @@ from mucservice import _compat  # noqa: F401
 
 from twisted.internet import defer
 from twisted.logger import Logger
-from twisted.words.protocols.jabber import jid
 from twisted.words.protocols.jabber.error import StanzaError
 from twisted.words.xish import xpath
 from wokkel.subprotocols import XMPPHandler
 
-from mucservice import errors
+from mucservice import address, errors
 from mucservice.xmpp.errors import errorReply
 from mucservice.xmpp.render import Template
+
+#: The addresses the edge parsed last (C{--address-cache}).
+addressCache = address.AddressCache()
+
+
+def setAddressCache(size):
+    """
+    Keep the last C{size} addresses parsed (0: none); see
+    L{AddressCache<mucservice.address.AddressCache>}.
+    """
+    global addressCache
+    addressCache = address.AddressCache(size)
 
 
 def laneOf(stanza):
@@ -32,15 +43,18 @@ def laneOf(stanza):
 
 def parseJID(text):
     """
+    The edge's entry to the one address parser, L{mucservice.address},
+    through the L{addressCache}.
+
     @param text: an address, or L{None} if the stanza had none.
+    @return: a L{JID<mucservice.address.JID>}.
     @raise errors.JIDMalformed: C{text} is missing or no valid JID.
     """
-    if not text:
-        raise errors.JIDMalformed("an address is missing")
-    try:
-        return jid.internJID(text)
-    except (jid.InvalidFormat, TypeError, RuntimeError):
-        raise errors.JIDMalformed("not a valid JID: %r" % (text,))
+    return addressCache.parse(text)
+
+
+def _parses(text):
+    return address.isAddress(text, parseJID)
 
 
 class RoomHandler(XMPPHandler):
@@ -78,10 +92,15 @@ class RoomHandler(XMPPHandler):
 
     def replyError(self, stanza, error, fromJID=None, extra=""):
         """
-        Answer C{stanza} with an error, unless it said neither where it came
-        from nor where it went (nothing to answer to).
+        Answer C{stanza} with an error, unless it came from no valid address
+        (nothing to answer to), or is a message or presence that said
+        nowhere it went. An answer to a missing or malformed C{to} comes
+        from the service: an IQ request is always answered.
         """
-        if stanza.getAttribute("from") and (fromJID or stanza.getAttribute("to")):
+        if _parses(stanza.getAttribute("from")) and (
+                fromJID or stanza.getAttribute("to") or stanza.name == "iq"):
+            if fromJID is None and not _parses(stanza.getAttribute("to")):
+                fromJID = self.rooms.serviceJID.full()
             self.sendText(errorReply(stanza, error, fromJID, extra), laneOf(stanza))
 
     def connectionInitialized(self):

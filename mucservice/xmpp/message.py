@@ -50,7 +50,7 @@ class MessageHandler(RoomHandler):
 
     def onMessage(self, message):
         kind = message.getAttribute("type", "normal")
-        if kind == "error":
+        if message.handled or kind == "error":
             return
         try:
             realJID = parseJID(message.getAttribute("from"))

@@ -79,7 +79,7 @@ class PresenceHandler(RoomHandler):
 
     def onPresence(self, presence):
         kind = presence.getAttribute("type")
-        if kind not in (None, "unavailable"):
+        if presence.handled or kind not in (None, "unavailable"):
             return
         try:
             realJID = parseJID(presence.getAttribute("from"))

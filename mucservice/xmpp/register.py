@@ -12,7 +12,7 @@ from wokkel import data_form
 from mucservice import errors
 from mucservice.room.offline import FIELD, isSet
 from mucservice.xmpp import forms, occupancy
-from mucservice.xmpp.handler import RoomHandler, parseJID
+from mucservice.xmpp.handler import RoomHandler
 from mucservice.xmpp.namespaces import NS_DATA, NS_IQ_REGISTER
 from mucservice.xmpp.render import quote, serialize
 
@@ -125,13 +125,11 @@ class RegisterHandler(RoomHandler):
 
     def parseRegistration(self, room, query):
         """
-        @return: the prepared nick and the data to keep with it.
-        @raise errors.JIDMalformed: the nick is not a valid nick.
+        @return: the nick as submitted (the room prepares it) and the data
+            to keep with it.
         """
         values = forms.parseRegisterForm(query)
-        nick = parseJID("%s/%s" % (room.jid.userhost(), values[forms.FIELD_ROOMNICK])).resource
-        if not nick:
-            raise errors.JIDMalformed("not a valid nick")
+        nick = values[forms.FIELD_ROOMNICK]
         offered = {field.var: field for field in self.fieldsFor(room)}
         data = {var: _kept(offered[var], value) for var, value in values.items()
                 if var in offered}

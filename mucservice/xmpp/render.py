@@ -44,13 +44,19 @@ def childrenText(element, skip=()):
     """
     @param skip: C{(uri, name)} pairs of children to leave out.
     @return: the serialized child elements of C{element}, in order (text
-        between them is dropped).
+        between them is dropped, and so is a child nested too deep for
+        domish's recursive serializer: the component stream refuses such
+        stanzas first, L{mucservice.xmpp.guard}, but nothing here may
+        raise L{RecursionError} into the reactor).
     """
     parts = []
     for child in element.elements():
         if (child.uri, child.name) in skip:
             continue
-        parts.append(serialize(child))
+        try:
+            parts.append(serialize(child))
+        except RecursionError:
+            continue
     return "".join(parts)
 
 

@@ -1,0 +1,72 @@
+"""
+What no handler should see: stanzas nested too deep, and IQ requests to
+addresses that are none.
+
+domish serialises elements recursively: a payload of some thousand nested
+elements makes C{toXml()} raise L{RecursionError}, and anything that walks
+it recursively is as exposed. L{DepthGuard} is the first observer of every
+stanza on the component stream: it measures the depth without recursion,
+marks every stanza as not handled yet (so that a child named C{handled}
+cannot pass for the flag), and takes a stanza whose payload is nested
+deeper than L{MAX_DEPTH} levels, answering it with C{policy-violation}
+as RFC 6120 wants (never an error to an error, nor to a result).
+
+It also answers an IQ request to a malformed address with C{jid-malformed}
+from the service itself, before wokkel's fallback handler would answer it
+from that address, which the XMPP server would refuse.
+"""
+
+from mucservice import errors
+from mucservice.xmpp.handler import RoomHandler, parseJID
+
+#: The deepest payload accepted: the stanza's children are at level 1.
+MAX_DEPTH = 64
+
+#: Above every other observer's priority, so that the guard sees each
+#: stanza first (the occupant IQ router's is 100, the link watcher's 200).
+GUARD_PRIORITY = 1000
+
+
+def nestedDeeper(element, limit=MAX_DEPTH):
+    """
+    @return: whether an element below C{element} is more than C{limit}
+        levels down (its children being at level 1), found without
+        recursion and without walking further than needed.
+    """
+    stack = [iter(element.children)]
+    while stack:
+        for child in stack[-1]:
+            if not isinstance(child, str):
+                if len(stack) > limit:
+                    return True
+                stack.append(iter(child.children))
+                break
+        else:
+            stack.pop()
+    return False
+
+
+class StanzaGuard(RoomHandler):
+    """
+    Sees every stanza first; takes and refuses those nested deeper than
+    L{MAX_DEPTH}, and IQ requests to malformed addresses.
+    """
+
+    def connectionInitialized(self):
+        for kind in ("presence", "message", "iq"):
+            self.xmlstream.addObserver("/" + kind, self.onStanza, GUARD_PRIORITY)
+
+    def onStanza(self, stanza):
+        stanza.handled = False
+        kind = stanza.getAttribute("type")
+        if nestedDeeper(stanza):
+            stanza.handled = True
+            if kind != "error" and (stanza.name != "iq" or kind in ("get", "set")):
+                self.replyError(stanza, errors.PolicyViolation(
+                    "the stanza is nested deeper than %d levels" % (MAX_DEPTH,)))
+        elif stanza.name == "iq" and kind in ("get", "set"):
+            try:
+                parseJID(stanza.getAttribute("to"))
+            except errors.JIDMalformed as e:
+                stanza.handled = True
+                self.replyError(stanza, e)
