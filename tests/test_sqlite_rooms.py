@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from twisted.application.service import IService
 from twisted.internet import defer
 from twisted.internet.testing import MemoryReactorClock
+from twisted.logger import capturedLogs
 from twisted.python import usage
 from twisted.trial.unittest import SynchronousTestCase, TestCase
 from twisted.words.protocols.jabber.jid import JID
@@ -127,6 +128,24 @@ class SQLiteRoomStoreTests(RoomStoreContract, SynchronousTestCase):
         self.assertEqual([("history_room", "history")], self.successResultOf(self.runner(
             lambda c: c.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' "
                                 "AND name = 'history_room'").fetchall())))
+
+    def test_addressesRefusedNow(self):
+        """
+        A room or an affiliation whose address the parser now refuses (kept
+        by a mucservice whose rules were looser) is left out and logged; the
+        rest loads, and the row stays in the file.
+        """
+        self.successResultOf(self.store.saveRoom(ROOM, {}, {ALICE: Affiliation("owner")}))
+        self.successResultOf(self.runner(lambda c: (
+            c.execute("INSERT INTO affiliations VALUES (?, 'x@a..b', 'member', '{}')",
+                      (ROOM.full(),)),
+            c.execute("INSERT INTO rooms (jid, config) VALUES ('bad@muc..org', '{}')"))))
+        with capturedLogs() as logs:
+            rooms = self.successResultOf(self.reopen(self.store).loadRooms())
+        self.assertEqual([(ROOM, {ALICE: Affiliation("owner")})],
+                         [(r.jid, r.affiliations) for r in rooms])
+        self.assertEqual(2, len([e for e in logs if "left out" in e.get("log_format", "")]))
+        self.assertEqual(2, count(self.path, "rooms"))
 
     def test_rollback(self):
         """A transaction that fails after writing leaves nothing of its writes."""

@@ -12,6 +12,7 @@ room store.
 """
 
 
+from mucservice import errors
 from mucservice.address import parseJID
 from mucservice.providers.hats import HatStoreBase
 from mucservice.providers.sqlite import (
@@ -91,7 +92,12 @@ def _readRoomHats(connection, roomJID):
         "ORDER BY id", (roomJID,)).fetchall()
     hats = {}
     for userText, uri, *rest in rows:
-        hats.setdefault(parseJID(userText), {})[uri] = _attachment(*rest)
+        try:
+            userJID = parseJID(userText)
+        except errors.JIDMalformed:
+            # Kept under looser rules; nobody with that address can be here.
+            continue
+        hats.setdefault(userJID, {})[uri] = _attachment(*rest)
     return hats
 
 

@@ -128,20 +128,34 @@ def _requireRoom(connection, roomJID):
 
 def _readRooms(connection):
     """
-    @return: the records of every room.
+    @return: the records of every room, and what was left out: rooms and
+        affiliations whose address the parser refuses (kept by an older
+        mucservice whose rules were looser), as text for the log.
     """
     roomRows = connection.execute("SELECT jid, config, subject, subject_nick "
                                   "FROM rooms").fetchall()
     affiliationRows = connection.execute("SELECT room_jid, user_jid, affiliation, data "
                                          "FROM affiliations").fetchall()
     rooms = {}
+    skipped = []
     for roomText, config, subject, subjectNick in roomRows:
-        rooms[roomText] = RoomRecord(parseJID(roomText), json.loads(config),
-                                     subject, subjectNick)
+        try:
+            roomJID = parseJID(roomText)
+        except errors.JIDMalformed as e:
+            skipped.append("room %r (%s)" % (roomText, e.text))
+            continue
+        rooms[roomText] = RoomRecord(roomJID, json.loads(config), subject, subjectNick)
     for roomText, userText, affiliation, data in affiliationRows:
-        rooms[roomText].affiliations[parseJID(userText)] = Affiliation(
-            affiliation, json.loads(data))
-    return list(rooms.values())
+        if roomText not in rooms:
+            continue
+        try:
+            userJID = parseJID(userText)
+        except errors.JIDMalformed as e:
+            skipped.append("the %s %r of room %r (%s)" % (affiliation, userText, roomText,
+                                                           e.text))
+            continue
+        rooms[roomText].affiliations[userJID] = Affiliation(affiliation, json.loads(data))
+    return list(rooms.values()), skipped
 
 
 def _saveRoom(connection, roomJID, config, affiliations=()):
@@ -216,9 +230,19 @@ def _getHistory(connection, roomJID, limit):
         "SELECT stamp, nick, real_jid, payload, stanza_id, occupant_id, message_id, lang"
         " FROM history WHERE room_jid = ? ORDER BY id DESC LIMIT ?",
         (roomJID, limit)).fetchall()
-    return [HistoryEntry(_parseStamp(stamp), nick,
-                         parseJID(realJID) if realJID is not None else None, *rest)
+    return [HistoryEntry(_parseStamp(stamp), nick, _storedAddress(realJID), *rest)
             for stamp, nick, realJID, *rest in reversed(rows)]
+
+
+def _storedAddress(text):
+    """
+    @return: the address kept with a history message, or L{None} if there
+        is none or the parser refuses it now.
+    """
+    try:
+        return parseJID(text) if text is not None else None
+    except errors.JIDMalformed:
+        return None
 
 
 @implementer(IRoomStore)
@@ -236,7 +260,14 @@ class SQLiteRoomStore(SQLiteStore):
     failedMessage = "cannot open the room database {path}"
 
     def loadRooms(self):
-        return self._run(_readRooms)
+        def logSkipped(result):
+            records, skipped = result
+            for what in skipped:
+                self.log.warn("left out of the stored rooms: {what}; it stays in the file",
+                              what=what)
+            return records
+
+        return self._run(_readRooms).addCallback(logSkipped)
 
     def saveRoom(self, roomJID, config, affiliations=None):
         try:
