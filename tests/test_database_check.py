@@ -5,7 +5,6 @@ locked by another process, is a one-line error at start and a non-zero
 exit, never a service that runs connected but refuses every room.
 """
 
-import contextlib
 import os
 import sqlite3
 import subprocess
@@ -17,6 +16,7 @@ from twisted.python import usage
 from mucservice import tap
 from mucservice.providers.sql_hats import HAT_SCHEMA_VERSION, migrateHats
 from mucservice.providers.sqlite_rooms import SCHEMA_VERSION, migrateRooms
+from tests.filesystems import mounted
 
 TWISTD = os.path.join(os.path.dirname(sys.executable), "twistd")
 
@@ -131,23 +131,6 @@ def readOnlyFolder(tmp_path):
         yield folder
 
 
-@contextlib.contextmanager
-def mounted(folder, size="4m"):
-    """
-    Mount a tmpfs of C{size} on C{folder} for the block; skip the test where
-    that is not allowed.
-    """
-    folder.mkdir()
-    if os.getuid() != 0:
-        pytest.skip("mounting a file system of its own needs root (as in CI)")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", str(folder)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here: " + done.stderr.strip())
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
 def test_twistdExitsWhenRoomsCannotLoad(tmp_path):

@@ -13,6 +13,9 @@ from mucservice import _compat  # noqa: F401
 
 # isort: split
 
+import os
+import pathlib
+
 from twisted.internet import defer
 from twisted.internet.testing import MemoryReactorClock
 from twisted.logger import LogLevel, capturedLogs
@@ -29,6 +32,7 @@ from mucservice.testing.room_store import ROOM as STORED
 from mucservice.xmpp.component import MUCComponent
 from tests.fakeservice import SERVICE, FakeService, errorCondition
 from tests.fakestream import FakeComponentStream
+from tests.filesystems import fill, mounted
 from tests.test_sql_hats import ManualRunner
 from tests.test_sqlite_rooms import count, temporaryDatabase
 
@@ -757,6 +761,49 @@ class FailedWriteTests(RestartTestCase):
         self.assertEqual(1, count(self.path, "hats"))
         self.assertSurvives()
         self.assertEqual(0, count(self.path, "hats"))
+
+
+class FullDiskTests(RestartTestCase):
+    """
+    The database on a file system that fills up (a tmpfs of its own): no
+    message is told and then silently lost.
+    """
+
+    def setUp(self):
+        self.mount = mounted(pathlib.Path(temporaryDatabase(self)).parent / "disk")
+        folder = self.mount.__enter__()
+        self.addCleanup(self.mount.__exit__, None, None, None)
+        self.path = str(folder / "rooms.sqlite")
+        self.service = self.start()
+
+    def test_fullDisk(self):
+        """
+        Once the disk is full, the first message whose write fails is told
+        and counted; every later one is refused with resource-constraint
+        until there is room again, and then kept and told. After a crash,
+        the stored history is what the room told.
+        """
+        room = self.makeRoom(persistentroom=1)
+        filler = fill(os.path.dirname(self.path))
+        told = refused = 0
+        for n in range(200):
+            out = self.send("<message from='%s' to='%s' type='groupchat' id='m%d'>"
+                            "<body>%s</body></message>" % (MIA, ROOM, n, "x" * 2000))
+            if [s for s in out if s["type"] == "error"]:
+                self.assertEqual([(MIA, "resource-constraint")],
+                                 [(s["to"], errorCondition(s)) for s in out])
+                refused += 1
+                break
+            told += 1
+        self.assertEqual(1, refused)
+        self.assertTrue(self.flushLoggedErrors())
+        self.assertGreater(self.service.rooms.writer.failures, 0)
+        os.remove(filler)
+        out = self.send("<message from='%s' to='%s' type='groupchat'><body>room again</body>"
+                        "</message>" % (MIA, ROOM))
+        self.assertEqual(4, len([s for s in out if s.getAttribute("type") == "groupchat"]))
+        self.assertEqual(told + 1, len(room.history))
+        self.assertSurvives(crash=True)
 
 
 class LoadingTests(RestartTestCase):
