@@ -105,6 +105,15 @@ class ServiceProcess:
     def running(self):
         return self.process is not None and self.process.poll() is None
 
+    def kill(self):
+        """
+        Kill the service at once (SIGKILL): no clean stop, nothing flushed,
+        as when the machine or the operator pulls the plug.
+        """
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
     def stop(self, timeout=10):
         """
         Stop the service with SIGTERM (SIGINT may be ignored in a process
