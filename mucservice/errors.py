@@ -54,8 +54,16 @@ class NotAuthorized(Error):
     """Credentials are missing or wrong (e.g. a room password)."""
 
 
+class PolicyViolation(Error):
+    """The request breaks a rule of this service (e.g. a stanza larger than it passes on)."""
+
+
 class RegistrationRequired(Error):
     """The room admits members only."""
+
+
+class ResourceConstraint(Error):
+    """The service lacks room for this now (e.g. too many pending invitations in a room)."""
 
 
 class ServiceUnavailable(Error):

@@ -23,7 +23,9 @@ CONDITIONS = {
     errors.NotAcceptable: ("not-acceptable", "modify"),
     errors.NotAllowed: ("not-allowed", "cancel"),
     errors.NotAuthorized: ("not-authorized", "auth"),
+    errors.PolicyViolation: ("policy-violation", "modify"),
     errors.RegistrationRequired: ("registration-required", "auth"),
+    errors.ResourceConstraint: ("resource-constraint", "wait"),
     errors.ServiceUnavailable: ("service-unavailable", "cancel"),
 }
 
