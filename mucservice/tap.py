@@ -24,12 +24,15 @@ from mucservice.xmpp.component import MUCComponent
 from mucservice.xmpp.disco import ServiceDiscovery
 from mucservice.xmpp.hats import HatPresence
 from mucservice.xmpp.links import LinkWatcher
+from mucservice.xmpp.margins import MIN_STANZA_SIZE
 from mucservice.xmpp.message import MessageHandler
 from mucservice.xmpp.offline import OfflineLink
 from mucservice.xmpp.owner import OwnerHandler
 from mucservice.xmpp.ping import OccupantIQRouter, PingHandler
 from mucservice.xmpp.presence import PresenceHandler
 from mucservice.xmpp.register import RegisterHandler
+from mucservice.xmpp.sendguard import SendGuard
+from mucservice.xmpp.sizes import DEFAULT_MAX_STANZA_SIZE, LIMIT
 
 DB_SCHEMES = ("sqlite:", "postgresql://")
 
@@ -56,6 +59,9 @@ _nonNegative = _number(float, lambda n: n >= 0, "Seconds, 0 or more.",
 _positiveInteger = _number(int, lambda n: n >= 1, "A whole number, 1 or more.",
                            "must be a positive whole number")
 _port = _number(int, lambda n: 0 < n < 65536, "A TCP port.", "not a TCP port")
+_stanzaSize = _number(int, lambda n: n >= MIN_STANZA_SIZE,
+                      "Bytes, at least %d." % (MIN_STANZA_SIZE,),
+                      "must be at least %d bytes" % (MIN_STANZA_SIZE,))
 
 
 def _onOff(value):
@@ -122,6 +128,9 @@ class Options(ProviderOptions, usage.Options):
          _positiveInteger],
         ["ping-service-unavailable", None, "gone",
          "What a service-unavailable answer to a ping means: gone or alive."],
+        ["max-stanza-size", None, DEFAULT_MAX_STANZA_SIZE,
+         "The largest stanza the service sends, in bytes; what could make a larger one is "
+         "refused.", _stanzaSize],
         ["offline-delivery-default", None, "on",
          "Whether new rooms copy messages to absent members who asked for it at "
          "registration (a room option).", _onOff],
@@ -236,6 +245,8 @@ def makeService(config, reactor=None):
     component = MUCComponent(config["host"], config["port"], config["jid"].full(),
                              config["secret"], reactor=reactor)
     component.logTraffic = config["log-traffic"]
+    LIMIT.maxSize = config["max-stanza-size"]
+    SendGuard().setHandlerParent(component)
     FallbackHandler().setHandlerParent(component)
     for handler in (PresenceHandler(rooms, reactor), MessageHandler(rooms, reactor),
                     AdminHandler(rooms, reactor), OwnerHandler(rooms, reactor),

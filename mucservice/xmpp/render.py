@@ -4,10 +4,13 @@ part is the C{to} attribute.
 
 A L{Template} is the text of a stanza cut where C{to} goes. A broadcast
 renders its template once and writes C{head + to + tail} for each
-recipient, all in one write on the component stream.
+recipient, all in one write on the component stream. A template knows its
+size, so that each recipient's stanza is measured against the limit of the
+link (L{mucservice.xmpp.sizes}) without being built first.
 """
 
 from mucservice.xmpp.namespaces import NS_COMPONENT
+from mucservice.xmpp.sizes import LIMIT, utf8len
 
 
 def quote(text):
@@ -57,13 +60,17 @@ def childrenText(element, skip=()):
 class Template:
     """
     A stanza's text with a hole for the C{to} attribute.
+
+    @ivar size: the size of the stanza without its C{to}, in bytes.
     """
 
-    __slots__ = ("head", "tail")
+    __slots__ = ("name", "head", "tail", "size")
 
     def __init__(self, name, inner="", **attrs):
+        self.name = name
         self.head = "<%s to='" % (name,)
         self.tail = "'%s>%s</%s>" % (attributes(**attrs), inner, name)
+        self.size = utf8len(self.head) + utf8len(self.tail)
 
     def unaddressed(self):
         """
@@ -75,5 +82,13 @@ class Template:
     def to(self, recipient):
         """
         @param recipient: the JID, as L{str}.
+        @return: the stanza's text for C{recipient}; C{""} if it would be
+            larger than the link's limit (it is dropped, logged and
+            counted: see L{StanzaLimit<mucservice.xmpp.sizes.StanzaLimit>}).
         """
-        return self.head + quote(recipient) + self.tail
+        to = quote(recipient)
+        size = self.size + utf8len(to)
+        if size > LIMIT.maxSize:
+            LIMIT.drop(self, self.name, to, size)
+            return ""
+        return self.head + to + self.tail
