@@ -35,6 +35,7 @@ from datetime import datetime, timezone
 
 from twisted.words.protocols.jabber.jid import JID
 
+from mucservice import errors
 from mucservice.records import HistoryEntry
 from mucservice.room import roles, status
 from mucservice.room.config import RoomConfig
@@ -43,7 +44,7 @@ from mucservice.room.room import Room
 from mucservice.xmpp.broadcast import HATS_SHOWN, PresenceBroadcast, delay, groupchatTemplate
 from mucservice.xmpp.offline import forwardedTemplate
 from mucservice.xmpp.render import quote
-from mucservice.xmpp.sizes import utf8len
+from mucservice.xmpp.sizes import LIMIT, utf8len
 
 #: RFC 7622 section 3: the longest localpart, domainpart or resourcepart,
 #: in bytes.
@@ -117,3 +118,77 @@ MESSAGE_MARGIN = _messageMargin()
 MARGIN = max(PRESENCE_MARGIN, MESSAGE_MARGIN)
 #: The smallest C{--max-stanza-size} accepted.
 MIN_STANZA_SIZE = MARGIN + MIN_STANZA_SIZE_SLACK
+
+
+def allowance():
+    """
+    @return: the most bytes a client's own part of a stanza may take: the
+        link's limit less L{MARGIN}.
+    """
+    return LIMIT.maxSize - MARGIN
+
+
+def fieldBudget():
+    """
+    @return: the most bytes, once escaped, that one kept text shown in
+        answers with others (room name, description, subject...) may take.
+    """
+    return allowance() // FIELD_SHARE
+
+
+def escapedSize(text):
+    """
+    @return: the size of C{text} as the room writes it: escaped, in bytes.
+    """
+    return utf8len(quote(text)) if text else 0
+
+
+def fits(payload, *attributeValues):
+    """
+    @param payload: a stanza's children, serialized as the room keeps them.
+    @param attributeValues: the values of its attributes the room renders
+        again (a message's C{id} and C{xml:lang}); L{None} for absent ones.
+    @return: whether what the room sends of them stays under the limit.
+    """
+    size = utf8len(payload) + sum(escapedSize(value) for value in attributeValues)
+    return size <= allowance()
+
+
+def checkPayload(payload, *attributeValues):
+    """
+    Refuse a stanza whose own part would make what the room sends of it
+    larger than the limit.
+
+    @param payload: as for L{fits}.
+    @param attributeValues: as for L{fits}.
+    @raise errors.PolicyViolation: it is too large.
+    """
+    if not fits(payload, *attributeValues):
+        raise errors.PolicyViolation(
+            "this stanza is too large: this service passes on at most %d bytes of a "
+            "client's content" % (allowance(),))
+
+
+def checkReason(reason):
+    """
+    @param reason: a reason the room passes on, or L{None}.
+    @return: C{reason}.
+    @raise errors.PolicyViolation: it is longer than L{REASON_BUDGET}.
+    """
+    if escapedSize(reason) > REASON_BUDGET:
+        raise errors.PolicyViolation("a reason may take at most %d bytes" % (REASON_BUDGET,))
+    return reason
+
+
+def checkFields(**texts):
+    """
+    Refuse texts the room would keep and show in answers beside others.
+
+    @param texts: what each is (for the error) to the text, or L{None}.
+    @raise errors.PolicyViolation: one of them is longer than
+        L{fieldBudget}.
+    """
+    budget = fieldBudget()
+    for name, text in texts.items():
+        if escapedSize(text) > budget:
+            raise errors.PolicyViolation("the %s may take at most %d bytes" % (name, budget))
