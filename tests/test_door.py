@@ -7,13 +7,21 @@ sent.
 
 from twisted.words.protocols.jabber.jid import JID
 
+from mucservice.room.offline import FIELD as OFFLINE_FIELD
 from mucservice.xmpp import margins, sizes
-from tests.fakeservice import NS_MUC, ServiceTestCase, errorCondition
+from tests.fakeservice import NS_MUC, FakeService, ServiceTestCase, errorCondition
 
 ROOM = "room@muc.example.org"
 ALICE = "alice@example.org/phone"
 BOB = "bob@example.org/laptop"
 
+
+
+def longJID(name):
+    """
+    @return: a full JID as long as RFC 7622 allows, its resource all quotes.
+    """
+    return "%s@%s/%s" % (name * 1023, ".".join([name * 63] * 16), '"' * 1023)
 
 
 def quotedElement(count):
@@ -118,17 +126,13 @@ class MarginTests(DoorTestCase):
     nothing the room sends is over the limit.
     """
 
-    def longJID(self, name):
-        domain = ".".join([name[0] * 63] * 16)
-        return "%s@%s/%s" % (name * (1023 // len(name)), domain, '"' * 1023)
-
     def test_largestPresence(self):
         """The largest presence the door takes, from the longest JIDs, is sent to all."""
         room = self.service.makeRoom(ROOM, "alice@example.org")
         room.setAffiliationEntry(JID("alice@example.org"), "admin")
         element = quotedElement(margins.allowance() // 6 - 10)
         nick = "&quot;" * 1023
-        users = [self.longJID("a"), self.longJID("b")]
+        users = [longJID("a"), longJID("b")]
         for n, user in enumerate(users):
             out = self.service.send("<presence from='%s' to='%s/%s%d'><x xmlns='%s'/>%s"
                                     "</presence>" % (user.replace('"', "&quot;"), ROOM,
@@ -136,3 +140,103 @@ class MarginTests(DoorTestCase):
             self.assertNotEqual("error", out[0].getAttribute("type"))
         self.assertNothingDropped()
 
+
+
+class MessageTests(DoorTestCase):
+    def setUp(self):
+        DoorTestCase.setUp(self)
+        self.room = self.service.makeRoom(ROOM, "alice@example.org", changeSubject=True)
+        self.service.join(ALICE, ROOM + "/alice")
+        self.service.join(BOB, ROOM + "/bob")
+
+    def groupchat(self, inner, attributes=""):
+        return self.service.send("<message from='%s' to='%s' type='groupchat'%s>%s</message>"
+                                 % (BOB, ROOM, attributes, inner))
+
+    def test_oversizedGroupchatRefused(self):
+        """
+        A groupchat message re-rendered over the limit is refused with
+        policy-violation: not reflected, not kept in the history.
+        """
+        (error,) = self.groupchat("<body>x</body>" + quotedElement(100_000))
+        self.assertEqual(("error", BOB, "policy-violation"),
+                         (error["type"], error["to"], errorCondition(error)))
+        self.assertEqual([], list(self.room.history))
+        self.assertNothingDropped()
+
+    def test_oversizedIDRefused(self):
+        """The id the room renders again counts: an oversized one is refused."""
+        (error,) = self.groupchat("<body>%s</body>" % ("x" * 100_000,),
+                                  " id='%s'" % ('"' * 20_000,))
+        self.assertEqual("policy-violation", errorCondition(error))
+        self.assertEqual([], list(self.room.history))
+
+    def test_oversizedSubjectRefused(self):
+        """A subject longer than a kept text may be is refused; the subject stays."""
+        self.room.subject = "Old"
+        (error,) = self.groupchat("<subject>%s</subject>" % ("&lt;" * margins.fieldBudget(),))
+        self.assertEqual("policy-violation", errorCondition(error))
+        self.assertEqual("Old", self.room.subject)
+
+    def test_subjectWithinBudget(self):
+        """A subject of exactly the budget is taken."""
+        subject = "x" * margins.fieldBudget()
+        self.groupchat("<subject>%s</subject>" % (subject,))
+        self.assertEqual(subject, self.room.subject)
+
+    def test_oversizedPrivateMessageRefused(self):
+        """An oversized private message is refused, and not passed on."""
+        (error,) = self.service.send("<message from='%s' to='%s/alice' type='chat'><body>%s"
+                                     "</body></message>" % (BOB, ROOM, "&amp;" * 50_000))
+        self.assertEqual(("error", BOB, "policy-violation"),
+                         (error["type"], error["to"], errorCondition(error)))
+        self.assertNothingDropped()
+
+    def test_oversizedIQToOccupantRefused(self):
+        """An oversized IQ to an occupant is refused and not passed on."""
+        (error,) = self.service.send("<iq type='set' id='v' from='%s' to='%s/alice'>%s</iq>"
+                                     % (BOB, ROOM, quotedElement(100_000)))
+        self.assertEqual(("error", "v", "policy-violation"),
+                         (error["type"], error["id"], errorCondition(error)))
+
+    def test_oversizedAnswerNotPassedOn(self):
+        """
+        An occupant's answer too large to pass on becomes a policy-violation
+        error to the requester, from the occupant's JID, with its own id.
+        """
+        (request,) = self.service.send("<iq type='get' id='v' from='%s' to='%s/alice'>"
+                                       "<query xmlns='jabber:iq:version'/></iq>" % (BOB, ROOM))
+        (error,) = self.service.send(
+            "<iq type='result' id='%s' from='%s' to='%s/bob'>%s</iq>"
+            % (request["id"], ALICE, ROOM, quotedElement(100_000)))
+        self.assertEqual(("error", "v", BOB, ROOM + "/alice", "policy-violation"),
+                         (error["type"], error["id"], error["to"], error["from"],
+                          errorCondition(error)))
+        self.assertNothingDropped()
+
+
+class LargestMessageTests(DoorTestCase):
+    def test_largestMessage(self):
+        """
+        The largest groupchat message the door takes, from the longest
+        JIDs, is reflected, kept in the history for later joiners and
+        forwarded to an absent registrant, none of it over the limit.
+        """
+        self.service = FakeService("--offline-delivery", "forward")
+        room = self.service.makeRoom(ROOM, "alice@example.org")
+        room.setAffiliationEntry(JID("carol@example.org"), "member",
+                                 {"nick": "carol", OFFLINE_FIELD: "1"})
+        sender = longJID("a")
+        nick = '"' * 1023
+        self.service.send("<presence from='%s' to='%s/%s'><x xmlns='%s'/></presence>"
+                          % (sender, ROOM, nick, NS_MUC))
+        body = "<body>x</body>"
+        rest = margins.allowance() - len(body + quotedElement(0)) - 2 * 6
+        out = self.service.send(
+            "<message from='%s' to='%s' type='groupchat' id='&quot;' xml:lang='&quot;'>%s%s"
+            "</message>" % (sender, ROOM, body, quotedElement(rest // 6)))
+        self.assertEqual(["message", "message"], [s.name for s in out])
+        self.assertEqual(1, len(room.history))
+        out = self.service.join(longJID("b"), "%s/%s" % (ROOM, nick[:-1] + "b"))
+        self.assertIn("message", [s.name for s in out])
+        self.assertNothingDropped()

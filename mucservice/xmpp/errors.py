@@ -54,15 +54,22 @@ def errorReply(stanza, error, fromJID=None, extra=""):
     @param extra: serialized children to include before the error (e.g. the
         MUC C{<x/>} of a refused join).
     """
+    return Template(stanza.name, extra + errorElement(error),
+                    from_=fromJID or stanza.getAttribute("to"), type_="error",
+                    id=stanza.getAttribute("id")).to(stanza["from"])
+
+
+def errorElement(error):
+    """
+    @param error: a domain error or L{StanzaError}.
+    @return: the C{<error/>} child of an error stanza, as text.
+    """
     error = toStanzaError(error)
     text = ""
     if error.text:
         text = "<text xmlns='%s'>%s</text>" % (NS_STANZAS, quote(error.text))
-    inner = "%s<error type='%s'><%s xmlns='%s'/>%s</error>" % (
-        extra, error.type, error.condition, NS_STANZAS, text)
-    name = stanza.name
-    return Template(name, inner, from_=fromJID or stanza.getAttribute("to"), type_="error",
-                    id=stanza.getAttribute("id")).to(stanza["from"])
+    return "<error type='%s'><%s xmlns='%s'/>%s</error>" % (
+        error.type, error.condition, NS_STANZAS, text)
 
 
 

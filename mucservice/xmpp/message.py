@@ -8,7 +8,7 @@ renders what it returns.
 from mucservice import errors
 from mucservice.room.conversation import GroupchatMessage
 from mucservice.room.outcomes import VoiceRequested
-from mucservice.xmpp import forms, occupancy
+from mucservice.xmpp import forms, margins, occupancy
 from mucservice.xmpp.broadcast import toEveryone
 from mucservice.xmpp.handler import RoomHandler, parseJID
 from mucservice.xmpp.namespaces import (
@@ -71,6 +71,8 @@ class MessageHandler(RoomHandler):
         request = GroupchatMessage(childrenText(message, STRIPPED), message.getAttribute("id"),
                                    message.getAttribute((NS_XML, "lang")),
                                    goesToHistory(message), subject)
+        margins.checkPayload(request.payload, request.messageID, request.lang)
+        margins.checkFields(subject=subject)
         outcome = self.rooms.groupchat(realJID, roomJID, request)
         if subject is None:
             self.sendText(occupancy.render(outcome))
@@ -91,7 +93,10 @@ class MessageHandler(RoomHandler):
             raise errors.BadRequest("groupchat messages go to the room, not to an occupant")
         outcome = self.rooms.privateMessage(realJID, occupantJID)
         room = outcome.room
-        inner = childrenText(message, STRIPPED) + "<x xmlns='%s'/>" % NS_MUC_USER
+        inner = childrenText(message, STRIPPED)
+        margins.checkPayload(inner, message.getAttribute("id"),
+                             message.getAttribute((NS_XML, "lang")))
+        inner += "<x xmlns='%s'/>" % NS_MUC_USER
         template = Template("message", inner,
                             from_="%s/%s" % (room.jid.userhost(), outcome.sender.nick),
                             type_=message.getAttribute("type"), id=message.getAttribute("id"),
