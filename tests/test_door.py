@@ -5,11 +5,27 @@ stanza over C{--max-stanza-size}, measured as the room renders it again
 sent.
 """
 
+from mucservice import _compat  # noqa: F401
+
+# isort: split
+
 from twisted.words.protocols.jabber.jid import JID
+from wokkel import data_form
 
 from mucservice.room.offline import FIELD as OFFLINE_FIELD
 from mucservice.xmpp import margins, sizes
-from tests.fakeservice import NS_MUC, FakeService, ServiceTestCase, errorCondition
+from mucservice.xmpp.namespaces import NODE_HATS_DON, NS_COMMANDS
+from mucservice.xmpp.namespaces import NS_MUC_ADMIN as NS_ADMIN
+from mucservice.xmpp.namespaces import NS_MUC_OWNER as NS_OWNER
+from mucservice.xmpp.register import RegisterHandler
+from tests.fakeservice import (
+    NS_MUC,
+    NS_MUC_USER,
+    FakeService,
+    PopulatedRoomTestCase,
+    ServiceTestCase,
+    errorCondition,
+)
 
 ROOM = "room@muc.example.org"
 ALICE = "alice@example.org/phone"
@@ -240,3 +256,97 @@ class LargestMessageTests(DoorTestCase):
         out = self.service.join(longJID("b"), "%s/%s" % (ROOM, nick[:-1] + "b"))
         self.assertIn("message", [s.name for s in out])
         self.assertNothingDropped()
+
+
+class KeptTextTests(PopulatedRoomTestCase):
+    """
+    Texts the room keeps, and shows later beside others, are refused when
+    they arrive if longer than a kept text's budget; reasons if longer than
+    theirs.
+    """
+
+    def setUp(self):
+        PopulatedRoomTestCase.setUp(self)
+        self.patch(sizes.LIMIT, "dropped", 0)
+
+    def iq(self, sender, namespace, inner, kind="set"):
+        out = self.service.send("<iq type='%s' id='k' from='%s' to='%s'><query xmlns='%s'>%s"
+                                "</query></iq>" % (kind, sender, self.ROOM, namespace, inner))
+        return [s for s in out if s.name == "iq"][0]
+
+    def configure(self, **fields):
+        inner = "".join("<field var='muc#roomconfig_%s'><value>%s</value></field>" % item
+                        for item in fields.items())
+        return self.iq(self.OLIVIA, NS_OWNER, "<x xmlns='jabber:x:data' type='submit'>%s</x>"
+                       % (inner,))
+
+    def test_longRoomNameRefused(self):
+        """
+        A room name of 90,000 quotes (540,000 bytes in disco#info) is
+        refused with policy-violation; the room keeps its name and disco
+        answers.
+        """
+        answer = self.configure(roomname='"' * 90_000)
+        self.assertEqual("policy-violation", errorCondition(answer))
+        self.assertEqual("", self.room.config.name)
+        info = self.iq(self.GUS, "http://jabber.org/protocol/disco#info", "", kind="get")
+        self.assertEqual("result", info["type"])
+        self.assertEqual(0, sizes.LIMIT.dropped)
+
+    def test_roomNameWithinBudget(self):
+        """A room name and description of exactly the budget each are taken."""
+        text = "x" * margins.fieldBudget()
+        self.assertEqual("result", self.configure(roomname=text, roomdesc=text)["type"])
+        self.assertEqual(text, self.room.config.description)
+
+    def test_longPasswordRefused(self):
+        """The password, sent in invitations and the form, is a kept text too."""
+        answer = self.configure(roomsecret="&amp;" * margins.fieldBudget())
+        self.assertEqual("policy-violation", errorCondition(answer))
+        self.assertFalse(self.room.config.passwordProtected)
+
+    def test_largeRegistrationRefused(self):
+        """Registration data larger than a kept text's budget in all is refused."""
+        handler = next(h for h in self.service.component if isinstance(h, RegisterHandler))
+        handler.extraFields = (data_form.Field("text-multi", "muc#register_faqentry"),)
+        half = "<value>%s</value>" % ("x" * (margins.fieldBudget() // 2 + 1),)
+        answer = self.iq(self.GUS, "jabber:iq:register",
+                         "<x xmlns='jabber:x:data' type='submit'>"
+                         "<field var='muc#register_roomnick'><value>gus</value></field>"
+                         "<field var='muc#register_faqentry'>%s</field></x>" % (half * 2,))
+        self.assertEqual("policy-violation", errorCondition(answer))
+        self.assertEqual("none", self.room.affiliationOf(JID(self.GUS)))
+
+    def test_longKickReasonRefused(self):
+        """A kick whose reason is longer than a reason may be is refused: nobody is kicked."""
+        answer = self.iq(self.OLIVIA, NS_ADMIN, "<item nick='gus' role='none'><reason>%s"
+                         "</reason></item>" % ("x" * (margins.REASON_BUDGET + 1),))
+        self.assertEqual("policy-violation", errorCondition(answer))
+        self.assertIn("gus", self.room.occupants)
+
+    def test_longDestroyReasonRefused(self):
+        """So is a destruction's: the room stays."""
+        answer = self.iq(self.OLIVIA, NS_OWNER, "<destroy><reason>%s</reason></destroy>"
+                         % ("&lt;" * margins.REASON_BUDGET,))
+        self.assertEqual("policy-violation", errorCondition(answer))
+        self.assertIsNotNone(self.service.rooms.getRoom(JID(self.ROOM)))
+
+    def test_longInvitationReasonRefused(self):
+        """So is an invitation's: the invitee gets nothing."""
+        (error,) = self.service.send(
+            "<message from='%s' to='%s'><x xmlns='%s'><invite to='x@example.org'><reason>%s"
+            "</reason></invite></x></message>"
+            % (self.OLIVIA, self.ROOM, NS_MUC_USER, "x" * (margins.REASON_BUDGET + 1)))
+        self.assertEqual(("error", "policy-violation"), (error["type"], errorCondition(error)))
+
+    def test_longHatTitleRefused(self):
+        """A hat command giving a hat a title longer than a hat text may be is refused."""
+        (answer,) = self.service.send(
+            "<iq type='set' id='h' from='%s' to='%s'><command xmlns='%s' node='%s'>"
+            "<x xmlns='jabber:x:data' type='submit'><field var='accountjid'><value>mia@example.org"
+            "</value></field><field var='hat'><value>urn:example:hat</value></field>"
+            "<field var='title'><value>%s</value></field></x></command></iq>"
+            % (self.OLIVIA, self.ROOM, NS_COMMANDS, NODE_HATS_DON,
+               "x" * (margins.HAT_TEXT_BUDGET + 1)))
+        self.assertEqual("policy-violation", errorCondition(answer))
+        self.assertEqual({}, self.room.hats)

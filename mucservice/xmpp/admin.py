@@ -6,7 +6,7 @@ moderation, banning, membership, admins and owners.
 
 from mucservice import errors
 from mucservice.room.administration import AffiliationChange
-from mucservice.xmpp import occupancy
+from mucservice.xmpp import margins, occupancy
 from mucservice.xmpp.handler import RoomHandler, parseJID
 from mucservice.xmpp.namespaces import NS_MUC_ADMIN
 from mucservice.xmpp.render import attributes
@@ -16,9 +16,10 @@ def reasonOf(element):
     """
     @return: the text of the C{<reason/>} child of C{element}, or L{None}
         if it has none or an empty one.
+    @raise errors.PolicyViolation: it is longer than a reason may be.
     """
     reason = element.reason
-    return (str(reason) or None) if reason is not None else None
+    return margins.checkReason((str(reason) or None) if reason is not None else None)
 
 
 def _itemKind(item):

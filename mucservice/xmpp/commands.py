@@ -22,6 +22,7 @@ from twisted.internet import defer
 from wokkel import data_form
 
 from mucservice import errors
+from mucservice.xmpp import margins
 from mucservice.xmpp.handler import RoomHandler, parseJID
 from mucservice.xmpp.hats import COMMANDS
 from mucservice.xmpp.namespaces import (
@@ -246,6 +247,7 @@ class HatCommands(RoomHandler):
         @return: a Deferred of the completion note.
         """
         userJID, uri = self._target(values), _required(values, "hat")
+        margins.checkHat(uri, values.get("title"))
         title = yield self.rooms.giveHat(room, userJID, uri, values.get("title"))
         return "%s now wears %s" % (userJID.full(), title)
 

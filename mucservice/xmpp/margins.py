@@ -180,6 +180,17 @@ def checkReason(reason):
     return reason
 
 
+def checkHat(uri, title):
+    """
+    @param uri: the URI of a hat given by a hat command.
+    @param title: its title, or L{None}.
+    @raise errors.PolicyViolation: either is longer than L{HAT_TEXT_BUDGET}.
+    """
+    if max(escapedSize(uri), escapedSize(title)) > HAT_TEXT_BUDGET:
+        raise errors.PolicyViolation("a hat's URI and title may take at most %d bytes each"
+                                     % (HAT_TEXT_BUDGET,))
+
+
 def checkFields(**texts):
     """
     Refuse texts the room would keep and show in answers beside others.

@@ -39,7 +39,8 @@ def goesToHistory(message):
 
 
 def _reason(element):
-    return "<reason>%s</reason>" % quote(str(element.reason)) if element.reason else ""
+    reason = margins.checkReason(str(element.reason)) if element.reason else None
+    return "<reason>%s</reason>" % quote(reason) if reason else ""
 
 
 class MessageHandler(RoomHandler):

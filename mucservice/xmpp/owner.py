@@ -6,7 +6,7 @@ a room.
 
 from mucservice import errors
 from mucservice.room import roles
-from mucservice.xmpp import forms, occupancy
+from mucservice.xmpp import forms, margins, occupancy
 from mucservice.xmpp.admin import reasonOf
 from mucservice.xmpp.handler import RoomHandler, parseJID
 from mucservice.xmpp.namespaces import NS_DATA, NS_MUC_OWNER
@@ -58,6 +58,8 @@ class OwnerHandler(RoomHandler):
                 outcome = self.rooms.cancelConfiguration(fromJID, room)
             else:
                 config, admins, owners = forms.parseConfigForm(query, room.config)
+                margins.checkFields(name=config.name, description=config.description,
+                                    language=config.language, password=config.password)
                 outcome = self.rooms.configure(fromJID, room, config, admins, owners)
         self.sendText(occupancy.render(outcome))
         return None
