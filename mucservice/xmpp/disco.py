@@ -7,7 +7,7 @@ occupant IQ router of L{mucservice.xmpp.ping} takes them first.
 """
 
 from mucservice import errors
-from mucservice.xmpp import forms
+from mucservice.xmpp import forms, rsm
 from mucservice.xmpp.handler import RoomHandler
 from mucservice.xmpp.hats import COMMANDS
 from mucservice.xmpp.namespaces import (
@@ -120,18 +120,25 @@ class ServiceDiscovery(RoomHandler):
                 + serialize(form.toElement()))
 
     def getItems(self, iq, fromJID, toJID):
+        """
+        The public rooms of the service, or the occupants a room lists, a
+        page at a time (L{rsm}).
+        """
         if iq.query.getAttribute("node") == NS_COMMANDS and toJID.user is not None:
             return self.commandItems(self.rooms.visibleRoom(toJID, fromJID), fromJID)
         if iq.query.getAttribute("node"):
             raise errors.ItemNotFound("no such node")
+        request = rsm.parseRequest(iq.query)
         if toJID.user is None:
-            return _query(NS_DISCO_ITEMS, "".join(
-                _item(room.jid.full(), room.config.name or room.jid.user)
-                for room in self.rooms.publicRooms()))
+            rooms = self.rooms.publicRooms()
+            return _query(NS_DISCO_ITEMS, rsm.page(
+                [room.jid.full() for room in rooms],
+                lambda n: _item(rooms[n].jid.full(), rooms[n].config.name or rooms[n].jid.user),
+                request, rsm.DISCO_PAGE))
         room = self.rooms.visibleRoom(toJID, fromJID)
-        return _query(NS_DISCO_ITEMS, "".join(
-            _item("%s/%s" % (room.jid.userhost(), occupant.nick))
-            for occupant in room.listedOccupants(fromJID)))
+        jids = ["%s/%s" % (room.jid.userhost(), o.nick) for o in room.listedOccupants(fromJID)]
+        return _query(NS_DISCO_ITEMS, rsm.page(jids, lambda n: _item(jids[n]), request,
+                                               rsm.DISCO_PAGE))
 
     def commandItems(self, room, fromJID):
         """
