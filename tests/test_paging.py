@@ -1,6 +1,7 @@
 """
 Answers that can grow are paged (XEP-0059) or capped, and never larger
-than C{--max-stanza-size}: disco#items of the service and of a room.
+than C{--max-stanza-size}: disco#items of the service and of a room, the
+muc#admin lists, the hat list, the configuration form and disco#info.
 """
 
 from twisted.words.protocols.jabber.jid import JID
@@ -14,6 +15,10 @@ SERVICE = "muc.example.org"
 ASKER = "asker@example.org/x"
 NS_ITEMS = "http://jabber.org/protocol/disco#items"
 NS_RSM = "http://jabber.org/protocol/rsm"
+NS_ADMIN = "http://jabber.org/protocol/muc#admin"
+NS_OWNER = "http://jabber.org/protocol/muc#owner"
+NS_COMMANDS = "http://jabber.org/protocol/commands"
+NS_DATA = "jabber:x:data"
 
 
 def rsmSet(**fields):
@@ -163,3 +168,83 @@ class RoomItemsTests(PageTestCase):
         more, found = self.items(rsmSet(after=found["last"]), to=room.jid.full())
         self.assertEqual(51, len(more))
         self.assertEqual(151, len(set(jids + more)))
+
+
+class ListTests(PageTestCase):
+    """
+    The muc#admin lists, the hat list, the configuration form and the
+    room's disco#info stay under the limit however many users a room has.
+    """
+
+    ROOM = "big@" + SERVICE
+    OWNER = "owner@example.org/x"
+
+    def setUp(self):
+        PageTestCase.setUp(self)
+        self.room = self.service.makeRoom(self.ROOM, "owner@example.org")
+        self.many = [JID("user%05d-%s@example.org" % (n, "x" * 40)) for n in range(3000)]
+
+    def iq(self, namespace, inner, kind="get", element="query", attributes=""):
+        return self.ask("<iq type='%s' id='l' from='%s' to='%s'><%s xmlns='%s'%s>%s</%s></iq>"
+                        % (kind, self.OWNER, self.ROOM, element, namespace, attributes, inner,
+                           element))
+
+    def test_memberListPaged(self):
+        """
+        3,000 members (over 250 kB of list) come as many as fit,
+        with a <set/> to page on, and paging on reaches them all.
+        """
+        for user in self.many:
+            self.room.setAffiliationEntry(user, "member")
+        seen, after = [], ""
+        while len(seen) < len(self.many):
+            answer = self.iq(NS_ADMIN, "<item affiliation='member'/>" + rsmSet(after=after)
+                             if after else "<item affiliation='member'/>")
+            items = [i["jid"] for i in answer.query.elements(NS_ADMIN, "item")]
+            self.assertTrue(0 < len(items) < len(self.many))
+            rsm = next(answer.query.elements(NS_RSM, "set"))
+            self.assertEqual("3000", str(rsm.count))
+            seen.extend(items)
+            after = str(rsm.last)
+        self.assertEqual(sorted(j.full() for j in self.many), seen)
+        self.assertEqual(0, sizes.LIMIT.dropped)
+
+    def test_hatListCapped(self):
+        """The hat list lists as many hats as fit, and says how many more there are."""
+        for user in self.many:
+            self.room.setAffiliationEntry(user, "member")
+            self.service.rooms.hatStore.addUserHat(user, self.room.jid, "urn:example:h",
+                                                   {"title": "Hat", "active": True})
+        answer = self.iq(NS_COMMANDS, "", kind="set", element="command",
+                         attributes=" node='urn:xmpp:hats:commands:list'")
+        listed = list(answer.command.x.elements(NS_DATA, "item"))
+        self.assertTrue(0 < len(listed) < len(self.many))
+        self.assertEqual("%d more hats are worn than one answer can list"
+                         % (len(self.many) - len(listed),), str(answer.command.note))
+        self.assertEqual(0, sizes.LIMIT.dropped)
+
+    def test_configFormWithoutLongLists(self):
+        """
+        The configuration form leaves out an admin list too long to show;
+        a form submitted without it leaves the admins as they are.
+        """
+        for user in self.many:
+            self.room.setAffiliationEntry(user, "admin")
+        form = self.iq(NS_OWNER, "")
+        fields = {f["var"] for f in form.query.x.elements(NS_DATA, "field")}
+        self.assertNotIn("muc#roomconfig_roomadmins", fields)
+        self.assertIn("muc#roomconfig_roomowners", fields)
+        self.assertEqual("result", self.iq(NS_OWNER, "<x xmlns='%s' type='submit'/>"
+                                           % (NS_DATA,), kind="set")["type"])
+        self.assertEqual(3000, len(self.room.usersWith("admin")))
+        self.assertEqual(0, sizes.LIMIT.dropped)
+
+    def test_contactsCapped(self):
+        """disco#info names as many owners as contacts as fit in a kept text's budget."""
+        for user in self.many:
+            self.room.setAffiliationEntry(user, "owner")
+        answer = self.iq("http://jabber.org/protocol/disco#info", "")
+        (field,) = [f for f in answer.query.x.elements(NS_DATA, "field")
+                    if f["var"] == "muc#roominfo_contactjid"]
+        self.assertTrue(0 < len(list(field.elements(NS_DATA, "value"))) < len(self.many))
+        self.assertEqual(0, sizes.LIMIT.dropped)

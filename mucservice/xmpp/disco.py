@@ -7,7 +7,8 @@ occupant IQ router of L{mucservice.xmpp.ping} takes them first.
 """
 
 from mucservice import errors
-from mucservice.xmpp import forms, rsm
+from mucservice.room import roles
+from mucservice.xmpp import forms, margins, rsm
 from mucservice.xmpp.handler import RoomHandler
 from mucservice.xmpp.hats import COMMANDS
 from mucservice.xmpp.namespaces import (
@@ -113,7 +114,7 @@ class ServiceDiscovery(RoomHandler):
             as text.
         """
         form = forms.roomInfoForm(room.config, len(room.occupants), room.subject,
-                                  room.owners())
+                                  margins.jidsWithin(room.usersWith(roles.OWNER)))
         offline = (FEATURE_OFFLINE,) if self.rooms.offersOfflineDelivery(room) else ()
         return (_identity(room.config.name or room.jid.user)
                 + _features(roomFeatures(room.config) + offline)

@@ -239,8 +239,10 @@ def configForm(config, admins, owners):
 
     @param config: the room's current L{RoomConfig
         <mucservice.room.config.RoomConfig>}, giving the values.
-    @param admins: the bare JIDs of the room's admins.
-    @param owners: the bare JIDs of the room's owners.
+    @param admins: the bare JIDs of the room's admins, or L{None} to leave
+        their field out.
+    @param owners: the bare JIDs of the room's owners, or L{None} to leave
+        their field out.
     @return: a L{data_form.Form} of type C{"form"} with the C{FORM_TYPE}
         L{NS_ROOMCONFIG}.
     """
@@ -256,8 +258,10 @@ def configForm(config, admins, owners):
         form.addField(data_form.Field(
             fieldType, FIELD_NAMES[attribute], label=label, options=options, desc=desc,
             **_formValue(attribute, fieldType, getattr(config, attribute))))
-    form.addField(_jidField(FIELD_ADMINS, "Room admins", admins))
-    form.addField(_jidField(FIELD_OWNERS, "Room owners", owners))
+    for var, label, jids in ((FIELD_ADMINS, "Room admins", admins),
+                             (FIELD_OWNERS, "Room owners", owners)):
+        if jids is not None:
+            form.addField(_jidField(var, label, jids))
     return form
 
 

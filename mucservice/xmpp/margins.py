@@ -180,6 +180,22 @@ def checkReason(reason):
     return reason
 
 
+def jidsWithin(jids):
+    """
+    @param jids: JIDs, in the order an answer shows them as values of a
+        field.
+    @return: the first of them that fit in a kept text's budget
+        (L{fieldBudget}).
+    """
+    budget, size, shown = fieldBudget(), 0, []
+    for jid in jids:
+        size += escapedSize(jid.full()) + len("<value></value>")
+        if size > budget:
+            break
+        shown.append(jid)
+    return shown
+
+
 def checkHat(uri, title):
     """
     @param uri: the URI of a hat given by a hat command.

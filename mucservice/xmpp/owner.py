@@ -26,11 +26,15 @@ class OwnerHandler(RoomHandler):
     def getConfig(self, iq, fromJID, toJID):
         """
         The configuration form, with the current values and the admin and
-        owner lists.
+        owner lists; a list longer than a kept text's budget is left out
+        (the muc#admin lists give it a page at a time), and a form
+        submitted without it leaves it as it is.
         """
         room = self.rooms.ownedRoom(fromJID, toJID)
-        form = forms.configForm(room.config, room.usersWith(roles.ADMIN),
-                                room.usersWith(roles.OWNER))
+        admins, owners = (room.usersWith(affiliation) for affiliation in (roles.ADMIN, roles.OWNER))
+        form = forms.configForm(room.config,
+                                admins if margins.jidsWithin(admins) == admins else None,
+                                owners if margins.jidsWithin(owners) == owners else None)
         return "<query xmlns='%s'>%s</query>" % (NS_MUC_OWNER, form.toElement().toXml())
 
     def setOwner(self, iq, fromJID, toJID):
