@@ -7,7 +7,7 @@ occupant IQ router of L{mucservice.xmpp.ping} takes them first.
 """
 
 from mucservice import errors
-from mucservice.room import roles
+from mucservice.room import privacy, roles
 from mucservice.xmpp import forms, margins, rsm
 from mucservice.xmpp.handler import RoomHandler
 from mucservice.xmpp.hats import COMMANDS
@@ -97,7 +97,7 @@ class ServiceDiscovery(RoomHandler):
             return _query(NS_DISCO_INFO, _identity(self.name) + _features(SERVICE_FEATURES))
         room = self.rooms.visibleRoom(toJID, fromJID)
         if not node:
-            return _query(NS_DISCO_INFO, self.roomInfo(room))
+            return _query(NS_DISCO_INFO, self.roomInfo(room, fromJID))
         if node == NODE_ROOMUSER:
             nick = room.reservedNick(fromJID)
             return _query(NS_DISCO_INFO, _identity(nick) if nick else "", node)
@@ -108,13 +108,18 @@ class ServiceDiscovery(RoomHandler):
                           + _features((NS_COMMANDS, NS_DATA)), node)
         raise errors.ItemNotFound("no such node")
 
-    def roomInfo(self, room):
+    def roomInfo(self, room, requester):
         """
         @return: the identity, features and C{muc#roominfo} form of a room,
-            as text.
+            as text, with the contacts and subject if C{requester} may see
+            them (L{privacy}).
         """
-        form = forms.roomInfoForm(room.config, len(room.occupants), room.subject,
-                                  margins.jidsWithin(room.usersWith(roles.OWNER)))
+        contacts = subject = None
+        if privacy.showsContacts(room, requester):
+            contacts = margins.jidsWithin(room.usersWith(roles.OWNER))
+        if privacy.showsSubject(room, requester):
+            subject = room.subject
+        form = forms.roomInfoForm(room.config, len(room.occupants), subject, contacts)
         offline = (FEATURE_OFFLINE,) if self.rooms.offersOfflineDelivery(room) else ()
         return (_identity(room.config.name or room.jid.user)
                 + _features(roomFeatures(room.config) + offline)
