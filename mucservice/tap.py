@@ -17,6 +17,7 @@ from zope.interface.exceptions import Invalid
 from mucservice import __version__, registry
 from mucservice.provideroptions import ProviderOptions
 from mucservice.room.config import RoomConfig, parseBoolean
+from mucservice.room.invitations import DEFAULT_MAX_PENDING
 from mucservice.room.service import CREATION_POLICIES, RoomService
 from mucservice.xmpp.admin import AdminHandler
 from mucservice.xmpp.commands import HatCommands
@@ -128,6 +129,9 @@ class Options(ProviderOptions, usage.Options):
          _positiveInteger],
         ["ping-service-unavailable", None, "gone",
          "What a service-unavailable answer to a ping means: gone or alive."],
+        ["max-pending-invitations", None, DEFAULT_MAX_PENDING,
+         "Invitations a room keeps pending (that their invitees may decline) at most.",
+         _positiveInteger],
         ["max-stanza-size", None, DEFAULT_MAX_STANZA_SIZE,
          "The largest stanza the service sends, in bytes; what could make a larger one is "
          "refused.", _stanzaSize],
@@ -233,6 +237,7 @@ def makeService(config, reactor=None):
                         reactor=reactor)
     context.rooms = rooms
     rooms.legacyHats = config["hats-legacy-namespace"]
+    rooms.maxPendingInvitations = config["max-pending-invitations"]
     providers = makeProviders(config, context)
     rooms.setProviders(store=providers["room-store"], joinTracker=providers["join-tracker"],
                        hatStore=providers["hat-store"], pinger=providers["pinger"],

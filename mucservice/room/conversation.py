@@ -14,6 +14,7 @@ from twisted.logger import Logger
 from mucservice import errors
 from mucservice.records import HistoryEntry
 from mucservice.room import offline, roles
+from mucservice.room.invitations import DEFAULT_MAX_PENDING
 from mucservice.room.outcomes import (
     Declined,
     Invited,
@@ -49,9 +50,14 @@ class GroupchatMessage:
 class Conversation:
     """
     What occupants say. Expects of the class it is mixed into: C{getRoom},
-    C{now}, C{writer}, C{joinTracker}, C{offlineDelivery},
+    C{now}, C{reactor}, C{writer}, C{joinTracker}, C{offlineDelivery},
     C{offersOfflineDelivery} and C{applied}.
+
+    @ivar maxPendingInvitations: how many invitations a room keeps pending
+        at most (C{--max-pending-invitations}).
     """
+
+    maxPendingInvitations = DEFAULT_MAX_PENDING
 
     log = Logger()
 
@@ -147,23 +153,35 @@ class Conversation:
     def invite(self, realJID, roomJID, inviteeJID, reason=None):
         """
         A mediated invitation (section 7.8.2); in a members-only room it
-        may make the invitee a member.
+        may make the invitee a member. The room keeps it pending
+        (L{Room.invitations<mucservice.room.room.Room.invitations>}), so
+        that the invitee may decline it.
 
         @return: an L{Invited}.
+        @raise errors.ResourceConstraint: the room has
+            C{maxPendingInvitations} pending already.
         """
         room = self.roomFor(realJID, roomJID)
+        now = self.reactor.seconds()
+        room.occupantOf(realJID)
+        room.invitations.checkRoom(inviteeJID, now, self.maxPendingInvitations)
         entry = room.checkInvite(realJID, inviteeJID)
         if entry is not None:
             self.writer.saveAffiliations(room, {inviteeJID.userhostJID(): entry})
+        room.invitations.add(inviteeJID, realJID, now)
         return Invited(room, realJID, inviteeJID, reason)
 
-    def decline(self, realJID, roomJID, inviterJID, reason=None):
+    def decline(self, realJID, roomJID, reason=None):
         """
-        An invitee declines an invitation (section 7.8.2).
+        An invitee declines an invitation (section 7.8.2): the one that
+        invited is told, once.
 
         @return: a L{Declined}.
+        @raise errors.NotAcceptable: no invitation to C{realJID} is pending.
         """
-        return Declined(self.roomFor(realJID, roomJID), realJID, inviterJID, reason)
+        room = self.roomFor(realJID, roomJID)
+        inviterJID = room.invitations.take(realJID, self.reactor.seconds())
+        return Declined(room, realJID, inviterJID, reason)
 
     def voiceRequest(self, realJID, roomJID, nick=None, allow=False):
         """

@@ -138,14 +138,16 @@ class MessageHandler(RoomHandler):
 
     def decline(self, realJID, roomJID, decline):
         """
-        An invitee declines: the room passes it on to the inviter.
+        An invitee declines: the room passes it on to the one that invited
+        (whom the decline names, as XEP-0045 wants, or not).
         """
-        inviter = parseJID(decline.getAttribute("to") or "")
-        outcome = self.rooms.decline(realJID, roomJID, inviter)
+        parseJID(decline.getAttribute("to") or "")
+        reason = _reason(decline)
+        outcome = self.rooms.decline(realJID, roomJID)
         self.sendText(Template(
             "message", "<x xmlns='%s'><decline%s>%s</decline></x>"
-            % (NS_MUC_USER, attributes(**{"from": realJID.full()}), _reason(decline)),
-            from_=outcome.room.jid.full()).to(inviter.full()))
+            % (NS_MUC_USER, attributes(**{"from": realJID.full()}), reason),
+            from_=outcome.room.jid.full()).to(outcome.inviterJID.full()))
 
     def voiceRequest(self, realJID, roomJID, message):
         """
