@@ -12,8 +12,12 @@ from mucservice.xmpp import forms, margins, occupancy
 from mucservice.xmpp.broadcast import toEveryone
 from mucservice.xmpp.handler import RoomHandler, parseJID
 from mucservice.xmpp.namespaces import (
+    NS_ADDRESS,
     NS_DATA,
+    NS_DELAY,
+    NS_FORWARD,
     NS_HINTS,
+    NS_LEGACY_DELAY,
     NS_MUC_USER,
     NS_OCCUPANT_ID,
     NS_STANZA_ID,
@@ -21,10 +25,16 @@ from mucservice.xmpp.namespaces import (
 )
 from mucservice.xmpp.render import Template, attributes, childrenText, quote
 
-#: What a client may not put into a message the room reflects: ids that
-#: only the room may stamp.
+#: What a client may not put into a message the room passes on (groupchat
+#: and private messages alike): ids that only the room may stamp, and what
+#: would claim the room's or another occupant's authority: a XEP-0297
+#: <forwarded/> (any "message from room/owner" inside), a XEP-0203 <delay/>
+#: or the XEP-0091 one older clients read (the room's own marks its
+#: history), XEP-0033 <addresses/> (ofrom, replyto), as Prosody's and
+#: ejabberd's rooms strip what could be forged.
 STRIPPED = frozenset([(NS_STANZA_ID, "stanza-id"), (NS_OCCUPANT_ID, "occupant-id"),
-                      (NS_MUC_USER, "x")])
+                      (NS_MUC_USER, "x"), (NS_FORWARD, "forwarded"), (NS_DELAY, "delay"),
+                      (NS_LEGACY_DELAY, "x"), (NS_ADDRESS, "addresses")])
 
 
 def goesToHistory(message):
