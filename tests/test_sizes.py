@@ -161,3 +161,13 @@ class OptionTests(SynchronousTestCase):
                 margins.MIN_STANZA_SIZE,)):
             self._parse("--max-stanza-size", str(margins.MIN_STANZA_SIZE - 1))
         self._parse("--max-stanza-size", str(margins.MIN_STANZA_SIZE))
+
+
+class ErrorTextTests(ServiceTestCase):
+    def test_errorTextShortened(self):
+        """An error's text that quotes a huge address is cut to 1024 characters."""
+        (error,) = self.service.send("<message from='a@example.org/x' to='r@muc.example.org'>"
+                                     "<x xmlns='http://jabber.org/protocol/muc#user'>"
+                                     "<invite to='%s'/></x></message>" % ("@" * 100_000,))
+        text = next(error.error.elements("urn:ietf:params:xml:ns:xmpp-stanzas", "text"))
+        self.assertEqual(1024, len(str(text)))
