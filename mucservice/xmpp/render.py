@@ -64,13 +64,16 @@ class Template:
     @ivar size: the size of the stanza without its C{to}, in bytes.
     """
 
-    __slots__ = ("name", "head", "tail", "size")
+    __slots__ = ("name", "head", "tail", "size", "_spare")
 
     def __init__(self, name, inner="", **attrs):
         self.name = name
         self.head = "<%s to='" % (name,)
         self.tail = "'%s>%s</%s>" % (attributes(**attrs), inner, name)
         self.size = utf8len(self.head) + utf8len(self.tail)
+        # What the link's limit leaves for the to (a template lives for one
+        # broadcast: the limit does not change meanwhile).
+        self._spare = LIMIT.maxSize - self.size
 
     def unaddressed(self):
         """
@@ -87,8 +90,8 @@ class Template:
             counted: see L{StanzaLimit<mucservice.xmpp.sizes.StanzaLimit>}).
         """
         to = quote(recipient)
-        size = self.size + utf8len(to)
-        if size > LIMIT.maxSize:
-            LIMIT.drop(self, self.name, to, size)
+        # A character is at most 4 bytes: most recipients need no counting.
+        if 4 * len(to) > self._spare and utf8len(to) > self._spare:
+            LIMIT.drop(self, self.name, to, self.size + utf8len(to))
             return ""
         return self.head + to + self.tail
