@@ -332,12 +332,20 @@ class KeptTextTests(PopulatedRoomTestCase):
         self.assertIsNotNone(self.service.rooms.getRoom(JID(self.ROOM)))
 
     def test_longInvitationReasonRefused(self):
-        """So is an invitation's: the invitee gets nothing."""
+        """
+        So is an invitation's: the invitee gets nothing, does not become a
+        member of a members-only room, and has nothing to decline.
+        """
+        self.room.config = self.room.config.replace(membersOnly=True)
         (error,) = self.service.send(
             "<message from='%s' to='%s'><x xmlns='%s'><invite to='x@example.org'><reason>%s"
             "</reason></invite></x></message>"
             % (self.OLIVIA, self.ROOM, NS_MUC_USER, "x" * (margins.REASON_BUDGET + 1)))
         self.assertEqual(("error", "policy-violation"), (error["type"], errorCondition(error)))
+        self.assertEqual("none", self.room.affiliationOf(JID("x@example.org")))
+        self.assertEqual("not-acceptable", errorCondition(self.service.send(
+            "<message from='x@example.org/y' to='%s'><x xmlns='%s'><decline to='%s'/></x>"
+            "</message>" % (self.ROOM, NS_MUC_USER, self.OLIVIA))[0]))
 
     def test_longHatTitleRefused(self):
         """A hat command giving a hat a title longer than a hat text may be is refused."""

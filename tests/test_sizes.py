@@ -14,6 +14,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from mucservice import tap
 from mucservice.xmpp import margins, sizes
+from mucservice.xmpp.broadcast import HATS_SHOWN, hatsText
 from mucservice.xmpp.handler import RoomHandler
 from mucservice.xmpp.render import Template
 from tests.fakeservice import FakeService, ServiceTestCase
@@ -171,3 +172,17 @@ class ErrorTextTests(ServiceTestCase):
                                      "<invite to='%s'/></x></message>" % ("@" * 100_000,))
         text = next(error.error.elements("urn:ietf:params:xml:ns:xmpp-stanzas", "text"))
         self.assertEqual(1024, len(str(text)))
+
+
+def test_hatsBounded():
+    """
+    Presence shows at most HATS_SHOWN bytes of hats in each namespace,
+    wrapper included within 64 more, as the margin counts them; the hats
+    that do not fit are left out.
+    """
+    hats = {"urn:example:hat:%04d" % (n,): {"title": "Hat %d" % (n,), "active": True}
+            for n in range(1000)}
+    text = hatsText(hats, legacy=True)
+    assert 0 < len(text) <= 2 * (HATS_SHOWN + 64)
+    assert "urn:example:hat:0000" in text
+    assert "urn:example:hat:0999" not in text

@@ -163,6 +163,8 @@ class Conversation:
         """
         room = self.roomFor(realJID, roomJID)
         now = self.reactor.seconds()
+        # Only occupants invite: checked before the bound, and both before
+        # checkInvite, which may make the invitee a member.
         room.occupantOf(realJID)
         room.invitations.checkRoom(inviteeJID, now, self.maxPendingInvitations)
         entry = room.checkInvite(realJID, inviteeJID)

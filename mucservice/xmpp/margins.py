@@ -91,6 +91,7 @@ def _presenceMargin():
         room, occupant, unavailable=True, statuses=codes, actorNick=nick, reason=reason,
         newNick=nick, destroy=(user.full(), reason), payload="", realJID=user,
         affiliation=roles.OUTCAST, role=roles.PARTICIPANT)
+    # The template itself, not its text: a text over the limit would be dropped.
     template = presence._template("self", user)
     hats = 2 * (HATS_SHOWN + 64)  # each namespace's <hats/> wrapper is under 64 bytes
     return template.size + utf8len(quote(user.full())) + hats
@@ -109,6 +110,7 @@ def _messageMargin():
     templates = (groupchatTemplate(roomJID, entry, delay(roomJID, entry.stamp)),
                  forwardedTemplate(roomJID, entry))
     return max(t.size for t in templates) + utf8len(quote(user.full()))
+
 
 #: What the room's presence adds around a client's payload, at most, in bytes.
 PRESENCE_MARGIN = _presenceMargin()

@@ -135,10 +135,10 @@ class MessageHandler(RoomHandler):
         invitee who invites, with the password of a protected room.
         """
         invitee = parseJID(invite.getAttribute("to") or "")
+        reason = _reason(invite)
         outcome = self.rooms.invite(realJID, roomJID, invitee)
         room = outcome.room
-        inner = "<invite%s>%s</invite>" % (attributes(**{"from": realJID.full()}),
-                                           _reason(invite))
+        inner = "<invite%s>%s</invite>" % (attributes(**{"from": realJID.full()}), reason)
         if room.config.passwordProtected:
             inner += "<password>%s</password>" % quote(room.config.password)
         body = "%s invites you to the room %s" % (realJID.userhost(), room.jid.full())
