@@ -317,6 +317,22 @@ class KeptTextTests(PopulatedRoomTestCase):
         self.assertEqual("policy-violation", errorCondition(answer))
         self.assertEqual("none", self.room.affiliationOf(JID(self.GUS)))
 
+    def test_longReservedNickRefused(self):
+        """
+        A reserved nick longer than a kept text, given by an admin or
+        registered, is refused: it would be shown in lists and forms.
+        """
+        nick = "&quot;" * (margins.fieldBudget() // 6 + 1)
+        answer = self.iq(self.OLIVIA, NS_ADMIN, "<item jid='zed@example.org' affiliation='member' "
+                         "nick='%s'/>" % (nick,))
+        self.assertEqual("policy-violation", errorCondition(answer))
+        self.assertEqual("none", self.room.affiliationOf(JID("zed@example.org")))
+        answer = self.iq(self.GUS, "jabber:iq:register",
+                         "<x xmlns='jabber:x:data' type='submit'>"
+                         "<field var='muc#register_roomnick'><value>%s</value></field></x>"
+                         % (nick,))
+        self.assertEqual("policy-violation", errorCondition(answer))
+
     def test_longKickReasonRefused(self):
         """A kick whose reason is longer than a reason may be is refused: nobody is kicked."""
         answer = self.iq(self.OLIVIA, NS_ADMIN, "<item nick='gus' role='none'><reason>%s"

@@ -108,6 +108,8 @@ class AdminHandler(RoomHandler):
                           item.getAttribute("role"), reasonOf(item)) for item in items]
             outcome = self.rooms.setRoles(fromJID, toJID, roleItems)
         else:
+            for item in items:
+                margins.checkFields(nick=item.getAttribute("nick"))
             changes = [AffiliationChange(parseJID(item.getAttribute("jid")),
                                          item.getAttribute("affiliation"), reasonOf(item),
                                          item.getAttribute("nick"))

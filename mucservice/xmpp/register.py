@@ -136,7 +136,7 @@ class RegisterHandler(RoomHandler):
         offered = {field.var: field for field in self.fieldsFor(room)}
         data = {var: _kept(offered[var], value) for var, value in values.items()
                 if var in offered}
-        margins.checkFields(registration="".join(data.values()))
+        margins.checkFields(nick=nick, registration="".join(data.values()))
         return nick, data
 
     def fieldsFor(self, room):
