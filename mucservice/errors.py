@@ -56,8 +56,9 @@ class NotAuthorized(Error):
 
 class PolicyViolation(Error):
     """
-    A limit of this service is exceeded (e.g. a message body too long, too
-    many items, a stanza nested too deep).
+    A rule or a limit of this service is broken (e.g. a message body too
+    long, too many items, a stanza nested too deep or larger than the
+    service passes on).
     """
 
 

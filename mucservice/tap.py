@@ -18,6 +18,7 @@ from mucservice import __version__, address, errors, registry
 from mucservice.provideroptions import ProviderOptions
 from mucservice.room.buckets import Rate
 from mucservice.room.config import RoomConfig, parseBoolean
+from mucservice.room.invitations import DEFAULT_MAX_PENDING
 from mucservice.room.limits import LimitSettings
 from mucservice.room.service import CREATION_POLICIES, RoomService
 from mucservice.xmpp.admin import AdminHandler
@@ -28,12 +29,15 @@ from mucservice.xmpp.guard import StanzaGuard
 from mucservice.xmpp.handler import setAddressCache
 from mucservice.xmpp.hats import HatPresence
 from mucservice.xmpp.links import LinkWatcher
+from mucservice.xmpp.margins import MIN_STANZA_SIZE
 from mucservice.xmpp.message import MessageHandler
 from mucservice.xmpp.offline import OfflineLink
 from mucservice.xmpp.owner import OwnerHandler
 from mucservice.xmpp.ping import OccupantIQRouter, PingHandler
 from mucservice.xmpp.presence import PresenceHandler
 from mucservice.xmpp.register import RegisterHandler
+from mucservice.xmpp.sendguard import SendGuard
+from mucservice.xmpp.sizes import DEFAULT_MAX_STANZA_SIZE, LIMIT
 
 log = Logger()
 
@@ -93,6 +97,9 @@ def _limitOption(name, attribute, description):
     default = getattr(LimitSettings, attribute)
     return [name, None, default, description,
             _rate if isinstance(default, Rate) else _positiveInteger]
+_stanzaSize = _number(int, lambda n: n >= MIN_STANZA_SIZE,
+                      "Bytes, at least %d." % (MIN_STANZA_SIZE,),
+                      "must be at least %d bytes" % (MIN_STANZA_SIZE,))
 
 
 def _onOff(value):
@@ -161,6 +168,12 @@ class Options(ProviderOptions, usage.Options):
          "What a service-unavailable answer to a ping means: gone or alive."],
         ["address-cache", None, 4096, "Parsed addresses kept (an LRU; 0: none).",
          _number(int, lambda n: n >= 0, "A whole number, 0 or more.", "must be 0 or more")],
+        ["max-pending-invitations", None, DEFAULT_MAX_PENDING,
+         "Invitations a room keeps pending (that their invitees may decline) at most.",
+         _positiveInteger],
+        ["max-stanza-size", None, DEFAULT_MAX_STANZA_SIZE,
+         "The largest stanza the service sends, in bytes; what could make a larger one is "
+         "refused.", _stanzaSize],
         ["offline-delivery-default", None, "on",
          "Whether new rooms copy messages to absent members who asked for it at "
          "registration (a room option).", _onOff],
@@ -284,6 +297,7 @@ def makeService(config, reactor=None):
     rooms.legacyHats = config["hats-legacy-namespace"]
     if exitOnFatal:
         rooms.fatal = lambda why: exitWithStatus(reactor, why)
+    rooms.maxPendingInvitations = config["max-pending-invitations"]
     providers = makeProviders(config, context)
     rooms.setProviders(store=providers["room-store"], joinTracker=providers["join-tracker"],
                        hatStore=providers["hat-store"], pinger=providers["pinger"],
@@ -297,6 +311,8 @@ def makeService(config, reactor=None):
                              config["secret"], reactor=reactor, ready=rooms.whenLoaded)
     component.logTraffic = config["log-traffic"]
     setAddressCache(config["address-cache"])
+    LIMIT.maxSize = config["max-stanza-size"]
+    SendGuard().setHandlerParent(component)
     FallbackHandler().setHandlerParent(component)
     for handler in (StanzaGuard(rooms, reactor), PresenceHandler(rooms, reactor),
                     MessageHandler(rooms, reactor),

@@ -48,6 +48,7 @@ class FakeService:
         Deliver a stanza (XML text) to the service and return what it wrote.
         """
         self.stream.receive(xml)
+        self.component.outbox.flush()
         return self.stream.sent()
 
     def makeRoom(self, room, owner, **config):

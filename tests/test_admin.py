@@ -64,8 +64,10 @@ class ListTests(AdminTestCase):
     def test_memberList(self):
         """
         Admins get the member list with affiliation, bare jid and reserved
-        nick; so do participants, as getMemberList names them by default.
+        nick; so do participants of a non-anonymous room, as getMemberList
+        names them by default.
         """
+        self.room.config = self.room.config.replace(whois="anyone")
         for sender in (ADAM, GUS):
             self.assertEqual([{"affiliation": "member", "jid": "mia@example.org", "nick": "mia"}],
                              self.listed(sender, "<item affiliation='member'/>"))

@@ -116,7 +116,11 @@ class RoomInfoTests(DiscoTestCase):
             self.assertNotIn(name, found)
 
     def test_roomInfoForm(self):
-        """The muc#roominfo form gives description, occupant count, subject and owners."""
+        """
+        The muc#roominfo form gives description, occupant count, subject and
+        owners (to anyone, as the room is public, open and non-anonymous).
+        """
+        self.room.config = self.room.config.replace(whois="anyone")
         self.room.subject = "Today"
         self.service.join(BOB, ROOM + "/bob")
         fields = formFields(self.ask(disco(CAROL, ROOM)))

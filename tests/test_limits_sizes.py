@@ -181,9 +181,7 @@ class AdminItemTests(LimitTestCase):
         for n in range(100):
             self.service.join("user%d@example.org/x" % n, "%s/user%d" % (ROOM, n))
         voice = ["<item nick='user%d' role='visitor'/>" % n for n in range(100)]
-        self.service.send(adminSet(ALICE, voice))
-        self.service.reactor.advance(0)
-        self.assertEqual("result", self.service.stream.sent()[-1]["type"])
+        self.assertEqual("result", self.service.send(adminSet(ALICE, voice))[-1]["type"])
         back = ["<item nick='user%d' role='participant'/>" % n for n in range(100)]
         refused = self.ask(adminSet(ALICE, back + ["<item nick='bob' role='visitor'/>"]))
         self.assertPolicy(refused, "at most 100 items may be changed in one request")

@@ -176,7 +176,9 @@ class RoomMessageTests(SynchronousTestCase):
         self.assertEqual("member", self.room.affiliationOf(JID("carol@remote.test")))
 
     def test_decline(self):
-        """A decline is passed on to the inviter from the room."""
+        """A decline of an invitation is passed on to the inviter from the room."""
+        self.service.send("<message from='%s' to='%s'><x xmlns='%s'><invite to='%s'/></x>"
+                          "</message>" % (BOB, ROOM, NS_MUC_USER, CAROL))
         (decline,) = self.service.send(
             "<message from='%s' to='%s'><x xmlns='%s'><decline to='%s'><reason>busy</reason>"
             "</decline></x></message>" % (CAROL, ROOM, NS_MUC_USER, BOB))

@@ -21,6 +21,7 @@ schema (see L{SQLiteStore}), and opening a connection touches none.
 import os
 import sqlite3
 import threading
+import time
 from urllib.request import pathname2url
 
 from twisted.application import service
@@ -59,13 +60,36 @@ def connect(path):
     """
     connection = sqlite3.connect(path, isolation_level=None)
     try:
-        connection.execute("PRAGMA journal_mode = WAL")
+        _switchToWAL(connection)
         connection.execute("PRAGMA foreign_keys = ON")
         connection.execute("PRAGMA synchronous = NORMAL")
     except BaseException:
         connection.close()
         raise
     return connection
+
+
+#: How long opening a database waits for another connection to let the file
+#: switch to WAL mode, in seconds.
+WAL_SWITCH_TIMEOUT = 10.0
+
+
+def _switchToWAL(connection):
+    """
+    Put the database in WAL mode. The switch takes the file for itself, and
+    SQLite does not wait for that: when two stores open a file that is not
+    in WAL mode yet at once, one of them is told the database is locked. It
+    tries again until the other is done.
+    """
+    deadline = time.monotonic() + WAL_SWITCH_TIMEOUT
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def applyMigrations(connection, what, migrations, version):

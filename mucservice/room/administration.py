@@ -9,7 +9,7 @@ from typing import Optional
 
 from mucservice import errors
 from mucservice.records import Affiliation
-from mucservice.room import nicks, roles
+from mucservice.room import nicks, privacy, roles
 from mucservice.room.status import AFFILIATION_CHANGED, BANNED, KICKED, MEMBERS_ONLY
 
 
@@ -122,16 +122,12 @@ class Administration:
     def affiliationList(self, actorJID, affiliation):
         """
         @return: the bare JIDs with C{affiliation}, to those allowed to see
-            them: admins and owners, and for members also the roles the room
-            configuration names.
+            them (L{privacy.mayReadAffiliations}).
         """
         if affiliation not in roles.AFFILIATION_RANK or affiliation == roles.NONE:
             raise errors.BadRequest("no such affiliation list: %r" % (affiliation,))
-        if self.affiliationOf(actorJID) not in (roles.OWNER, roles.ADMIN):
-            actor = self.sessions.get(actorJID)
-            if not (affiliation == roles.MEMBER and actor is not None
-                    and actor.role in self.config.getMemberList):
-                raise errors.Forbidden("you may not see this list")
+        if not privacy.mayReadAffiliations(self, actorJID, affiliation):
+            raise errors.Forbidden("you may not see this list")
         return [(j, self.affiliations[j]) for j in self.usersWith(affiliation)]
 
     def planAffiliations(self, actorJID, changes):

@@ -14,6 +14,7 @@ from twisted.logger import Logger
 from mucservice import errors
 from mucservice.records import HistoryEntry
 from mucservice.room import offline, roles
+from mucservice.room.invitations import DEFAULT_MAX_PENDING
 from mucservice.room.outcomes import (
     Declined,
     Invited,
@@ -51,9 +52,14 @@ class GroupchatMessage:
 class Conversation:
     """
     What occupants say. Expects of the class it is mixed into: C{getRoom},
-    C{now}, C{writer}, C{joinTracker}, C{limits}, C{offlineDelivery},
+    C{now}, C{reactor}, C{writer}, C{joinTracker}, C{limits}, C{offlineDelivery},
     C{offersOfflineDelivery} and C{applied}.
+
+    @ivar maxPendingInvitations: how many invitations a room keeps pending
+        at most (C{--max-pending-invitations}).
     """
+
+    maxPendingInvitations = DEFAULT_MAX_PENDING
 
     log = Logger()
 
@@ -175,12 +181,21 @@ class Conversation:
         """
         A mediated invitation (section 7.8.2); in a members-only room it
         may make the invitee a member, which is stored before the invitation
-        is sent.
+        is sent. The room keeps it pending (L{Room.invitations
+        <mucservice.room.room.Room.invitations>}), so that the invitee may
+        decline it.
 
         @return: a Deferred of an L{Invited}.
+        @raise errors.ResourceConstraint: the room has
+            C{maxPendingInvitations} pending already.
         """
         room = self.roomFor(realJID, roomJID)
         self.limits.invitation(room, realJID, inviteeJID)
+        # Only occupants invite: checked before the bound, and both before
+        # the invitee may be made a member.
+        room.occupantOf(realJID)
+        room.invitations.checkRoom(inviteeJID, self.reactor.seconds(),
+                                   self.maxPendingInvitations)
 
         def change():
             plan = room.planInvite(realJID, inviteeJID)
@@ -194,17 +209,22 @@ class Conversation:
             return lambda: self.writer.storeAffiliations(room, plan.entries), granted
 
         def invited():
+            room.invitations.add(inviteeJID, realJID, self.reactor.seconds())
             return Invited(room, realJID, inviteeJID, reason)
 
         return self.changes.run(room, change)
 
-    def decline(self, realJID, roomJID, inviterJID, reason=None):
+    def decline(self, realJID, roomJID, reason=None):
         """
-        An invitee declines an invitation (section 7.8.2).
+        An invitee declines an invitation (section 7.8.2): the one that
+        invited is told, once.
 
         @return: a L{Declined}.
+        @raise errors.NotAcceptable: no invitation to C{realJID} is pending.
         """
-        return Declined(self.roomFor(realJID, roomJID), realJID, inviterJID, reason)
+        room = self.roomFor(realJID, roomJID)
+        inviterJID = room.invitations.take(realJID, self.reactor.seconds())
+        return Declined(room, realJID, inviterJID, reason)
 
     def voiceRequest(self, realJID, roomJID, nick=None, allow=False):
         """

@@ -15,6 +15,7 @@ from mucservice.records import Affiliation
 from mucservice.room import nicks, offline, roles
 from mucservice.room.administration import Administration
 from mucservice.room.hats import WornHats
+from mucservice.room.invitations import PendingInvitations
 from mucservice.room.occupant import Occupant
 
 
@@ -59,6 +60,8 @@ class Room(Administration, WornHats):
         presence is rendered.
     @ivar legacyHats: whether presence also shows hats in Prosody 0.12's
         namespace (C{--hats-legacy-namespace}).
+    @ivar invitations: the L{PendingInvitations} of the room, which its
+        invitees may decline.
     """
 
     def __init__(self, jid, config, affiliations=None, subject="", subjectNick="",
@@ -77,6 +80,7 @@ class Room(Administration, WornHats):
         self.history = deque(maxlen=config.historyLength)
         self.hats = {}
         self.legacyHats = False
+        self.invitations = PendingInvitations()
 
     def __repr__(self):
         return "<Room %s: %d occupants>" % (self.jid.full(), len(self.occupants))

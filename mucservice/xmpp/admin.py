@@ -6,7 +6,7 @@ moderation, banning, membership, admins and owners.
 
 from mucservice import errors
 from mucservice.room.administration import AffiliationChange
-from mucservice.xmpp import occupancy
+from mucservice.xmpp import margins, occupancy, rsm
 from mucservice.xmpp.handler import RoomHandler, parseJID
 from mucservice.xmpp.namespaces import NS_MUC_ADMIN
 from mucservice.xmpp.render import attributes
@@ -16,9 +16,10 @@ def reasonOf(element):
     """
     @return: the text of the C{<reason/>} child of C{element}, or L{None}
         if it has none or an empty one.
+    @raise errors.PolicyViolation: it is longer than a reason may be.
     """
     reason = element.reason
-    return (str(reason) or None) if reason is not None else None
+    return margins.checkReason((str(reason) or None) if reason is not None else None)
 
 
 def _itemKind(item):
@@ -61,24 +62,33 @@ class AdminHandler(RoomHandler):
     def getList(self, iq, fromJID, toJID):
         """
         The occupants with a role, or the users with an affiliation, as
-        the first item asks.
+        the first item asks: as many as one stanza carries, paged with
+        RSM (L{rsm}) when there are more.
         """
         self.rooms.visibleRoom(toJID, fromJID)
         item = self._items(iq)[0]
+        request = rsm.parseRequest(next(iq.elements(NS_MUC_ADMIN, "query")))
         affiliation, role = item.getAttribute("affiliation"), item.getAttribute("role")
         if affiliation is not None:
-            rows = [attributes(affiliation=entry.affiliation, jid=userJID.full(),
-                               nick=entry.data.get("nick"))
-                    for userJID, entry in self.rooms.affiliationList(fromJID, toJID,
-                                                                     affiliation)]
+            users = self.rooms.affiliationList(fromJID, toJID, affiliation)
+            keys = [userJID.full() for userJID, _ in users]
+
+            def row(n):
+                userJID, entry = users[n]
+                return attributes(affiliation=entry.affiliation, jid=userJID.full(),
+                                  nick=entry.data.get("nick"))
         elif role is not None:
-            rows = [attributes(nick=occupant.nick, role=occupant.role, affiliation=held,
-                               jid=realJID.full() if realJID is not None else None)
-                    for occupant, held, realJID in self.rooms.roleList(fromJID, toJID, role)]
+            occupants = self.rooms.roleList(fromJID, toJID, role)
+            keys = [occupant.nick for occupant, _, _ in occupants]
+
+            def row(n):
+                occupant, held, realJID = occupants[n]
+                return attributes(nick=occupant.nick, role=occupant.role, affiliation=held,
+                                  jid=realJID.full() if realJID is not None else None)
         else:
             raise errors.BadRequest("ask for an affiliation or a role")
         return "<query xmlns='%s'>%s</query>" % (
-            NS_MUC_ADMIN, "".join("<item%s/>" % row for row in rows))
+            NS_MUC_ADMIN, rsm.page(keys, lambda n: "<item%s/>" % row(n), request))
 
     # Changes
 
@@ -98,6 +108,8 @@ class AdminHandler(RoomHandler):
                           item.getAttribute("role"), reasonOf(item)) for item in items]
             self.tell(self.rooms.setRoles(fromJID, toJID, roleItems))
             return None
+        for item in items:
+            margins.checkFields(nick=item.getAttribute("nick"))
         changes = [AffiliationChange(parseJID(item.getAttribute("jid")),
                                      item.getAttribute("affiliation"), reasonOf(item),
                                      item.getAttribute("nick"))

@@ -22,6 +22,12 @@ from mucservice.xmpp.namespaces import (
 )
 from mucservice.xmpp.outbox import Fanout
 from mucservice.xmpp.render import Template, attributes, quote
+from mucservice.xmpp.sizes import utf8len
+
+#: The most bytes of C{<hat/>} elements a presence shows, in each namespace
+#: it shows them in: hats are kept by the hat store, which any provider may
+#: fill, so presence bounds them itself.
+HATS_SHOWN = 8192
 
 
 def occupantJID(room, nick):
@@ -54,14 +60,21 @@ def _mucUser(affiliation, role, realJID, statuses, actorNick, reason, newNick, d
 def hatsText(hats, legacy=False):
     """
     The XEP-0317 C{<hats/>} of an occupant: its active hats only, each with
-    its title (its URI if it has none, since XEP-0317 requires a title).
+    its title (its URI if it has none, since XEP-0317 requires a title), as
+    many as fit in L{HATS_SHOWN} bytes.
 
     @param hats: hat URI to attachment, or L{None}.
     @param legacy: also add the same hats in Prosody 0.12's namespace.
     @return: serialized elements, or C{""} if no hat is active.
     """
-    inner = "".join("<hat%s/>" % attributes(uri=uri, title=title)
-                    for uri, title in shownHats(hats))
+    shown, size = [], 0
+    for uri, title in shownHats(hats):
+        hat = "<hat%s/>" % attributes(uri=uri, title=title)
+        size += utf8len(hat)
+        if size > HATS_SHOWN:
+            break
+        shown.append(hat)
+    inner = "".join(shown)
     if not inner:
         return ""
     namespaces = (NS_HATS, NS_HATS_LEGACY) if legacy else (NS_HATS,)

@@ -22,6 +22,7 @@ from twisted.internet import defer
 from wokkel import data_form
 
 from mucservice import errors
+from mucservice.xmpp import margins
 from mucservice.xmpp.handler import RoomHandler, parseJID
 from mucservice.xmpp.hats import COMMANDS
 from mucservice.xmpp.namespaces import (
@@ -33,6 +34,7 @@ from mucservice.xmpp.namespaces import (
     NS_VALIDATE,
 )
 from mucservice.xmpp.render import attributes, quote, serialize
+from mucservice.xmpp.sizes import utf8len
 
 #: Seconds a two-step command waits for its form.
 SESSION_TIMEOUT = 600
@@ -130,21 +132,33 @@ def listForm(room, worn):
     """
     @param worn: user JID to hats, as from L{IHatStore.getRoomHats
         <mucservice.interfaces.IHatStore.getRoomHats>}.
-    @return: the result form of C{list}, as text: one item per hat worn.
+    @return: the result form of C{list}, as text: one item per hat worn, as
+        many as one stanza carries (by user, then hat), preceded by a
+        warning note that says how many more there are, if any.
     """
     columns = (("accountjid", "User address", "jid-single"), ("hat", "Hat", "text-single"),
                ("title", "Title", "text-single"), ("active", "Shown in presence", "boolean"))
     reported = "".join("<field%s/>" % attributes(var=var, label=label, type_=kind)
                        for var, label, kind in columns)
-    items = []
+    items, size, more = [], 0, 0
+    budget = margins.allowance() - margins.fieldBudget()  # the form's fixed parts, the note
     for userJID in sorted(worn, key=lambda j: j.full()):
         for uri, attachment in sorted(worn[userJID].items()):
             row = (userJID.full(), uri, attachment.get("title") or "",
                    "1" if attachment.get("active") else "0")
-            items.append("<item>%s</item>" % "".join(
+            item = "<item>%s</item>" % "".join(
                 "<field var='%s'><value>%s</value></field>" % (var, quote(value))
-                for (var, _, _), value in zip(columns, row)))
-    return ("<x xmlns='%s' type='result'><title>%s</title>"
+                for (var, _, _), value in zip(columns, row))
+            size += utf8len(item)
+            if size > budget:
+                more += 1
+            else:
+                items.append(item)
+    note = ""
+    if more:
+        note = ("<note type='warn'>%d more hats are worn than one answer can list</note>"
+                % (more,))
+    return note + ("<x xmlns='%s' type='result'><title>%s</title>"
             "<field type='hidden' var='FORM_TYPE'><value>%s</value></field>"
             "<reported>%s</reported>%s</x>"
             % (NS_DATA, quote("Hats in " + room.jid.full()), HATS_FORM_TYPE, reported,
@@ -246,6 +260,7 @@ class HatCommands(RoomHandler):
         @return: a Deferred of the completion note.
         """
         userJID, uri = self._target(values), _required(values, "hat")
+        margins.checkHat(uri, values.get("title"))
         title = yield self.rooms.giveHat(room, userJID, uri, values.get("title"))
         return "%s now wears %s" % (userJID.full(), title)
 

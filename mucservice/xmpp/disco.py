@@ -7,7 +7,8 @@ occupant IQ router of L{mucservice.xmpp.ping} takes them first.
 """
 
 from mucservice import errors
-from mucservice.xmpp import forms
+from mucservice.room import privacy, roles
+from mucservice.xmpp import forms, margins, rsm
 from mucservice.xmpp.handler import RoomHandler
 from mucservice.xmpp.hats import COMMANDS
 from mucservice.xmpp.namespaces import (
@@ -96,7 +97,7 @@ class ServiceDiscovery(RoomHandler):
             return _query(NS_DISCO_INFO, _identity(self.name) + _features(SERVICE_FEATURES))
         room = self.rooms.visibleRoom(toJID, fromJID)
         if not node:
-            return _query(NS_DISCO_INFO, self.roomInfo(room))
+            return _query(NS_DISCO_INFO, self.roomInfo(room, fromJID))
         if node == NODE_ROOMUSER:
             nick = room.reservedNick(fromJID)
             return _query(NS_DISCO_INFO, _identity(nick) if nick else "", node)
@@ -107,31 +108,43 @@ class ServiceDiscovery(RoomHandler):
                           + _features((NS_COMMANDS, NS_DATA)), node)
         raise errors.ItemNotFound("no such node")
 
-    def roomInfo(self, room):
+    def roomInfo(self, room, requester):
         """
         @return: the identity, features and C{muc#roominfo} form of a room,
-            as text.
+            as text, with the contacts and subject if C{requester} may see
+            them (L{privacy}).
         """
-        form = forms.roomInfoForm(room.config, len(room.occupants), room.subject,
-                                  room.owners())
+        contacts = subject = None
+        if privacy.showsContacts(room, requester):
+            contacts = margins.jidsWithin(room.usersWith(roles.OWNER))
+        if privacy.showsSubject(room, requester):
+            subject = room.subject
+        form = forms.roomInfoForm(room.config, len(room.occupants), subject, contacts)
         offline = (FEATURE_OFFLINE,) if self.rooms.offersOfflineDelivery(room) else ()
         return (_identity(room.config.name or room.jid.user)
                 + _features(roomFeatures(room.config) + offline)
                 + serialize(form.toElement()))
 
     def getItems(self, iq, fromJID, toJID):
+        """
+        The public rooms of the service, or the occupants a room lists, a
+        page at a time (L{rsm}).
+        """
         if iq.query.getAttribute("node") == NS_COMMANDS and toJID.user is not None:
             return self.commandItems(self.rooms.visibleRoom(toJID, fromJID), fromJID)
         if iq.query.getAttribute("node"):
             raise errors.ItemNotFound("no such node")
+        request = rsm.parseRequest(iq.query)
         if toJID.user is None:
-            return _query(NS_DISCO_ITEMS, "".join(
-                _item(room.jid.full(), room.config.name or room.jid.user)
-                for room in self.rooms.publicRooms()))
+            rooms = self.rooms.publicRooms()
+            return _query(NS_DISCO_ITEMS, rsm.page(
+                [room.jid.full() for room in rooms],
+                lambda n: _item(rooms[n].jid.full(), rooms[n].config.name or rooms[n].jid.user),
+                request, rsm.DISCO_PAGE))
         room = self.rooms.visibleRoom(toJID, fromJID)
-        return _query(NS_DISCO_ITEMS, "".join(
-            _item("%s/%s" % (room.jid.userhost(), occupant.nick))
-            for occupant in room.listedOccupants(fromJID)))
+        jids = ["%s/%s" % (room.jid.userhost(), o.nick) for o in room.listedOccupants(fromJID)]
+        return _query(NS_DISCO_ITEMS, rsm.page(jids, lambda n: _item(jids[n]), request,
+                                               rsm.DISCO_PAGE))
 
     def commandItems(self, room, fromJID):
         """

@@ -13,6 +13,10 @@ from mucservice import errors
 from mucservice.xmpp.namespaces import NS_STANZAS
 from mucservice.xmpp.render import Template, quote
 
+#: The most characters of an error's text sent: texts may quote what a
+#: client sent (a malformed address), which must not make the error large.
+MAX_ERROR_TEXT = 1024
+
 #: Domain error class to (condition, type).
 CONDITIONS = {
     errors.BadRequest: ("bad-request", "modify"),
@@ -55,15 +59,24 @@ def errorReply(stanza, error, fromJID=None, extra=""):
     @param extra: serialized children to include before the error (e.g. the
         MUC C{<x/>} of a refused join).
     """
+    return Template(stanza.name, extra + errorElement(error),
+                    from_=fromJID or stanza.getAttribute("to"), type_="error",
+                    id=stanza.getAttribute("id")).to(stanza["from"])
+
+
+def errorElement(error):
+    """
+    @param error: a domain error or L{StanzaError}.
+    @return: the C{<error/>} child of an error stanza, as text; its text,
+        which may quote what a client sent, at most L{MAX_ERROR_TEXT}
+        characters of it.
+    """
     error = toStanzaError(error)
     text = ""
     if error.text:
-        text = "<text xmlns='%s'>%s</text>" % (NS_STANZAS, quote(error.text))
-    inner = "%s<error type='%s'><%s xmlns='%s'/>%s</error>" % (
-        extra, error.type, error.condition, NS_STANZAS, text)
-    name = stanza.name
-    return Template(name, inner, from_=fromJID or stanza.getAttribute("to"), type_="error",
-                    id=stanza.getAttribute("id")).to(stanza["from"])
+        text = "<text xmlns='%s'>%s</text>" % (NS_STANZAS, quote(error.text[:MAX_ERROR_TEXT]))
+    return "<error type='%s'><%s xmlns='%s'/>%s</error>" % (
+        error.type, error.condition, NS_STANZAS, text)
 
 
 

@@ -238,8 +238,10 @@ def configForm(config, admins, owners):
 
     @param config: the room's current L{RoomConfig
         <mucservice.room.config.RoomConfig>}, giving the values.
-    @param admins: the bare JIDs of the room's admins.
-    @param owners: the bare JIDs of the room's owners.
+    @param admins: the bare JIDs of the room's admins, or L{None} to leave
+        their field out.
+    @param owners: the bare JIDs of the room's owners, or L{None} to leave
+        their field out.
     @return: a L{data_form.Form} of type C{"form"} with the C{FORM_TYPE}
         L{NS_ROOMCONFIG}.
     """
@@ -255,8 +257,10 @@ def configForm(config, admins, owners):
         form.addField(data_form.Field(
             fieldType, FIELD_NAMES[attribute], label=label, options=options, desc=desc,
             **_formValue(attribute, fieldType, getattr(config, attribute))))
-    form.addField(_jidField(FIELD_ADMINS, "Room admins", admins))
-    form.addField(_jidField(FIELD_OWNERS, "Room owners", owners))
+    for var, label, jids in ((FIELD_ADMINS, "Room admins", admins),
+                             (FIELD_OWNERS, "Room owners", owners)):
+        if jids is not None:
+            form.addField(_jidField(var, label, jids))
     return form
 
 
@@ -318,8 +322,10 @@ def roomInfoForm(config, occupantCount, subject, contacts):
     @param config: the room's L{RoomConfig
         <mucservice.room.config.RoomConfig>}.
     @param occupantCount: how many occupants are in the room.
-    @param subject: the room's current subject, or C{""}.
-    @param contacts: the bare JIDs to give as contacts (normally the owners).
+    @param subject: the room's current subject, or C{""}; L{None} leaves
+        its field out.
+    @param contacts: the bare JIDs to give as contacts (normally the
+        owners); L{None} leaves their field out.
     @return: a L{data_form.Form} of type C{"result"} with the C{FORM_TYPE}
         L{NS_ROOMINFO}.
     """
@@ -328,9 +334,11 @@ def roomInfoForm(config, occupantCount, subject, contacts):
                               ("occupants", "Number of occupants", str(occupantCount)),
                               ("subject", "Subject", subject),
                               ("lang", "Language", config.language)):
-        form.addField(data_form.Field("text-single", "muc#roominfo_" + var,
-                                      value=value, label=label))
-    form.addField(_jidField("muc#roominfo_contactjid", "Contact addresses", contacts))
+        if value is not None:
+            form.addField(data_form.Field("text-single", "muc#roominfo_" + var,
+                                          value=value, label=label))
+    if contacts is not None:
+        form.addField(_jidField("muc#roominfo_contactjid", "Contact addresses", contacts))
     for var in ("muc#roominfo_subjectmod", "muc#roomconfig_changesubject"):
         form.addField(data_form.Field("boolean", var, value=config.changeSubject,
                                       label="Participants may change the subject"))

@@ -15,7 +15,8 @@ from wokkel.subprotocols import XMPPHandler
 
 from mucservice import address, errors
 from mucservice.xmpp.errors import errorReply
-from mucservice.xmpp.render import Template
+from mucservice.xmpp.render import Template, quote
+from mucservice.xmpp.sizes import LIMIT, utf8len
 
 #: The addresses the edge parsed last (C{--address-cache}).
 addressCache = address.AddressCache()
@@ -127,8 +128,14 @@ class RoomHandler(XMPPHandler):
         return method(iq, parseJID(iq.getAttribute("from")), parseJID(iq.getAttribute("to")))
 
     def _result(self, iq, inner):
-        self.sendText(Template("iq", inner or "", from_=iq["to"], type_="result",
-                               id=iq.getAttribute("id")).to(iq["from"]), laneOf(iq))
+        result = Template("iq", inner or "", from_=iq["to"], type_="result",
+                          id=iq.getAttribute("id"))
+        if result.size + utf8len(quote(iq["from"])) > LIMIT.maxSize:
+            self.log.error("an answer of {size} bytes is too large to send", size=result.size)
+            error = errors.ResourceConstraint("the answer would be larger than this service sends")
+            self.replyError(iq, error)
+            return
+        self.sendText(result.to(iq["from"]), laneOf(iq))
 
     def _failed(self, iq, failure):
         error = failure.value

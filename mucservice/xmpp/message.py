@@ -10,12 +10,16 @@ from twisted.internet import defer
 from mucservice import errors
 from mucservice.room.conversation import GroupchatMessage
 from mucservice.room.outcomes import VoiceRequested
-from mucservice.xmpp import forms, occupancy
+from mucservice.xmpp import forms, margins, occupancy
 from mucservice.xmpp.broadcast import toEveryone
 from mucservice.xmpp.handler import RoomHandler, parseJID
 from mucservice.xmpp.namespaces import (
+    NS_ADDRESS,
     NS_DATA,
+    NS_DELAY,
+    NS_FORWARD,
     NS_HINTS,
+    NS_LEGACY_DELAY,
     NS_MUC_USER,
     NS_OCCUPANT_ID,
     NS_STANZA_ID,
@@ -23,10 +27,16 @@ from mucservice.xmpp.namespaces import (
 )
 from mucservice.xmpp.render import Template, attributes, childrenText, quote
 
-#: What a client may not put into a message the room reflects: ids that
-#: only the room may stamp.
+#: What a client may not put into a message the room passes on (groupchat
+#: and private messages alike): ids that only the room may stamp, and what
+#: would claim the room's or another occupant's authority: a XEP-0297
+#: <forwarded/> (any "message from room/owner" inside), a XEP-0203 <delay/>
+#: or the XEP-0091 one older clients read (the room's own marks its
+#: history), XEP-0033 <addresses/> (ofrom, replyto), as Prosody's and
+#: ejabberd's rooms strip what could be forged.
 STRIPPED = frozenset([(NS_STANZA_ID, "stanza-id"), (NS_OCCUPANT_ID, "occupant-id"),
-                      (NS_MUC_USER, "x")])
+                      (NS_MUC_USER, "x"), (NS_FORWARD, "forwarded"), (NS_DELAY, "delay"),
+                      (NS_LEGACY_DELAY, "x"), (NS_ADDRESS, "addresses")])
 
 
 def goesToHistory(message):
@@ -41,7 +51,8 @@ def goesToHistory(message):
 
 
 def _reason(element):
-    return "<reason>%s</reason>" % quote(str(element.reason)) if element.reason else ""
+    reason = margins.checkReason(str(element.reason)) if element.reason else None
+    return "<reason>%s</reason>" % quote(reason) if reason else ""
 
 
 class MessageHandler(RoomHandler):
@@ -74,6 +85,8 @@ class MessageHandler(RoomHandler):
                                    message.getAttribute((NS_XML, "lang")),
                                    goesToHistory(message), subject,
                                    len(str(message.body)) if message.body is not None else 0)
+        margins.checkPayload(request.payload, request.messageID, request.lang)
+        margins.checkFields(subject=subject)
         outcome = self.rooms.groupchat(realJID, roomJID, request)
         if isinstance(outcome, defer.Deferred):
             # The store fails: the message waits for its write.
@@ -105,7 +118,10 @@ class MessageHandler(RoomHandler):
             raise errors.BadRequest("groupchat messages go to the room, not to an occupant")
         outcome = self.rooms.privateMessage(realJID, occupantJID)
         room = outcome.room
-        inner = childrenText(message, STRIPPED) + "<x xmlns='%s'/>" % NS_MUC_USER
+        inner = childrenText(message, STRIPPED)
+        margins.checkPayload(inner, message.getAttribute("id"),
+                             message.getAttribute((NS_XML, "lang")))
+        inner += "<x xmlns='%s'/>" % NS_MUC_USER
         template = Template("message", inner,
                             from_="%s/%s" % (room.jid.userhost(), outcome.sender.nick),
                             type_=message.getAttribute("type"), id=message.getAttribute("id"),
@@ -133,14 +149,14 @@ class MessageHandler(RoomHandler):
         invitee who invites, with the password of a protected room.
         """
         invitee = parseJID(invite.getAttribute("to") or "")
+        reason = _reason(invite)
         d = self.rooms.invite(realJID, roomJID, invitee)
-        d.addCallbacks(self.sendInvitation, self._refused, callbackArgs=(invite,),
+        d.addCallbacks(self.sendInvitation, self._refused, callbackArgs=(reason,),
                        errbackArgs=(message,))
 
-    def sendInvitation(self, outcome, invite):
+    def sendInvitation(self, outcome, reason):
         realJID, invitee, room = outcome.inviterJID, outcome.inviteeJID, outcome.room
-        inner = "<invite%s>%s</invite>" % (attributes(**{"from": realJID.full()}),
-                                           _reason(invite))
+        inner = "<invite%s>%s</invite>" % (attributes(**{"from": realJID.full()}), reason)
         if room.config.passwordProtected:
             inner += "<password>%s</password>" % quote(room.config.password)
         body = "%s invites you to the room %s" % (realJID.userhost(), room.jid.full())
@@ -150,14 +166,16 @@ class MessageHandler(RoomHandler):
 
     def decline(self, realJID, roomJID, decline):
         """
-        An invitee declines: the room passes it on to the inviter.
+        An invitee declines: the room passes it on to the one that invited
+        (whom the decline names, as XEP-0045 wants, or not).
         """
-        inviter = parseJID(decline.getAttribute("to") or "")
-        outcome = self.rooms.decline(realJID, roomJID, inviter)
+        parseJID(decline.getAttribute("to") or "")
+        reason = _reason(decline)
+        outcome = self.rooms.decline(realJID, roomJID)
         self.sendText(Template(
             "message", "<x xmlns='%s'><decline%s>%s</decline></x>"
-            % (NS_MUC_USER, attributes(**{"from": realJID.full()}), _reason(decline)),
-            from_=outcome.room.jid.full()).to(inviter.full()))
+            % (NS_MUC_USER, attributes(**{"from": realJID.full()}), reason),
+            from_=outcome.room.jid.full()).to(outcome.inviterJID.full()))
 
     def voiceRequest(self, realJID, roomJID, message):
         """

@@ -24,6 +24,8 @@ NS_SELF_PING = NS_MUC + "#self-ping-optimization"
 NS_STANZA_ID = "urn:xmpp:sid:0"
 NS_OCCUPANT_ID = "urn:xmpp:occupant-id:0"
 NS_DELAY = "urn:xmpp:delay"
+#: XEP-0091, obsolete, which some clients still read.
+NS_LEGACY_DELAY = "jabber:x:delay"
 NS_FORWARD = "urn:xmpp:forward:0"
 
 # Hats (XEP-0317) and their ad-hoc commands (XEP-0050).
@@ -48,4 +50,6 @@ NS_DISCO_INFO = "http://jabber.org/protocol/disco#info"
 NS_DISCO_ITEMS = "http://jabber.org/protocol/disco#items"
 NS_HINTS = "urn:xmpp:hints"
 NS_PING = "urn:xmpp:ping"
+NS_RSM = "http://jabber.org/protocol/rsm"
+NS_ADDRESS = "http://jabber.org/protocol/address"
 NS_IQ_REGISTER = "jabber:iq:register"

@@ -60,8 +60,21 @@ class OfflineLink(RoomHandler):
         self._sendAll(groupchatTemplate(roomJID, entry), recipients)
 
     def sendForwarded(self, roomJID, entry, recipients):
-        forwarded = groupchatTemplate(roomJID, entry, xmlns=NS_CLIENT)
-        inner = ("<forwarded xmlns='%s'>%s%s</forwarded><store xmlns='%s'/>"
-                 % (NS_FORWARD, delay(roomJID, entry.stamp), forwarded.unaddressed(), NS_HINTS))
-        self._sendAll(Template("message", inner, from_=roomJID.userhost(), type_="normal",
-                               id="offline-" + uuid.uuid4().hex), recipients)
+        self._sendAll(forwardedTemplate(roomJID, entry), recipients)
+
+
+def forwardedTemplate(roomJID, entry):
+    """
+    The copy of a groupchat message that the C{forward} provider sends: a
+    C{type='normal'} message from the room carrying the message as the room
+    reflected it in a XEP-0297 C{<forwarded/>} with the room's XEP-0203
+    C{<delay/>}, and a XEP-0334 C{<store/>} hint.
+
+    @param entry: the message, a L{HistoryEntry<mucservice.records.HistoryEntry>}.
+    @return: a L{Template}.
+    """
+    forwarded = groupchatTemplate(roomJID, entry, xmlns=NS_CLIENT)
+    inner = ("<forwarded xmlns='%s'>%s%s</forwarded><store xmlns='%s'/>"
+             % (NS_FORWARD, delay(roomJID, entry.stamp), forwarded.unaddressed(), NS_HINTS))
+    return Template("message", inner, from_=roomJID.userhost(), type_="normal",
+                    id="offline-" + uuid.uuid4().hex)

@@ -175,6 +175,18 @@ class Outbox(XMPPHandler):
             self._serve(self._ready.popleft())
         self._schedule()
 
+    def flush(self):
+        """
+        Write everything queued, every lane to its end, now (what the fake
+        stream of the unit tests does after each stanza, so that a test
+        reads all a stanza caused).
+        """
+        while self._ready and not self.paused:
+            self._serve(self._ready.popleft())
+        if self._call is not None and not self._ready:
+            self._call.cancel()
+            self._call = None
+
     def _drop(self):
         """
         Forget what was left to write, but still run what follows it (what

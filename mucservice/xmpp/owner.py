@@ -6,7 +6,7 @@ a room.
 
 from mucservice import errors
 from mucservice.room import roles
-from mucservice.xmpp import forms, occupancy
+from mucservice.xmpp import forms, margins, occupancy
 from mucservice.xmpp.admin import reasonOf
 from mucservice.xmpp.handler import RoomHandler, parseJID
 from mucservice.xmpp.namespaces import NS_DATA, NS_MUC_OWNER
@@ -26,11 +26,15 @@ class OwnerHandler(RoomHandler):
     def getConfig(self, iq, fromJID, toJID):
         """
         The configuration form, with the current values and the admin and
-        owner lists.
+        owner lists; a list longer than a kept text's budget is left out
+        (the muc#admin lists give it a page at a time), and a form
+        submitted without it leaves it as it is.
         """
         room = self.rooms.ownedRoom(fromJID, toJID)
-        form = forms.configForm(room.config, room.usersWith(roles.ADMIN),
-                                room.usersWith(roles.OWNER))
+        admins, owners = (room.usersWith(affiliation) for affiliation in (roles.ADMIN, roles.OWNER))
+        form = forms.configForm(room.config,
+                                admins if margins.jidsWithin(admins) == admins else None,
+                                owners if margins.jidsWithin(owners) == owners else None)
         return "<query xmlns='%s'>%s</query>" % (NS_MUC_OWNER, form.toElement().toXml())
 
     def setOwner(self, iq, fromJID, toJID):
@@ -58,5 +62,7 @@ class OwnerHandler(RoomHandler):
                 d = self.rooms.cancelConfiguration(fromJID, room)
             else:
                 config, admins, owners = forms.parseConfigForm(query, room.config)
+                margins.checkFields(name=config.name, description=config.description,
+                                    language=config.language, password=config.password)
                 d = self.rooms.configure(fromJID, room, config, admins, owners)
         return d.addCallback(lambda outcome: self.sendText(occupancy.render(outcome)))

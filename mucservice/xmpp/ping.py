@@ -8,7 +8,9 @@ import uuid
 from dataclasses import dataclass
 
 from mucservice import errors
+from mucservice.xmpp import margins
 from mucservice.xmpp.broadcast import occupantJID
+from mucservice.xmpp.errors import errorElement
 from mucservice.xmpp.handler import RoomHandler, parseJID
 from mucservice.xmpp.namespaces import NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_XML
 from mucservice.xmpp.render import Template, childrenText
@@ -59,14 +61,15 @@ class Forward:
     timeout: object = None
 
 
-def _passOn(iq, fromJID, stanzaID, to):
+def _passOn(iq, children, fromJID, stanzaID, to):
     """
+    @param children: the serialized children of C{iq}, measured at the door.
     @return: C{iq} as text from C{fromJID} to C{to} with the id
         C{stanzaID}: the same type, language and children.
     """
     attrs = {"from_": fromJID, "type_": iq["type"], "id": stanzaID,
              "xml:lang": iq.getAttribute((NS_XML, "lang"))}
-    return Template("iq", childrenText(iq), **attrs).to(to)
+    return Template("iq", children, **attrs).to(to)
 
 
 def _isDisco(iq):
@@ -151,13 +154,15 @@ class OccupantIQRouter(RoomHandler):
         if target is sender and _isPing(iq):
             self._result(iq, None)
             return
+        children = childrenText(iq)
+        margins.checkPayload(children, iq.getAttribute("id"), iq.getAttribute((NS_XML, "lang")))
         newID = uuid.uuid4().hex
         via = parseJID(occupantJID(room, sender.nick))
         forward = Forward(realJID, iq.getAttribute("id"), via,
                           occupantJID(room, target.nick), target.realJIDs[-1])
         forward.timeout = self.reactor.callLater(FORWARD_TIMEOUT, self.pending.pop, newID, None)
         self.pending[newID] = forward
-        self.sendText(_passOn(iq, via.full(), newID, forward.recipient.full()))
+        self.sendText(_passOn(iq, children, via.full(), newID, forward.recipient.full()))
 
     def answer(self, iq, to):
         """
@@ -176,4 +181,12 @@ class OccupantIQRouter(RoomHandler):
         del self.pending[newID]
         forward.timeout.cancel()
         iq.handled = True
-        self.sendText(_passOn(iq, forward.target, forward.requestID, forward.requester.full()))
+        children = childrenText(iq)
+        if not margins.fits(children, forward.requestID, iq.getAttribute((NS_XML, "lang"))):
+            error = errors.PolicyViolation("the answer is larger than this service passes on")
+            self.sendText(Template("iq", errorElement(error), from_=forward.target,
+                                   type_="error", id=forward.requestID)
+                          .to(forward.requester.full()))
+            return
+        self.sendText(_passOn(iq, children, forward.target, forward.requestID,
+                              forward.requester.full()))

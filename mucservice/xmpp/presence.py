@@ -7,7 +7,7 @@ the room service and renders what it returns.
 from datetime import datetime, timezone
 
 from mucservice import errors
-from mucservice.xmpp import occupancy
+from mucservice.xmpp import margins, occupancy
 from mucservice.xmpp.handler import RoomHandler, parseJID
 from mucservice.xmpp.namespaces import (
     NS_HATS,
@@ -92,6 +92,8 @@ class PresenceHandler(RoomHandler):
             return
         payload = childrenText(presence, STRIPPED)
         if kind == "unavailable":
+            # A leave too large to pass on still leaves, without its status.
+            payload = payload if margins.fits(payload) else ""
             self.sendText(occupancy.render(self.rooms.leave(realJID, to, payload)))
             return
         mucX = next(presence.elements(NS_MUC, "x"), None)
@@ -99,6 +101,7 @@ class PresenceHandler(RoomHandler):
         if mucX is not None and mucX.password is not None:
             password = str(mucX.password)
         try:
+            margins.checkPayload(payload)
             outcome = self.rooms.presence(realJID, to, payload, joining=mucX is not None,
                                           password=password,
                                           historyRequest=historyRequest(mucX))

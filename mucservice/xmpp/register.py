@@ -11,7 +11,7 @@ from wokkel import data_form
 
 from mucservice import errors
 from mucservice.room.offline import FIELD, isSet
-from mucservice.xmpp import forms, occupancy
+from mucservice.xmpp import forms, margins, occupancy
 from mucservice.xmpp.handler import RoomHandler
 from mucservice.xmpp.namespaces import NS_DATA, NS_IQ_REGISTER
 from mucservice.xmpp.render import quote, serialize
@@ -133,6 +133,7 @@ class RegisterHandler(RoomHandler):
         offered = {field.var: field for field in self.fieldsFor(room)}
         data = {var: _kept(offered[var], value) for var, value in values.items()
                 if var in offered}
+        margins.checkFields(nick=nick, registration="".join(data.values()))
         return nick, data
 
     def fieldsFor(self, room):

@@ -4,10 +4,14 @@ part is the C{to} attribute.
 
 A L{Template} is the text of a stanza cut where C{to} goes. A broadcast
 renders its template once and writes C{head + to + tail} for each
-recipient, in batches of many recipients (L{mucservice.xmpp.outbox}).
+recipient, in batches of many recipients (L{mucservice.xmpp.outbox}). A
+template knows its size, so that each recipient's stanza is measured
+against the limit of the link (L{mucservice.xmpp.sizes}) without being
+built first.
 """
 
 from mucservice.xmpp.namespaces import NS_COMPONENT
+from mucservice.xmpp.sizes import LIMIT, utf8len
 
 
 def quote(text):
@@ -63,13 +67,20 @@ def childrenText(element, skip=()):
 class Template:
     """
     A stanza's text with a hole for the C{to} attribute.
+
+    @ivar size: the size of the stanza without its C{to}, in bytes.
     """
 
-    __slots__ = ("head", "tail")
+    __slots__ = ("name", "head", "tail", "size", "_spare")
 
     def __init__(self, name, inner="", **attrs):
+        self.name = name
         self.head = "<%s to='" % (name,)
         self.tail = "'%s>%s</%s>" % (attributes(**attrs), inner, name)
+        self.size = utf8len(self.head) + utf8len(self.tail)
+        # What the link's limit leaves for the to (a template lives for one
+        # broadcast: the limit does not change meanwhile).
+        self._spare = LIMIT.maxSize - self.size
 
     def unaddressed(self):
         """
@@ -81,5 +92,13 @@ class Template:
     def to(self, recipient):
         """
         @param recipient: the JID, as L{str}.
+        @return: the stanza's text for C{recipient}; C{""} if it would be
+            larger than the link's limit (it is dropped, logged and
+            counted: see L{StanzaLimit<mucservice.xmpp.sizes.StanzaLimit>}).
         """
-        return self.head + quote(recipient) + self.tail
+        to = quote(recipient)
+        # A character is at most 4 bytes: most recipients need no counting.
+        if 4 * len(to) > self._spare and utf8len(to) > self._spare:
+            LIMIT.drop(self, self.name, to, self.size + utf8len(to))
+            return ""
+        return self.head + to + self.tail
