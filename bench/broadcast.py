@@ -21,6 +21,7 @@ from twisted.internet.testing import MemoryReactorClock
 from twisted.words.xish import domish
 
 from mucservice import tap
+from mucservice.address import parseJID
 from mucservice.room.config import RoomConfig
 from mucservice.room.service import RoomService
 from mucservice.xmpp.component import MUCComponent
@@ -40,7 +41,7 @@ def makeService(occupants):
     rooms = next(s for s in root if isinstance(s, RoomService))
     rooms.startService()
     stream = FakeComponentStream(component, SERVICE)
-    room = rooms.createRoom(tap.jid.internJID(ROOM), tap.jid.internJID("owner@example.org"))
+    room = rooms.createRoom(parseJID(ROOM), parseJID("owner@example.org"))
     room.config = RoomConfig(presenceBroadcast=("moderator", "participant", "visitor"))
     room.locked = False
     for n in range(occupants):

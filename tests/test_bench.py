@@ -1,0 +1,29 @@
+"""
+The benchmarks still run: each one, as small as it goes, as a script of its
+own (their figures are for people; here only that they work).
+"""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+import mucservice
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(mucservice.__file__)))
+
+
+@pytest.mark.parametrize("script, args, printed", [
+    ("broadcast.py", ["--occupants", "3", "--messages", "3"], "stanzas/s"),
+    ("room_memory.py", ["--rooms", "5", "--history", "2"], "room"),
+    ("addresses.py", ["--stanzas", "50"], "microseconds"),
+    ("stall.py", ["--scenario", "admin-1000", "--runs", "1"], "longest turn"),
+])
+def test_benchmarkRuns(script, args, printed):
+    """Each benchmark runs to its end and prints its figures."""
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "bench", script)] + args,
+                         capture_output=True, text=True, timeout=300, cwd=ROOT,
+                         env=dict(os.environ, PYTHONPATH=ROOT))
+    assert out.returncode == 0, out.stderr
+    assert printed in out.stdout
