@@ -1,0 +1,257 @@
+"""
+End to end through a real Prosody on loopback: the same workload against
+three MUCs behind the same server, in one run, interleaved:
+
+ - Prosody's own MUC (C{conference.localhost}),
+ - mucservice (C{muc.localhost}, the real C{twistd mucservice}),
+ - the null component of C{bench/nullcomponent.py} (C{null.localhost}),
+   which only answers joins and fans groupchat out from pre-rendered
+   strings: the most any component gets through Prosody, which parses every
+   stanza a component sends.
+
+    .venv/bin/python bench/e2e.py [--clients 50,100,200] [--messages 100]
+        [--rounds 3] [--json PATH]
+
+For each room size and MUC: the time each client's join takes (presence
+sent, self-presence back), and groupchat deliveries/s (one sender, messages
+sent back to back, every client's copies counted on its own socket). Medians
+over the rounds, and the ratios mucservice/null and mucservice/Prosody.
+
+What must not decide the result, and how it is kept out: authentication
+(clients log in with PLAIN before anything is timed; Prosody's SCRAM hashing
+of stored passwords happens then), Prosody's c2s rate limits (mod_limits is
+not loaded; nothing throttles a client), and the order of runs (each round
+runs the three MUCs one after the other, the order turning each round).
+"""
+
+import argparse
+import json
+import os
+import selectors
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from mucservice.devserver.prosody import LocalProsody, luaString  # noqa: E402
+from mucservice.devserver.run import ServiceProcess  # noqa: E402
+from tests.integration.xmppclient import XMPPClient  # noqa: E402
+
+DOMAIN = "localhost"
+PASSWORD = "bench-password"
+NS_MUC = "http://jabber.org/protocol/muc"
+MUCS = {"prosody": "conference.localhost", "mucservice": "muc.localhost",
+        "null": "null.localhost"}
+#: Limits of mucservice raised out of the way: one sender says everything.
+LIMITS = ["--message-rate", "1000000000/1", "--presence-rate", "1000000000/1",
+          "--join-rate", "1000000000/1", "--pinger", "none", "--offline-delivery", "none",
+          "--room-store", "memory", "--hat-store", "memory"]
+
+
+class Server:
+    """
+    Prosody with the three MUCs, and the two external components connected.
+    """
+
+    def __init__(self, folder):
+        nullSecret = uuid.uuid4().hex
+        extra = ('Component "conference.localhost" "muc"\n'
+                 '    restrict_room_creation = false\n'
+                 '    muc_room_default_history_length = 0\n'
+                 'Component "null.localhost"\n'
+                 '    component_secret = %s\n' % (luaString(nullSecret),))
+        self.prosody = LocalProsody(os.path.join(folder, "prosody"), domain=DOMAIN,
+                                    componentJID=MUCS["mucservice"], extraConfig=extra,
+                                    logLevel="warn")
+        self.prosody.start()
+        secretFile = os.path.join(folder, "secret")
+        with open(secretFile, "w") as f:
+            f.write(self.prosody.componentSecret)
+        self.service = ServiceProcess(os.path.join(folder, "service"), MUCS["mucservice"],
+                                      secretFile, self.prosody.componentPort,
+                                      "sqlite:" + os.path.join(folder, "m.sqlite"),
+                                      extraArgs=LIMITS)
+        self.service.start()
+        self.service.waitConnected()
+        self.null = subprocess.Popen(
+            [sys.executable, os.path.join(ROOT, "bench", "nullcomponent.py"), "--jid",
+             MUCS["null"], "--secret", nullSecret, "--port", str(self.prosody.componentPort)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.clients = []
+
+    def connect(self, count):
+        """
+        Log in C{count} clients (more than before if need be), each an
+        account of its own made by in-band registration.
+        """
+        while len(self.clients) < count:
+            user = "bench%d" % (len(self.clients),)
+            XMPPClient.register("127.0.0.1", self.prosody.c2sPort, DOMAIN, user, PASSWORD)
+            client = XMPPClient.connect("127.0.0.1", self.prosody.c2sPort, DOMAIN, user,
+                                        PASSWORD, resource="r")
+            client.send("<presence/>")
+            self.clients.append(client)
+        return self.clients[:count]
+
+    def stop(self):
+        for client in self.clients:
+            client.sock.close()
+        self.null.terminate()
+        self.service.stop()
+        self.prosody.stop()
+
+
+#: Client to what it has read past the last marker waited for.
+_unread = {}
+
+
+def drain(client, marker, timeout=30):
+    """
+    Read the client's socket until C{marker} has come, and pass it.
+    """
+    sock, data = client.sock, _unread.pop(client, b"")
+    sock.settimeout(timeout)
+    while marker not in data:
+        chunk = sock.recv(1 << 16)
+        if not chunk:
+            raise RuntimeError("%s: the server closed the stream" % (client.jid,))
+        data = data[-len(marker):] + chunk
+    _unread[client] = data[data.index(marker) + len(marker):]
+
+
+def joinAll(clients, room, instant=True):
+    """
+    Each client joins in turn (the first makes the room and, if C{instant},
+    accepts it as an instant room: the null component has no rules to
+    configure); @return: each join's seconds.
+    """
+    times = []
+    for n, client in enumerate(clients):
+        start = time.perf_counter()
+        client.send("<presence to='%s/c%d'><x xmlns='%s'><history maxstanzas='0'/></x>"
+                    "</presence>" % (room, n, NS_MUC))
+        drain(client, b"code='110'")
+        times.append(time.perf_counter() - start)
+        drain(client, b"subject")
+        if n == 0 and instant:
+            client.send("<iq type='set' id='instant' to='%s'><query xmlns='%s#owner'>"
+                        "<x xmlns='jabber:x:data' type='submit'/></query></iq>" % (room, NS_MUC))
+            drain(client, b"instant")
+    return times
+
+
+def burst(clients, room, messages):
+    """
+    The first client sends C{messages} messages back to back; @return: the
+    seconds until every client has every copy.
+    """
+    expected = {client.sock: messages for client in clients}
+    tails = {client.sock: b"" for client in clients}
+    selector = selectors.DefaultSelector()
+    for client in clients:
+        client.sock.setblocking(False)
+        selector.register(client.sock, selectors.EVENT_READ)
+    text = "".join("<message to='%s' type='groupchat' id='b%d'><body>Message %d, of an "
+                   "ordinary length for a chat in a room.</body></message>" % (room, k, k)
+                   for k in range(messages))
+    start = time.perf_counter()
+    clients[0].sock.setblocking(True)
+    clients[0].sock.sendall(text.encode("utf-8"))
+    clients[0].sock.setblocking(False)
+    deadline = start + 300
+    try:
+        while any(left > 0 for left in expected.values()):
+            if time.perf_counter() > deadline:
+                raise RuntimeError("copies still missing after 300 s")
+            for key, _ in selector.select(1):
+                sock = key.fileobj
+                try:
+                    chunk = sock.recv(1 << 18)
+                except BlockingIOError:
+                    continue
+                data = tails[sock] + chunk
+                expected[sock] -= data.count(b"</body>") - tails[sock].count(b"</body>")
+                tails[sock] = data[-8:]
+        return time.perf_counter() - start
+    finally:
+        selector.close()
+        for client in clients:
+            client.sock.setblocking(True)
+
+
+def leaveAll(clients, room):
+    for n, client in enumerate(clients):
+        client.send("<presence type='unavailable' to='%s/c%d'/>" % (room, n))
+        _unread.pop(client, None)
+
+
+def run(server, muc, count, messages, tag):
+    clients = server.connect(count)
+    room = "bench-%s@%s" % (tag, MUCS[muc])
+    joins = joinAll(clients, room, instant=muc != "null")
+    seconds = burst(clients, room, messages)
+    leaveAll(clients, room)
+    time.sleep(0.5)
+    for client in clients:
+        client.sock.settimeout(0.2)
+        try:
+            while client.sock.recv(1 << 18):
+                pass
+        except OSError:
+            pass
+    return {"join_ms_p50": 1e3 * statistics.median(joins),
+            "join_ms_max": 1e3 * max(joins),
+            "deliveries_per_second": count * messages / seconds}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    parser.add_argument("--clients", default="50,100,200")
+    parser.add_argument("--messages", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--json", help="write the figures there")
+    options = parser.parse_args(argv)
+    sizes = [int(s) for s in options.clients.split(",") if s]
+    figures = {muc: {size: [] for size in sizes} for muc in MUCS}
+    with tempfile.TemporaryDirectory(prefix="mucservice-e2e-") as folder:
+        server = Server(folder)
+        try:
+            order = list(MUCS)
+            for round in range(options.rounds):
+                for size in sizes:
+                    for muc in order:
+                        figures[muc][size].append(run(server, muc, size, options.messages,
+                                                      "%d-%d-%s" % (round, size, muc)))
+                order = order[1:] + order[:1]
+        finally:
+            server.stop()
+    summary = {}
+    print("%-10s %8s %14s %12s %12s" % ("MUC", "clients", "deliveries/s", "join p50 ms",
+                                         "join max ms"))
+    for muc in MUCS:
+        for size in sizes:
+            runs = figures[muc][size]
+            row = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+            summary.setdefault(muc, {})[size] = row
+            print("%-10s %8d %14.0f %12.2f %12.2f" % (muc, size, row["deliveries_per_second"],
+                                                      row["join_ms_p50"], row["join_ms_max"]))
+    for size in sizes:
+        ours = summary["mucservice"][size]["deliveries_per_second"]
+        print("%d clients: mucservice/null %.2f, mucservice/Prosody %.2f"
+              % (size, ours / summary["null"][size]["deliveries_per_second"],
+                 ours / summary["prosody"][size]["deliveries_per_second"]))
+    if options.json:
+        with open(options.json, "w") as f:
+            json.dump({"date": time.strftime("%Y-%m-%d"), "machine": {"cpus": os.cpu_count()},
+                       "messages": options.messages, "rounds": options.rounds,
+                       "figures": summary}, f, indent=2)
+    return summary
+
+
+if __name__ == "__main__":
+    main()
