@@ -69,3 +69,23 @@ def test_avatar(mucservice, clients):
     mucservice.waitConnected()
     assert fetchedImage(carol) == IMAGE
     assert condition(setVCard(alice, IMAGE + b"!")) == "policy-violation"
+
+
+def test_killedAfterAvatar(mucservice, clients):
+    """
+    An avatar, and its removal, survive a SIGKILL that follows their
+    acknowledgement at once.
+    """
+    alice, carol = clients("alice"), clients("carol")
+    createRoom(alice, ROOM, "alice", persistentroom=1)
+    assert stanzaType(setVCard(alice)) == "result"
+    mucservice.kill()
+    mucservice.start()
+    mucservice.waitConnected()
+    assert fetchedImage(carol) == IMAGE
+    removed = alice.iq("<iq type='set' to='%s'><vCard xmlns='%s'/></iq>" % (ROOM, NS_VCARD))
+    assert stanzaType(removed) == "result"
+    mucservice.kill()
+    mucservice.start()
+    mucservice.waitConnected()
+    assert fetchedImage(carol) is None and avatarHashes(carol) is None
