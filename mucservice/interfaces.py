@@ -410,8 +410,8 @@ class IOfflineDelivery(Interface):
 
 class IRoomStore(Interface):
     """
-    Persistent rooms: configuration, affiliations with their data, subject
-    and history. Records are the classes of L{mucservice.records}.
+    Persistent rooms: configuration, affiliations with their data, subject,
+    avatar and history. Records are the classes of L{mucservice.records}.
 
     Every method returns a Deferred. Each change is applied whole or not at
     all. A change to a room that is not stored fails with C{ItemNotFound}.
@@ -452,6 +452,14 @@ class IRoomStore(Interface):
     def setSubject(roomJID, subject, nick):
         """
         Store the room's subject and the nick that set it.
+        """
+
+    def setAvatar(roomJID, avatar):
+        """
+        Store the room's avatar, a L{RoomAvatar<mucservice.records.RoomAvatar>}
+        (replacing the one there was), or remove it if C{avatar} is
+        L{None}. L{loadRooms} gives it back in the room's record; deleting
+        the room deletes it.
         """
 
     def appendHistory(roomJID, entry, maxLength):

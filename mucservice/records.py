@@ -4,6 +4,7 @@ contracts of L{mucservice.interfaces}, so that providers import them from here
 and never from the room logic.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Dict, Optional
@@ -25,6 +26,27 @@ class Affiliation:
     data: Dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class RoomAvatar:
+    """
+    A room's avatar (XEP-0486): the image of the C{PHOTO} of its vCard.
+
+    @ivar mimeType: the image's media type, e.g. C{"image/png"}.
+    @ivar data: the image, as L{bytes}.
+    """
+
+    mimeType: str
+    data: bytes
+
+    @property
+    def hash(self):
+        """
+        The SHA-1 of the image, in lowercase hex: how XEP-0153 (and so
+        XEP-0486) names an avatar.
+        """
+        return hashlib.sha1(self.data).hexdigest()
+
+
 @dataclass
 class RoomRecord:
     """
@@ -33,6 +55,7 @@ class RoomRecord:
     @ivar jid: the room's bare JID.
     @ivar config: C{muc#roomconfig} field names to values.
     @ivar affiliations: bare user JID to L{Affiliation}.
+    @ivar avatar: the room's L{RoomAvatar}, or L{None}.
     """
 
     jid: object
@@ -40,6 +63,7 @@ class RoomRecord:
     subject: str = ""
     subjectNick: str = ""
     affiliations: Dict[object, Affiliation] = field(default_factory=dict)
+    avatar: Optional[RoomAvatar] = None
 
 
 @dataclass(frozen=True)

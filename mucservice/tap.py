@@ -16,6 +16,7 @@ from zope.interface.exceptions import Invalid
 
 from mucservice import __version__, address, errors, registry
 from mucservice.provideroptions import ProviderOptions
+from mucservice.room.avatars import DEFAULT_MAX_AVATAR_BYTES
 from mucservice.room.buckets import Rate
 from mucservice.room.config import RoomConfig, parseBoolean
 from mucservice.room.invitations import DEFAULT_MAX_PENDING
@@ -38,6 +39,7 @@ from mucservice.xmpp.presence import PresenceHandler
 from mucservice.xmpp.register import RegisterHandler
 from mucservice.xmpp.sendguard import SendGuard
 from mucservice.xmpp.sizes import DEFAULT_MAX_STANZA_SIZE, LIMIT
+from mucservice.xmpp.vcard import RoomVCard, avatarLimit
 
 log = Logger()
 
@@ -174,6 +176,9 @@ class Options(ProviderOptions, usage.Options):
         ["max-stanza-size", None, DEFAULT_MAX_STANZA_SIZE,
          "The largest stanza the service sends, in bytes; what could make a larger one is "
          "refused.", _stanzaSize],
+        ["max-avatar-bytes", None, None,
+         "The largest room avatar, in bytes of image [default: %d, or what --max-stanza-size "
+         "leaves if less]." % (DEFAULT_MAX_AVATAR_BYTES,), _positiveInteger],
         ["offline-delivery-default", None, "on",
          "Whether new rooms copy messages to absent members who asked for it at "
          "registration (a room option).", _onOff],
@@ -222,6 +227,12 @@ class Options(ProviderOptions, usage.Options):
                                    + ", ".join(CREATION_POLICIES))
         if self["ping-service-unavailable"] not in ("gone", "alive"):
             raise usage.UsageError("--ping-service-unavailable must be gone or alive")
+        try:
+            self["max-avatar-bytes"] = avatarLimit(self["max-avatar-bytes"],
+                                                   self["max-stanza-size"],
+                                                   DEFAULT_MAX_AVATAR_BYTES)
+        except ValueError as e:
+            raise usage.UsageError(str(e))
         checkDatabase(self["db"])
         self.checkProviders(self["db"])
         # The default is text, as --help shows it; given values are coerced already.
@@ -298,6 +309,7 @@ def makeService(config, reactor=None):
     if exitOnFatal:
         rooms.fatal = lambda why: exitWithStatus(reactor, why)
     rooms.maxPendingInvitations = config["max-pending-invitations"]
+    rooms.maxAvatarBytes = config["max-avatar-bytes"]
     providers = makeProviders(config, context)
     rooms.setProviders(store=providers["room-store"], joinTracker=providers["join-tracker"],
                        hatStore=providers["hat-store"], pinger=providers["pinger"],
@@ -320,7 +332,7 @@ def makeService(config, reactor=None):
                     ServiceDiscovery(rooms, reactor, config["name"]),
                     RegisterHandler(rooms, reactor), PingHandler(rooms, reactor),
                     OccupantIQRouter(rooms, reactor), LinkWatcher(rooms, reactor),
-                    OfflineLink(rooms, reactor)):
+                    OfflineLink(rooms, reactor), RoomVCard(rooms, reactor)):
         handler.setHandlerParent(component)
     hatPresence = HatPresence(rooms, reactor)
     rooms.hatStore.addObserver(hatPresence)

@@ -45,13 +45,13 @@ class DiscoTestCase(ServiceTestCase):
 
 class ServiceDiscoTests(DiscoTestCase):
     def test_info(self):
-        """The service is a conference/text named by --name, with MUC, disco, ping and hats."""
+        """The service is a conference/text named by --name, with MUC, disco, ping, hats, vCards."""
         reply = self.ask(disco(ALICE, SERVICE))
         self.assertEqual(("result", "d1", SERVICE, ALICE),
                          (reply["type"], reply["id"], reply["from"], reply["to"]))
         self.assertEqual([("conference", "text", "Test Rooms")], identities(reply))
         self.assertEqual({"http://jabber.org/protocol/muc", NS_INFO, NS_ITEMS, "urn:xmpp:ping",
-                          "urn:xmpp:hats:0"}, features(reply))
+                          "urn:xmpp:hats:0", "vcard-temp"}, features(reply))
 
     def test_infoUnknownNode(self):
         """disco#info of a node of the service is item-not-found."""
@@ -99,7 +99,7 @@ class RoomInfoTests(DiscoTestCase):
             "http://jabber.org/protocol/muc#self-ping-optimization",
             "muc_public", "muc_temporary", "muc_open", "muc_unmoderated", "muc_semianonymous",
             "muc_unsecured", "http://tigase.org/protocol/muc#offline", "urn:xmpp:hats:0",
-            "http://jabber.org/protocol/commands"}
+            "http://jabber.org/protocol/commands", "vcard-temp"}
         self.assertEqual(expected, features(self.ask(disco(BOB, ROOM))))
 
     def test_featuresConfigured(self):

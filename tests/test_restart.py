@@ -114,6 +114,7 @@ def snapshot(room):
         "historyLength": room.history.maxlen,
         "hats": {j.full(): hats for j, hats in room.hats.items()},
         "offlineUsers": sorted(j.full() for j in room.offlineUsers),
+        "avatar": room.avatar,
     }
 
 

@@ -25,6 +25,13 @@ from mucservice.devserver.prosody import LocalProsody
 #: What mucservice logs once the XMPP server has accepted the component.
 CONNECTED = re.compile(r"component (\S+) is connected")
 
+#: The options mucservice runs with beside Prosody. Prosody, as any RFC 6121
+#: server, bounces a groupchat message sent to a bare JID, so the default
+#: offline delivery (C{tigase}) would deliver nothing while rooms advertise
+#: it; C{forward} wraps the copies in normal messages, which Prosody
+#: delivers or keeps offline.
+BESIDE_PROSODY = ("--offline-delivery", "forward")
+
 
 def twistdCommand():
     """
@@ -163,6 +170,19 @@ def secretIn(folder):
     return path
 
 
+def serviceBeside(prosody, folder, secretFile):
+    """
+    @param prosody: the L{LocalProsody} that declares the component.
+    @param folder: where the service keeps its database and log.
+    @param secretFile: the file of the component secret.
+    @return: the L{ServiceProcess} of C{make run}: the component of
+        C{prosody}, with SQLite in C{folder} and L{BESIDE_PROSODY}.
+    """
+    return ServiceProcess(folder, prosody.componentJID, secretFile, prosody.componentPort,
+                          "sqlite:" + os.path.join(folder, "mucservice.sqlite"),
+                          extraArgs=BESIDE_PROSODY)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--folder", default=".run", help="where everything is kept")
@@ -181,8 +201,7 @@ def main(argv=None):
     prosody = LocalProsody(os.path.join(folder, "prosody"), domain=options.domain,
                            componentJID=componentJID, componentSecret=secret,
                            c2sPort=clientPort)
-    service = ServiceProcess(folder, componentJID, secretFile, prosody.componentPort,
-                             "sqlite:" + os.path.join(folder, "mucservice.sqlite"))
+    service = serviceBeside(prosody, folder, secretFile)
     try:
         prosody.start()
         service.start()

@@ -77,6 +77,14 @@ class MemoryRoomStore:
         room.subject, room.subjectNick = subject, nick
         return defer.succeed(None)
 
+    def setAvatar(self, roomJID, avatar):
+        try:
+            room = self._room(roomJID)
+        except errors.ItemNotFound:
+            return defer.fail()
+        room.avatar = avatar
+        return defer.succeed(None)
+
     def appendHistory(self, roomJID, entry, maxLength):
         try:
             self._room(roomJID)

@@ -24,6 +24,7 @@ from mucservice.providers.sqlite import (
     checkDatabaseFile,
     databasePath,
 )
+from mucservice.providers.sqlite_avatars import AVATAR_MIGRATION, readAvatars, setAvatar
 from mucservice.records import AFFILIATIONS, Affiliation, HistoryEntry, RoomRecord
 
 STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -88,7 +89,11 @@ MIGRATIONS = ((
     _convertRenderedHistory,
     "DROP TABLE history_1",
     "CREATE INDEX IF NOT EXISTS history_room ON history (room_jid, id)",
-))
+),
+    # Version 3: room avatars (sqlite_avatars). The archive's branch adds a
+    # version 3 of its own: the one merged second becomes version 4.
+    AVATAR_MIGRATION,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -136,6 +141,7 @@ def _readRooms(connection):
                                   "FROM rooms").fetchall()
     affiliationRows = connection.execute("SELECT room_jid, user_jid, affiliation, data "
                                          "FROM affiliations").fetchall()
+    avatars = readAvatars(connection)
     rooms = {}
     skipped = []
     for roomText, config, subject, subjectNick in roomRows:
@@ -144,7 +150,8 @@ def _readRooms(connection):
         except errors.JIDMalformed as e:
             skipped.append("room %r (%s)" % (roomText, e.text))
             continue
-        rooms[roomText] = RoomRecord(roomJID, json.loads(config), subject, subjectNick)
+        rooms[roomText] = RoomRecord(roomJID, json.loads(config), subject, subjectNick,
+                                     avatar=avatars.get(roomText))
     for roomText, userText, affiliation, data in affiliationRows:
         if roomText not in rooms:
             continue
@@ -291,6 +298,9 @@ class SQLiteRoomStore(SQLiteStore):
 
     def setSubject(self, roomJID, subject, nick):
         return self._run(_setSubject, roomJID.full(), subject, nick)
+
+    def setAvatar(self, roomJID, avatar):
+        return self._run(setAvatar, roomJID.full(), avatar)
 
     def appendHistory(self, roomJID, entry, maxLength):
         realJID = entry.realJID.full() if entry.realJID is not None else None

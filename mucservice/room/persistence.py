@@ -3,7 +3,7 @@ Keeping persistent rooms in the room store (L{IRoomStore
 <mucservice.interfaces.IRoomStore>}), on behalf of the room service.
 
 Two kinds of writes. Changes that are acknowledged (configuration,
-affiliations, registrations, destruction) are stored first and applied in
+affiliations, registrations, avatars, destruction) are stored first and applied in
 memory only once stored (L{StoredChanges}): a failed write changes nothing
 and is an error to the requester. What occupants say (history, subject) is
 told first and written after; a failed write is logged at once, and the
@@ -135,7 +135,7 @@ class RoomWriter:
         """
         Write the whole room over what the store has of it, if anything: its
         configuration (with the salt of its occupant ids), affiliations,
-        subject and history. Nothing is deleted first, so that a write that
+        subject, avatar and history. Nothing is deleted first, so that a write that
         fails now leaves no less than there was.
 
         @param users: more users whose affiliation may be stored wrongly:
@@ -159,6 +159,8 @@ class RoomWriter:
             writes.append(self._store(
                 self.store.setSubject(roomJID, room.subject, room.subjectNick),
                 "saving the subject of", roomJID, acknowledged=acknowledged))
+        writes.append(self._store(self.store.setAvatar(roomJID, room.avatar),
+                                  "saving the avatar of", roomJID, acknowledged=acknowledged))
         writes.append(self._store(self.store.trimHistory(roomJID, 0), "saving history of",
                                   roomJID, acknowledged=acknowledged))
         if config.historyLength:
@@ -211,6 +213,18 @@ class RoomWriter:
             writes.append(self._store(self.store.trimHistory(room.jid, config.historyLength),
                                       "shortening the history of", room.jid, acknowledged=True))
         return self._all(writes)
+
+    def storeAvatar(self, room, avatar):
+        """
+        Store a room's new avatar (a L{RoomAvatar
+        <mucservice.records.RoomAvatar>}, or L{None} for none), if the room
+        is persistent.
+        """
+        if not room.config.persistent:
+            return None
+        self.catchUp()
+        return self._store(self.store.setAvatar(room.jid, avatar), "saving the avatar of",
+                           room.jid, acknowledged=True)
 
     def storeDeletion(self, room):
         """

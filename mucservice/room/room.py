@@ -62,6 +62,8 @@ class Room(Administration, WornHats):
         namespace (C{--hats-legacy-namespace}).
     @ivar invitations: the L{PendingInvitations} of the room, which its
         invitees may decline.
+    @ivar avatar: its L{RoomAvatar<mucservice.records.RoomAvatar>}, or
+        L{None}.
     """
 
     def __init__(self, jid, config, affiliations=None, subject="", subjectNick="",
@@ -81,6 +83,7 @@ class Room(Administration, WornHats):
         self.hats = {}
         self.legacyHats = False
         self.invitations = PendingInvitations()
+        self.avatar = None
 
     def __repr__(self):
         return "<Room %s: %d occupants>" % (self.jid.full(), len(self.occupants))

@@ -40,6 +40,7 @@ from zope.interface import implementer
 from mucservice import errors
 from mucservice.interfaces import IRoomDirectory
 from mucservice.room import roles
+from mucservice.room.avatars import Avatars
 from mucservice.room.config import RoomConfig
 from mucservice.room.conversation import Conversation
 from mucservice.room.governance import Governance
@@ -53,7 +54,7 @@ CREATION_POLICIES = ("none", "local", "admins")
 
 
 @implementer(IRoomDirectory)
-class RoomService(Occupancy, Conversation, Governance, service.Service):
+class RoomService(Occupancy, Conversation, Governance, Avatars, service.Service):
     """
     Keeps the rooms, coordinates what happens in them and hands the
     providers their work.
@@ -195,6 +196,7 @@ class RoomService(Occupancy, Conversation, Governance, service.Service):
                     record.affiliations, record.subject, record.subjectNick,
                     serviceAdmins=self.admins, salt=salt)
         room.legacyHats = self.legacyHats
+        room.avatar = record.avatar
         return room
 
     # Finding and creating rooms

@@ -9,12 +9,14 @@ from zope.interface.verify import verifyObject
 from mucservice import errors
 from mucservice.address import parseJID
 from mucservice.interfaces import IRoomStore
-from mucservice.records import Affiliation, HistoryEntry
+from mucservice.records import Affiliation, HistoryEntry, RoomAvatar
 
 #: The room the suite stores.
 ROOM = parseJID("room@muc.example.org")
 #: The user the suite affiliates with it.
 ALICE = parseJID("alice@example.org")
+#: An avatar for the suite's room: every byte value, so that none is lost.
+AVATAR = RoomAvatar("image/png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
 
 
 def historyEntry(n):
@@ -95,6 +97,7 @@ class RoomStoreContract:
                              errors.ItemNotFound)
         self.failureResultOf(self.store.appendHistory(ROOM, historyEntry(1), 10),
                              errors.ItemNotFound)
+        self.failureResultOf(self.store.setAvatar(ROOM, AVATAR), errors.ItemNotFound)
         self.assertIsNone(self.load(ROOM))
 
     def test_replaceConfig(self):
@@ -195,3 +198,39 @@ class RoomStoreContract:
         self.successResultOf(self.store.deleteRoom(ROOM))
         self.assertIsNone(self.load(ROOM))
         self.assertEqual([], self.successResultOf(self.store.getHistory(ROOM, 10)))
+
+    def test_avatar(self):
+        """A room's avatar is stored, comes back whole with the room, and is replaced."""
+        self.successResultOf(self.store.saveRoom(ROOM, {}))
+        self.assertIsNone(self.load(ROOM).avatar)
+        self.successResultOf(self.store.setAvatar(ROOM, AVATAR))
+        self.assertEqual(AVATAR, self.load(ROOM).avatar)
+        other = RoomAvatar("image/svg+xml", b"<svg/>")
+        self.successResultOf(self.store.setAvatar(ROOM, other))
+        self.assertEqual(other, self.load(ROOM).avatar)
+
+    def test_avatarRemoved(self):
+        """Setting no avatar removes the one there was; removing none is harmless."""
+        self.successResultOf(self.store.saveRoom(ROOM, {}))
+        self.successResultOf(self.store.setAvatar(ROOM, AVATAR))
+        self.successResultOf(self.store.setAvatar(ROOM, None))
+        self.assertIsNone(self.load(ROOM).avatar)
+        self.successResultOf(self.store.setAvatar(ROOM, None))
+        self.assertIsNone(self.load(ROOM).avatar)
+
+    def test_avatarKeptBySave(self):
+        """Saving a room's configuration and subject again keeps its avatar."""
+        self.successResultOf(self.store.saveRoom(ROOM, {"a": "1"}))
+        self.successResultOf(self.store.setAvatar(ROOM, AVATAR))
+        self.successResultOf(self.store.saveRoom(ROOM, {"a": "2"}, {ALICE: Affiliation("owner")}))
+        self.successResultOf(self.store.setSubject(ROOM, "Hello", "alice"))
+        room = self.load(ROOM)
+        self.assertEqual(({"a": "2"}, AVATAR), (room.config, room.avatar))
+
+    def test_avatarDeletedWithRoom(self):
+        """A deleted room loses its avatar: a room saved again under its name has none."""
+        self.successResultOf(self.store.saveRoom(ROOM, {}))
+        self.successResultOf(self.store.setAvatar(ROOM, AVATAR))
+        self.successResultOf(self.store.deleteRoom(ROOM))
+        self.successResultOf(self.store.saveRoom(ROOM, {}))
+        self.assertIsNone(self.load(ROOM).avatar)

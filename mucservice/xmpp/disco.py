@@ -24,19 +24,22 @@ from mucservice.xmpp.namespaces import (
     NS_PING,
     NS_SELF_PING,
     NS_STANZA_ID,
+    NS_VCARD,
 )
 from mucservice.xmpp.render import attributes, quote, serialize
+from mucservice.xmpp.vcard import avatarHashField
 
 #: The node of XEP-0045 section 7.12: a user's reserved nick in a room.
 NODE_ROOMUSER = "x-roomuser-item"
 
 #: What the service itself supports.
 #: XEP-0317 asks the service, not only its rooms, to advertise hats.
-SERVICE_FEATURES = (NS_MUC, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_HATS)
+#: XEP-0486 asks it to advertise vcard-temp, the room avatars.
+SERVICE_FEATURES = (NS_MUC, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_HATS, NS_VCARD)
 
 #: What every room supports, whatever its configuration.
 ROOM_FEATURES = (NS_MUC, NS_OCCUPANT_ID, NS_STANZA_ID, NS_IQ_REGISTER, NS_PING, NS_SELF_PING,
-                 NS_DISCO_INFO, NS_DISCO_ITEMS, NS_HATS, NS_COMMANDS)
+                 NS_DISCO_INFO, NS_DISCO_ITEMS, NS_HATS, NS_COMMANDS, NS_VCARD)
 
 
 def roomFeatures(config):
@@ -112,7 +115,7 @@ class ServiceDiscovery(RoomHandler):
         """
         @return: the identity, features and C{muc#roominfo} form of a room,
             as text, with the contacts and subject if C{requester} may see
-            them (L{privacy}).
+            them (L{privacy}), and the hash of its avatar if it has one.
         """
         contacts = subject = None
         if privacy.showsContacts(room, requester):
@@ -120,6 +123,8 @@ class ServiceDiscovery(RoomHandler):
         if privacy.showsSubject(room, requester):
             subject = room.subject
         form = forms.roomInfoForm(room.config, len(room.occupants), subject, contacts)
+        if room.avatar is not None:
+            form.addField(avatarHashField(room.avatar))
         offline = (FEATURE_OFFLINE,) if self.rooms.offersOfflineDelivery(room) else ()
         return (_identity(room.config.name or room.jid.user)
                 + _features(roomFeatures(room.config) + offline)

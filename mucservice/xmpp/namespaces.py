@@ -39,6 +39,11 @@ NODE_HATS_DON = "urn:xmpp:hats:commands:don"
 NODE_HATS_DOFF = "urn:xmpp:hats:commands:doff"
 NODE_HATS_LIST = "urn:xmpp:hats:commands:list"
 
+# Room avatars (XEP-0486): a room's vCard (XEP-0054), named by the hash of
+# XEP-0153 in the muc#roominfo form.
+NS_VCARD = "vcard-temp"
+FIELD_AVATAR_HASH = "muc#roominfo_avatarhash"
+
 # Offline delivery, as Tigase's MUC offers it.
 #: The disco feature of a room that offers it.
 FEATURE_OFFLINE = "http://tigase.org/protocol/muc#offline"

@@ -84,3 +84,26 @@ def clients(prosody):
     yield connect
     for client in opened:
         client.close()
+
+
+@pytest.fixture
+def slixClients(prosody):
+    """
+    A factory of slixmpp clients (L{tests.integration.slix}), each with an
+    account of its own and any more slixmpp plugins asked for; every one is
+    disconnected and its thread stopped after the test.
+    """
+    from tests.integration.slix import SlixClient
+
+    opened = []
+
+    def connect(user, plugins=()):
+        prosody.registerUser(user, PASSWORD)
+        client = SlixClient("%s@localhost/slix" % (user,), PASSWORD, "127.0.0.1",
+                            prosody.c2sPort, plugins)
+        opened.append(client)
+        return client
+
+    yield connect
+    for client in opened:
+        client.close()
