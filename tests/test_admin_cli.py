@@ -23,9 +23,9 @@ def parse(*argv):
 
 
 def test_oneSubcommandEach():
-    """Every command of the service has its subcommand."""
+    """Every command of the service has its subcommand, and import-prosody is one more."""
     commands = makeParser()._subparsers._group_actions[0].choices
-    assert set(commands) == {node.rpartition(":")[2] for node in COMMANDS}
+    assert set(commands) == {node.rpartition(":")[2] for node in COMMANDS} | {"import-prosody"}
 
 
 def test_requiredFieldsArePositional():

@@ -6,6 +6,9 @@ It logs in to the XMPP server as one of the service's administrators
 (C{--admin}) and runs the service's ad-hoc commands
 (L{mucservice.xmpp.servicecommands}), one subcommand each, in one step;
 lists and rooms are printed as JSON, other results as the service's note.
+C{import-prosody} is the exception: it reads a Prosody data directory and
+writes its rooms into the database of a stopped mucservice
+(L{mucservice.admin.prosody}), without XMPP.
 
     mucservice-admin --jid admin@example.org --service muc.example.org list-rooms
 
@@ -28,15 +31,19 @@ import os
 import sys
 
 from twisted.internet import defer, task
+from twisted.python import usage
 
 from mucservice import address, errors
 from mucservice.admin.client import AdminSession, CommandFailed, formData, notes
+from mucservice.admin.prosody import addImportCommand, runImport
 from mucservice.xmpp.namespaces import ADMIN_FORM_TYPE
 from mucservice.xmpp.servicecommands import COMMANDS
 
 DESCRIPTION = ("Administer a running mucservice: log in to the XMPP server as one of the "
                "service's administrators (--admin) and run one of its administration "
-               "commands. Lists and rooms are printed as JSON.")
+               "commands. Lists and rooms are printed as JSON. import-prosody instead writes "
+               "the rooms of a Prosody data directory into the database of a stopped "
+               "mucservice.")
 EPILOG = ("Exit status: 0 done, 1 refused or failed (the reason on standard error), 2 a "
           "wrong command line. 'mucservice-admin COMMAND --help' describes a command.")
 
@@ -102,6 +109,7 @@ def makeParser():
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for node in COMMANDS:
         _addCommand(commands, node)
+    addImportCommand(commands)
     return parser
 
 
@@ -196,14 +204,17 @@ def main(argv=None, reactor=None, out=None):
     parser = makeParser()
     options = parser.parse_args(argv)
     out = out or sys.stdout
-    _connectionOptions(parser, options)
-    work = runCommand
+    if options.command == "import-prosody":
+        work = runImport
+    else:
+        _connectionOptions(parser, options)
+        work = runCommand
 
     def run(reactor):
         d = work(reactor, options, out)
 
         def failed(failure):
-            failure.trap(CommandFailed, errors.Error, OSError, ValueError)
+            failure.trap(CommandFailed, errors.Error, OSError, ValueError, usage.UsageError)
             message = getattr(failure.value, "text", None) or str(failure.value)
             print("mucservice-admin: %s" % (message,), file=sys.stderr)
             raise SystemExit(1)
