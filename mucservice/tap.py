@@ -38,6 +38,7 @@ from mucservice.xmpp.ping import OccupantIQRouter, PingHandler
 from mucservice.xmpp.presence import PresenceHandler
 from mucservice.xmpp.register import RegisterHandler
 from mucservice.xmpp.sendguard import SendGuard
+from mucservice.xmpp.servicecommands import ServiceCommands
 from mucservice.xmpp.sizes import DEFAULT_MAX_STANZA_SIZE, LIMIT
 from mucservice.xmpp.vcard import RoomVCard, avatarLimit
 
@@ -336,7 +337,7 @@ def makeService(config, reactor=None):
         handler.setHandlerParent(component)
     hatPresence = HatPresence(rooms, reactor)
     rooms.hatStore.addObserver(hatPresence)
-    for handler in (hatPresence, HatCommands(rooms, reactor)):
+    for handler in (hatPresence, ServiceCommands(rooms, reactor), HatCommands(rooms, reactor)):
         handler.setHandlerParent(component)
     component.setServiceParent(root)
     return root

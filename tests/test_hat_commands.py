@@ -5,7 +5,7 @@ service discovery, through the fake component stream.
 
 from twisted.words.protocols.jabber.jid import JID
 
-from mucservice.xmpp.commands import SESSION_TIMEOUT
+from mucservice.xmpp.adhoc import SESSION_TIMEOUT
 from tests.fakeservice import PopulatedRoomTestCase, errorCondition
 
 NS_COMMANDS = "http://jabber.org/protocol/commands"

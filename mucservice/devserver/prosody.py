@@ -11,21 +11,15 @@ Blocking code built on L{subprocess}: not for use inside the reactor.
 
 import os
 import secrets
-import shutil
-import socket
 import subprocess
-import time
-from xml.sax.saxutils import quoteattr
+
+from mucservice.devserver.process import ServerProcess, freePorts, program, readFile
 
 #: The modules loaded besides the ones Prosody always loads.
 MODULES = ("roster", "saslauth", "disco", "register", "ping", "dialback", "offline")
 
 #: What Prosody logs (as an error, and then runs on) when a port is taken.
 PORT_IN_USE = "Failed to open server port"
-
-#: What L{LocalProsody.start} sends to check that Prosody serves clients.
-STREAM_HEADER = ("<?xml version='1.0'?><stream:stream xmlns='jabber:client'"
-                 " xmlns:stream='http://etherx.jabber.org/streams' to=%s version='1.0'>")
 
 CONFIG_TEMPLATE = """\
 -- Written by mucservice.devserver.prosody: a throwaway Prosody on loopback.
@@ -62,17 +56,6 @@ Component {componentJID}
 """
 
 
-def _program(name):
-    """
-    @return: the path of the program C{name} from the C{PATH} or
-        C{/usr/bin}, or L{None} if there is none.
-    """
-    found = shutil.which(name)
-    if found is None and os.access(os.path.join("/usr/bin", name), os.X_OK):
-        found = os.path.join("/usr/bin", name)
-    return found
-
-
 def prosodyBinary():
     """
     Find the C{prosody} program.
@@ -80,24 +63,7 @@ def prosodyBinary():
     @return: its path, or L{None} if Prosody is not installed.
     @rtype: L{str} or L{None}
     """
-    return _program("prosody")
-
-
-def _freePorts(count, interface="127.0.0.1"):
-    """
-    @return: C{count} distinct free TCP ports (each one is held until all are
-        picked, so none comes twice).
-    """
-    sockets = []
-    try:
-        for _ in range(count):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sockets.append(s)
-            s.bind((interface, 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
+    return program("prosody")
 
 
 def freePort(interface="127.0.0.1"):
@@ -106,7 +72,7 @@ def freePort(interface="127.0.0.1"):
     @return: a TCP port that nothing uses at the moment.
     @rtype: L{int}
     """
-    return _freePorts(1, interface)[0]
+    return freePorts(1, interface)[0]
 
 
 def luaString(value):
@@ -120,56 +86,7 @@ def luaString(value):
     return '"%s"' % (escaped,)
 
 
-def _portAccepts(interface, port, domain=None):
-    """
-    Try a TCP connection; with C{domain}, also open a client stream and wait
-    for an answer, which shows that Prosody serves (the kernel accepts
-    connections before it has loaded its modules). Then close politely and
-    wait for the server's side: stopped with a client still on, Prosody
-    waits a second for it.
-
-    @return: whether the connection (and the stream) succeeded.
-    @rtype: L{bool}
-    """
-    try:
-        with socket.create_connection((interface, port), timeout=1) as s:
-            if domain is not None:
-                s.sendall((STREAM_HEADER % (quoteattr(domain),)).encode("utf-8"))
-                s.settimeout(0.5)
-                if not s.recv(4096):
-                    return False
-                s.sendall(b"</stream:stream>")
-            s.shutdown(socket.SHUT_WR)
-            try:
-                while s.recv(4096):
-                    pass
-            except OSError:
-                pass
-            return True
-    except OSError:
-        return False
-
-
-def _read(path, offset=0):
-    """
-    @return: the text of the file at C{path} from byte C{offset}, or C{""}.
-    """
-    try:
-        with open(path, "rb") as f:
-            f.seek(offset)
-            return f.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
-
-
-def _tail(path, lines=40):
-    """
-    @return: the last C{lines} lines of the file at C{path}.
-    """
-    return "".join(_read(path).splitlines(True)[-lines:])
-
-
-class LocalProsody:
+class LocalProsody(ServerProcess):
     """
     A Prosody of its own on loopback, run as a child process.
 
@@ -195,6 +112,8 @@ class LocalProsody:
     @ivar process: the running L{subprocess.Popen}, or L{None}.
     """
 
+    name = "Prosody"
+
     def __init__(self, folder, domain="localhost", componentJID="muc.localhost",
                  componentSecret=None, interface="127.0.0.1", c2sPort=None, s2sPort=None,
                  componentPort=None, logLevel="info", extraModules=(), extraConfig=""):
@@ -215,7 +134,7 @@ class LocalProsody:
             componentSecret = secrets.token_urlsafe(24)
         self.componentSecret = componentSecret
         self.interface = interface
-        free = iter(_freePorts(3, interface))
+        free = iter(freePorts(3, interface))
         self.c2sPort = c2sPort if c2sPort is not None else next(free)
         self.s2sPort = s2sPort if s2sPort is not None else next(free)
         self.componentPort = componentPort if componentPort is not None else next(free)
@@ -231,10 +150,6 @@ class LocalProsody:
         self.certsPath = os.path.join(self.folder, "certs")
         self.process = None
         self._output = None
-
-    def __repr__(self):
-        return "<LocalProsody %s c2s=%s:%d component=%s:%d>" % (
-            self.domain, self.interface, self.c2sPort, self.componentJID, self.componentPort)
 
     def configText(self):
         """
@@ -282,18 +197,6 @@ class LocalProsody:
         except OSError:
             return False
 
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *excInfo):
-        self.stop()
-
-    @property
-    def running(self):
-        """Whether the Prosody process is alive."""
-        return self.process is not None and self.process.poll() is None
-
     def start(self, timeout=20):
         """
         Start Prosody in the foreground as a child process and wait until its
@@ -312,89 +215,21 @@ class LocalProsody:
         binary = prosodyBinary()
         if binary is None:
             raise RuntimeError("Prosody is not installed")
-        if self.running:
-            raise RuntimeError("%r is already running" % (self,))
-        if not self._configIsCurrent():
+        if not self.running and not self._configIsCurrent():
             self.writeConfig()
-        self._closeOutput()
-        self._output = open(self.outputPath, "ab")
         errorsFrom = os.path.getsize(self.errorLogPath) if os.path.exists(self.errorLogPath) else 0
-        self.process = subprocess.Popen(
-            [binary, "-F", "--config", self.configPath], cwd=self.folder,
-            stdin=subprocess.DEVNULL, stdout=self._output, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        waiting = [(self.componentPort, None), (self.c2sPort, self.domain)]
-        # Once Prosody answers on the client port it has opened all its
-        # ports or logged why not: check the log before the other ports, in
-        # case another program listens on them.
-        while self.running:
-            if PORT_IN_USE in _read(self.errorLogPath, errorsFrom):
-                self.kill()
-                raise RuntimeError(self._failure("Prosody could not listen on all its ports"))
-            if not waiting:
-                return
-            if _portAccepts(self.interface, *waiting[-1]):
-                waiting.pop()
-                continue
-            if time.monotonic() > deadline:
-                self.kill()
-                raise RuntimeError(self._failure(
-                    "Prosody did not serve on %s:%d within %ss"
-                    % (self.interface, waiting[-1][0], timeout)))
-            try:
-                self.process.wait(0.05)
-            except subprocess.TimeoutExpired:
-                pass
-        self._closeOutput()
-        raise RuntimeError(self._failure(
-            "Prosody exited with code %s" % (self.process.returncode,)))
 
-    def _failure(self, what):
-        return "%s (%s)\n--- %s\n%s--- %s\n%s" % (
-            what, self.configPath, self.logPath, _tail(self.logPath),
-            self.outputPath, _tail(self.outputPath, 10))
-
-    def _closeOutput(self):
-        if self._output is not None:
-            self._output.close()
-            self._output = None
-
-    def stop(self, timeout=10):
-        """
-        Stop Prosody: SIGTERM, then SIGKILL if it still runs after
-        C{timeout} seconds. Does nothing if it is not running.
-
-        @return: its exit code, or L{None} if it was never started.
-        """
-        if self.running:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                pass
-        return self.kill()
-
-    def kill(self):
-        """
-        Kill Prosody with SIGKILL, as a crash would: it closes no stream and
-        tells no component. Does nothing if it is not running.
-
-        @return: its exit code, or L{None} if it was never started.
-        """
-        if self.process is None:
+        def refusal():
+            if PORT_IN_USE in readFile(self.errorLogPath, errorsFrom):
+                return "Prosody could not listen on all its ports"
             return None
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self._closeOutput()
-        return self.process.returncode
 
-    def restart(self, timeout=20):
-        """
-        Stop Prosody and start it again on the same ports.
-        """
-        self.stop()
-        self.start(timeout)
+        # Once Prosody answers on the client port it has opened all its
+        # ports or logged why not: the log is checked before the other
+        # ports, in case another program listens on them.
+        self.spawn([binary, "-F", "--config", self.configPath], timeout,
+                   [(self.componentPort, None), (self.c2sPort, self.domain)], refusal,
+                   cwd=self.folder)
 
     def registerUser(self, user, password):
         """
@@ -409,7 +244,7 @@ class LocalProsody:
         @raise RuntimeError: C{prosodyctl} failed (an invalid user name,
             for example); the message holds its output.
         """
-        prosodyctl = _program("prosodyctl")
+        prosodyctl = program("prosodyctl")
         if prosodyctl is None:
             raise RuntimeError("prosodyctl is not installed")
         if not self._configIsCurrent():

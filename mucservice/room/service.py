@@ -48,13 +48,15 @@ from mucservice.room.limits import Limits, LimitSettings
 from mucservice.room.occupancy import Occupancy
 from mucservice.room.persistence import RoomWriter, StoredChanges
 from mucservice.room.room import Room
+from mucservice.room.serviceadmin import ServiceAdministration
 
 #: Who may create rooms (C{--restrict-room-creation}).
 CREATION_POLICIES = ("none", "local", "admins")
 
 
 @implementer(IRoomDirectory)
-class RoomService(Occupancy, Conversation, Governance, Avatars, service.Service):
+class RoomService(Occupancy, Conversation, Governance, Avatars, ServiceAdministration,
+                  service.Service):
     """
     Keeps the rooms, coordinates what happens in them and hands the
     providers their work.

@@ -15,46 +15,21 @@ from mucservice import _compat  # noqa: F401  (before any wokkel import)
 
 # isort: split
 
-import uuid
-from dataclasses import dataclass
-
 from twisted.internet import defer
 from wokkel import data_form
 
 from mucservice import errors
 from mucservice.xmpp import margins
-from mucservice.xmpp.handler import RoomHandler, parseJID
+from mucservice.xmpp.adhoc import AdHocCommands, note, optional, required, resultTable
+from mucservice.xmpp.handler import parseJID
 from mucservice.xmpp.hats import COMMANDS
 from mucservice.xmpp.namespaces import (
     HATS_FORM_TYPE,
     NODE_HATS_DON,
     NODE_HATS_LIST,
-    NS_COMMANDS,
     NS_DATA,
     NS_VALIDATE,
 )
-from mucservice.xmpp.render import attributes, quote, serialize
-from mucservice.xmpp.sizes import utf8len
-
-#: Seconds a two-step command waits for its form.
-SESSION_TIMEOUT = 600
-
-
-@dataclass
-class Session:
-    """
-    A command waiting for its submitted form.
-
-    @ivar node: the command.
-    @ivar requester: the full JID that executed it; only it may go on.
-    @ivar roomJID: the room it runs in.
-    @ivar timeout: the delayed call that forgets it.
-    """
-
-    node: str
-    requester: object
-    roomJID: object
-    timeout: object = None
 
 
 def _hatField(room, label):
@@ -99,33 +74,9 @@ def doffForm(room):
     return form.toElement()
 
 
-def parseCommandForm(form):
-    """
-    Read a submitted hat command form.
-
-    @param form: the C{<x xmlns='jabber:x:data' type='submit'/>}.
-    @return: field name to its first value, stripped (C{""} if it has
-        none). A field that carries an C{<option/>} instead of a value, as
-        the doff example of XEP-0317 does, gives that option's value.
-    @raise errors.BadRequest: the form is of another C{FORM_TYPE}.
-    """
-    values = {}
-    for field in form.elements(NS_DATA, "field"):
-        found = [str(v) for v in field.elements(NS_DATA, "value")]
-        if not found:
-            found = [str(v) for option in field.elements(NS_DATA, "option")
-                     for v in option.elements(NS_DATA, "value")]
-        values[field.getAttribute("var")] = found[0].strip() if found else ""
-    if values.get("FORM_TYPE", HATS_FORM_TYPE) != HATS_FORM_TYPE:
-        raise errors.BadRequest("expected a form of type %s" % (HATS_FORM_TYPE,))
-    return values
-
-
-def _required(values, var):
-    value = values.get(var)
-    if not value:
-        raise errors.BadRequest("the field %s is required" % (var,))
-    return value
+#: The columns of the hat list: field name, label, type.
+LIST_COLUMNS = (("accountjid", "User address", "jid-single"), ("hat", "Hat", "text-single"),
+                ("title", "Title", "text-single"), ("active", "Shown in presence", "boolean"))
 
 
 def listForm(room, worn):
@@ -136,132 +87,57 @@ def listForm(room, worn):
         many as one stanza carries (by user, then hat), preceded by a
         warning note that says how many more there are, if any.
     """
-    columns = (("accountjid", "User address", "jid-single"), ("hat", "Hat", "text-single"),
-               ("title", "Title", "text-single"), ("active", "Shown in presence", "boolean"))
-    reported = "".join("<field%s/>" % attributes(var=var, label=label, type_=kind)
-                       for var, label, kind in columns)
-    items, size, more = [], 0, 0
-    budget = margins.allowance() - margins.fieldBudget()  # the form's fixed parts, the note
-    for userJID in sorted(worn, key=lambda j: j.full()):
-        for uri, attachment in sorted(worn[userJID].items()):
-            row = (userJID.full(), uri, attachment.get("title") or "",
-                   "1" if attachment.get("active") else "0")
-            item = "<item>%s</item>" % "".join(
-                "<field var='%s'><value>%s</value></field>" % (var, quote(value))
-                for (var, _, _), value in zip(columns, row))
-            size += utf8len(item)
-            if size > budget:
-                more += 1
-            else:
-                items.append(item)
-    note = ""
-    if more:
-        note = ("<note type='warn'>%d more hats are worn than one answer can list</note>"
-                % (more,))
-    return note + ("<x xmlns='%s' type='result'><title>%s</title>"
-            "<field type='hidden' var='FORM_TYPE'><value>%s</value></field>"
-            "<reported>%s</reported>%s</x>"
-            % (NS_DATA, quote("Hats in " + room.jid.full()), HATS_FORM_TYPE, reported,
-               "".join(items)))
+    rows = [(userJID.full(), uri, attachment.get("title") or "",
+             "1" if attachment.get("active") else "0")
+            for userJID in sorted(worn, key=lambda j: j.full())
+            for uri, attachment in sorted(worn[userJID].items())]
+    return resultTable("Hats in " + room.jid.full(), HATS_FORM_TYPE, LIST_COLUMNS, rows,
+                       lambda more, last: "%d more hats are worn than one answer can list"
+                       % (more,))
 
 
-def _command(node, sessionID, status, inner=""):
-    return "<command%s>%s</command>" % (
-        attributes(xmlns=NS_COMMANDS, node=node, sessionid=sessionID, status=status), inner)
-
-
-def _note(text):
-    return "<note type='info'>%s</note>" % quote(text)
-
-
-class HatCommands(RoomHandler):
+class HatCommands(AdHocCommands):
     """
     Answers the hat commands sent to a room's bare JID.
-
-    @ivar sessions: session id to the L{Session} waiting for its form.
     """
 
-    iqHandlers = {"/iq[@type='set']/command[@xmlns='%s']" % NS_COMMANDS: "execute"}
+    formType = HATS_FORM_TYPE
 
-    def __init__(self, rooms, reactor=None):
-        RoomHandler.__init__(self, rooms, reactor)
-        self.sessions = {}
-
-    def execute(self, iq, fromJID, toJID):
+    def authorize(self, node, fromJID, toJID):
         """
-        Begin, continue, complete or cancel a command.
+        @return: the room, if C{fromJID} manages its hats.
         """
-        command = next(iq.elements(NS_COMMANDS, "command"))
-        node = command.getAttribute("node")
         if toJID.user is None or node not in COMMANDS:
             raise errors.ItemNotFound("no such command")
-        room = self.rooms.hatRoom(fromJID, toJID)
-        action = command.getAttribute("action") or "execute"
-        sessionID = command.getAttribute("sessionid")
-        if sessionID is not None:
-            session = self.sessions.get(sessionID)
-            if session is None or (session.node, session.requester, session.roomJID) != (
-                    node, fromJID, room.jid):
-                raise errors.BadRequest("no such command session; it may have expired")
-        if action == "cancel":
-            self._end(sessionID)
-            return _command(node, sessionID, "canceled")
-        if action not in ("execute", "complete"):
-            raise errors.BadRequest("these commands have a single step: execute, complete "
-                                    "or cancel them")
+        return self.rooms.hatRoom(fromJID, toJID)
+
+    def formFor(self, node, room):
         if node == NODE_HATS_LIST:
-            self._end(sessionID)
-            return self.listHats(room, sessionID or uuid.uuid4().hex)
-        form = next((x for x in command.elements(NS_DATA, "x")
-                     if x.getAttribute("type") == "submit"), None)
-        if form is None:
-            if sessionID is not None:
-                raise errors.BadRequest("submit the form")
-            return self._begin(node, fromJID, room)
-        self._end(sessionID)
-        values = parseCommandForm(form)
+            return None
+        return donForm(room) if node == NODE_HATS_DON else doffForm(room)
+
+    def complete(self, node, room, fromJID, values):
+        if node == NODE_HATS_LIST:
+            return self.listHats(room)
         act = self.don if node == NODE_HATS_DON else self.doff
-        d = act(room, values)
-        d.addCallback(lambda note: _command(node, sessionID or uuid.uuid4().hex, "completed",
-                                            _note(note)))
-        return d
-
-    # Sessions
-
-    def _begin(self, node, fromJID, room):
-        """
-        Open a session and answer with the command's form.
-        """
-        sessionID = uuid.uuid4().hex
-        session = Session(node, fromJID, room.jid)
-        session.timeout = self.reactor.callLater(SESSION_TIMEOUT, self.sessions.pop,
-                                                 sessionID, None)
-        self.sessions[sessionID] = session
-        form = donForm(room) if node == NODE_HATS_DON else doffForm(room)
-        return _command(node, sessionID, "executing",
-                        "<actions execute='complete'><complete/></actions>"
-                        + serialize(form))
-
-    def _end(self, sessionID):
-        session = self.sessions.pop(sessionID, None) if sessionID is not None else None
-        if session is not None and session.timeout.active():
-            session.timeout.cancel()
+        return act(room, values).addCallback(note)
 
     # The commands
 
     def _target(self, values):
-        return parseJID(_required(values, "accountjid")).userhostJID()
+        return parseJID(required(values, "accountjid")).userhostJID()
 
     @defer.inlineCallbacks
     def don(self, room, values):
         """
         Give the hat of the submitted form.
 
-        @return: a Deferred of the completion note.
+        @return: a Deferred of the completion note's text.
         """
-        userJID, uri = self._target(values), _required(values, "hat")
-        margins.checkHat(uri, values.get("title"))
-        title = yield self.rooms.giveHat(room, userJID, uri, values.get("title"))
+        userJID, uri = self._target(values), required(values, "hat")
+        title = optional(values, "title") or None
+        margins.checkHat(uri, title)
+        title = yield self.rooms.giveHat(room, userJID, uri, title)
         return "%s now wears %s" % (userJID.full(), title)
 
     @defer.inlineCallbacks
@@ -269,16 +145,17 @@ class HatCommands(RoomHandler):
         """
         Take off the hat of the submitted form.
 
-        @return: a Deferred of the completion note.
+        @return: a Deferred of the completion note's text.
         """
-        userJID, uri = self._target(values), _required(values, "hat")
+        userJID, uri = self._target(values), required(values, "hat")
         yield self.rooms.takeHat(room, userJID, uri)
         return "%s no longer wears %s" % (userJID.full(), uri)
 
     @defer.inlineCallbacks
-    def listHats(self, room, sessionID):
+    def listHats(self, room):
         """
-        @return: a Deferred of the completed command with the list.
+        @return: a Deferred of the list, as the children of the completed
+            command.
         """
         worn = yield self.rooms.roomHats(room)
-        return _command(NODE_HATS_LIST, sessionID, "completed", listForm(room, worn))
+        return listForm(room, worn)

@@ -8,7 +8,7 @@ occupant IQ router of L{mucservice.xmpp.ping} takes them first.
 
 from mucservice import errors
 from mucservice.room import privacy, roles
-from mucservice.xmpp import forms, margins, rsm
+from mucservice.xmpp import forms, margins, rsm, servicecommands
 from mucservice.xmpp.handler import RoomHandler
 from mucservice.xmpp.hats import COMMANDS
 from mucservice.xmpp.namespaces import (
@@ -96,8 +96,9 @@ class ServiceDiscovery(RoomHandler):
         node = iq.query.getAttribute("node")
         if toJID.user is None:
             if node:
-                raise errors.ItemNotFound("no such node")
-            return _query(NS_DISCO_INFO, _identity(self.name) + _features(SERVICE_FEATURES))
+                return servicecommands.commandInfo(self.rooms, fromJID, node)
+            return _query(NS_DISCO_INFO, _identity(self.name) + _features(
+                SERVICE_FEATURES + servicecommands.commandFeatures(self.rooms, fromJID)))
         room = self.rooms.visibleRoom(toJID, fromJID)
         if not node:
             return _query(NS_DISCO_INFO, self.roomInfo(room, fromJID))
@@ -135,6 +136,8 @@ class ServiceDiscovery(RoomHandler):
         The public rooms of the service, or the occupants a room lists, a
         page at a time (L{rsm}).
         """
+        if iq.query.getAttribute("node") == NS_COMMANDS and toJID.user is None:
+            return servicecommands.commandItems(self.rooms, fromJID, toJID)
         if iq.query.getAttribute("node") == NS_COMMANDS and toJID.user is not None:
             return self.commandItems(self.rooms.visibleRoom(toJID, fromJID), fromJID)
         if iq.query.getAttribute("node"):

@@ -44,6 +44,20 @@ NODE_HATS_LIST = "urn:xmpp:hats:commands:list"
 NS_VCARD = "vcard-temp"
 FIELD_AVATAR_HASH = "muc#roominfo_avatarhash"
 
+# Service administration: the ad-hoc commands on the service's JID, for the
+# administrators of the service (--admin), and the FORM_TYPE of their forms.
+ADMIN_FORM_TYPE = "urn:mucservice:admin"
+NODE_ADMIN_LIST_ROOMS = ADMIN_FORM_TYPE + ":list-rooms"
+NODE_ADMIN_SHOW_ROOM = ADMIN_FORM_TYPE + ":show-room"
+NODE_ADMIN_DESTROY_ROOM = ADMIN_FORM_TYPE + ":destroy-room"
+NODE_ADMIN_SET_OWNER = ADMIN_FORM_TYPE + ":set-owner"
+NODE_ADMIN_KICK = ADMIN_FORM_TYPE + ":kick"
+NODE_ADMIN_GIVE_HAT = ADMIN_FORM_TYPE + ":give-hat"
+NODE_ADMIN_TAKE_HAT = ADMIN_FORM_TYPE + ":take-hat"
+NODE_ADMIN_EXPORT_ROOM = ADMIN_FORM_TYPE + ":export-room"
+NODE_ADMIN_IMPORT_ROOM = ADMIN_FORM_TYPE + ":import-room"
+NODE_ADMIN_ANNOUNCE = ADMIN_FORM_TYPE + ":announce"
+
 # Offline delivery, as Tigase's MUC offers it.
 #: The disco feature of a room that offers it.
 FEATURE_OFFLINE = "http://tigase.org/protocol/muc#offline"

@@ -28,19 +28,29 @@ def prosody(tmp_path):
 
 
 @pytest.fixture
-def startService(prosody, tmp_path):
+def server(prosody):
+    """
+    The XMPP server the service and the clients use: Prosody, unless a
+    folder's conftest overrides it (C{tests/integration/ejabberd}).
+    """
+    return prosody
+
+
+@pytest.fixture
+def startService(server, tmp_path):
     """
     A factory of the real service, started with twistd with the given extra
-    options and authenticated as a component; stopped after the test (its
-    log is printed if it did not stop cleanly).
+    options and authenticated as a component (through C{port} if given, else
+    the server's component port); stopped after the test (its log is
+    printed if it did not stop cleanly).
     """
     started = []
 
-    def start(*extraArgs):
+    def start(*extraArgs, port=None):
         secretFile = tmp_path / "component.secret"
-        secretFile.write_text(prosody.componentSecret)
+        secretFile.write_text(server.componentSecret)
         service = ServiceProcess(str(tmp_path / "service"), SERVICE, str(secretFile),
-                                 prosody.componentPort,
+                                 port or server.componentPort,
                                  "sqlite:" + str(tmp_path / "service" / "muc.sqlite"),
                                  extraArgs=extraArgs)
         started.append(service)
@@ -63,7 +73,7 @@ def mucservice(startService):
 
 
 @pytest.fixture
-def clients(prosody):
+def clients(server):
     """
     A factory of connected clients, each with an account of its own.
     """
@@ -74,9 +84,9 @@ def clients(prosody):
     def connect(user=None, resource="test"):
         user = user or "user%d" % next(names)
         if user not in registered:
-            prosody.registerUser(user, PASSWORD)
+            server.registerUser(user, PASSWORD)
             registered.add(user)
-        client = XMPPClient.connect("127.0.0.1", prosody.c2sPort, "localhost", user, PASSWORD,
+        client = XMPPClient.connect("127.0.0.1", server.c2sPort, "localhost", user, PASSWORD,
                                     resource=resource)
         opened.append(client)
         return client

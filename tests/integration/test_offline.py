@@ -55,6 +55,21 @@ def fromRoom(stanzas):
             and s.get("from", "").partition("/")[0] == ROOM]
 
 
+def absentRegistrant(clients):
+    """
+    Create the room, and register a member with it who asks for copies
+    and goes offline.
+
+    @return: the owner's client, in the room as C{owner}.
+    """
+    owner = clients("owner")
+    createRoom(owner, ROOM, "owner")
+    member = clients("member")
+    register(member, "member")
+    member.close()
+    return owner
+
+
 def test_forwardStoredOffline(startService, clients):
     """With forward, a member who registered with the flag finds the message on reconnect."""
     startService("--offline-delivery", "forward")
@@ -86,11 +101,7 @@ def test_forwardStoredOffline(startService, clients):
 def test_tigaseBounceHarmsNobody(startService, clients):
     """With tigase, Prosody bounces the copies: logged once, nobody kicked or pinged."""
     service = startService("--ping-delay", "1", "--ping-timeout", "1")
-    owner = clients("owner")
-    createRoom(owner, ROOM, "owner")
-    member = clients("member")
-    register(member, "member")
-    member.close()
+    owner = absentRegistrant(clients)
 
     say(owner, "one", "owner")
     service.waitFor(r"copies of the messages of %s to member@localhost bounce "
