@@ -15,6 +15,7 @@ from wokkel.generic import FallbackHandler
 from zope.interface.exceptions import Invalid
 
 from mucservice import __version__, address, errors, registry
+from mucservice.operations import EXIT_CONFIG, OperationOptions
 from mucservice.provideroptions import ProviderOptions
 from mucservice.room.buckets import Rate
 from mucservice.room.config import RoomConfig, parseBoolean
@@ -139,7 +140,7 @@ def parseJID(text, what):
         raise usage.UsageError("%s is not a valid JID: %r (%s)" % (what, text, e.text))
 
 
-class Options(ProviderOptions, usage.Options):
+class Options(OperationOptions, ProviderOptions, usage.Options):
     synopsis = "--jid JID (--secret SECRET | --secret-file PATH) [options]"
     longdesc = ("An XMPP Multi-User Chat service (XEP-0045) that connects to an XMPP server "
                 "as an external component (XEP-0114).")
@@ -310,6 +311,8 @@ def makeService(config, reactor=None):
     component = MUCComponent(config["host"], config["port"], config["jid"].full(),
                              config["secret"], reactor=reactor, ready=rooms.whenLoaded)
     component.logTraffic = config["log-traffic"]
+    if exitOnFatal and config["exit-on-auth-failure"]:
+        component.link.authFailed = lambda why: exitWithStatus(reactor, why, EXIT_CONFIG)
     setAddressCache(config["address-cache"])
     LIMIT.maxSize = config["max-stanza-size"]
     SendGuard().setHandlerParent(component)
