@@ -1,13 +1,28 @@
 """
 What operators run the service with, beside what it serves: the options of
-C{twistd mucservice} for running it under a supervisor such as systemd.
+C{twistd mucservice} for watching it (C{--metrics-port}) and for running it
+under a supervisor such as systemd, and what L{setUp} adds to the service
+tree for them.
 """
+
+from mucservice.xmpp.sizes import LIMIT
+from mucservice.xmpp.traffic import TRAFFIC
 
 #: The exit status when the XMPP server refuses the component for good
 #: (C{EX_CONFIG} of sysexits.h): the unit of C{contrib/} names it in
 #: C{RestartPreventExitStatus=}, so that systemd does not restart a service
 #: whose configuration is wrong.
 EXIT_CONFIG = 78
+
+
+def _port(value):
+    port = int(value)
+    if not 0 < port < 65536:
+        raise ValueError("not a TCP port")
+    return port
+
+
+_port.coerceDoc = "A TCP port."
 
 
 class OperationOptions:
@@ -17,9 +32,36 @@ class OperationOptions:
     L{usage.Options} from every class of the options).
     """
 
+    optParameters = [
+        ["metrics-port", None, None,
+         "Serve Prometheus metrics at http://INTERFACE:PORT/metrics [default: off].", _port],
+        ["metrics-interface", None, "127.0.0.1",
+         "The address the metrics endpoint listens on."],
+    ]
+
     optFlags = [
         ["exit-on-auth-failure", None,
          "Exit with status %d when the XMPP server refuses the component for a reason no "
          "retry cures (not-authorized, host-unknown, ...), instead of retrying for ever." % (
              EXIT_CONFIG,)],
     ]
+
+
+def setUp(root, config, reactor, rooms, component, providers):
+    """
+    Add to the service tree what operating it needs: the counts of the
+    component link start from zero, and the metrics endpoint runs if
+    C{--metrics-port} is given.
+
+    @param root: the service tree.
+    @param rooms: the L{RoomService<mucservice.room.service.RoomService>}.
+    @param component: the L{MUCComponent<mucservice.xmpp.component.MUCComponent>}.
+    @param providers: service option to provider.
+    """
+    TRAFFIC.reset()
+    LIMIT.dropped = 0
+    if config["metrics-port"]:
+        from mucservice.metrics import MetricsEndpoint
+
+        MetricsEndpoint(config["metrics-port"], config["metrics-interface"], reactor, rooms,
+                        component.link, providers).setServiceParent(root)

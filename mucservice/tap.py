@@ -14,7 +14,7 @@ from twisted.python import usage
 from wokkel.generic import FallbackHandler
 from zope.interface.exceptions import Invalid
 
-from mucservice import __version__, address, errors, registry
+from mucservice import __version__, address, errors, operations, registry
 from mucservice.operations import EXIT_CONFIG, OperationOptions
 from mucservice.provideroptions import ProviderOptions
 from mucservice.room.buckets import Rate
@@ -330,4 +330,5 @@ def makeService(config, reactor=None):
     for handler in (hatPresence, HatCommands(rooms, reactor)):
         handler.setHandlerParent(component)
     component.setServiceParent(root)
+    operations.setUp(root, config, reactor, rooms, component, providers)
     return root

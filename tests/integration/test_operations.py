@@ -1,13 +1,18 @@
 """
 Operating the real C{twistd mucservice} beside a real Prosody: what a
-wrong secret does.
+wrong secret does, and its metrics endpoint.
 """
 
+import socket
 import subprocess
+import urllib.request
+
+from prometheus_client.parser import text_string_to_metric_families
 
 from mucservice.devserver.run import ServiceProcess
 from mucservice.operations import EXIT_CONFIG
 from tests.integration.conftest import SERVICE
+from tests.integration.muc import createRoom
 
 
 def wronglyConfigured(prosody, tmp_path, *extraArgs):
@@ -53,3 +58,30 @@ def test_exitOnAuthFailure(prosody, tmp_path):
     line = service.waitFor("mucservice cannot go on").string
     assert "not-authorized" in line
     assert status == EXIT_CONFIG, "".join(service.log)
+
+
+def freePort():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_metricsEndpoint(startService, clients):
+    """
+    With --metrics-port, the running service answers Prometheus over HTTP
+    on 127.0.0.1: its link is up and counted rooms and stanzas are there.
+    """
+    port = freePort()
+    startService("--metrics-port", str(port))
+    createRoom(clients(), "lobby@" + SERVICE, "alice")
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % (port,), timeout=10) as reply:
+        text = reply.read().decode("utf-8")
+    found = {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+             for family in text_string_to_metric_families(text) for sample in family.samples}
+    assert found[("mucservice_link_up", ())] == 1
+    assert found[("mucservice_rooms", (("kind", "temporary"),))] + found[
+        ("mucservice_rooms", (("kind", "persistent"),))] == 1
+    assert found[("mucservice_stanzas_received_total", (("kind", "presence"),))] >= 1
+    assert found[("process_resident_memory_bytes", ())] > 0
+    labels = (("le", "+Inf"), ("provider", "room-store"))
+    assert found[("mucservice_store_transaction_seconds_bucket", labels)] >= 1
