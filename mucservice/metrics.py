@@ -144,6 +144,8 @@ class ServiceCollector:
                                   value=writer.failures)
         yield _gauge("store_works", "Whether the room store's last write succeeded (1) or "
                      "failed (0).", int(writer.storeWorks))
+        yield _counter("limit_hits", "Requests a limit refused, by the limit's option.",
+                       self.rooms.limits.hits.counts, "limit")
 
     def collectTraffic(self):
         yield _counter("stanzas_received", "Stanzas received from the XMPP server, by kind.",

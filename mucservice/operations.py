@@ -5,6 +5,9 @@ under a supervisor such as systemd, and what L{setUp} adds to the service
 tree for them.
 """
 
+from twisted.python import usage
+
+from mucservice import logs
 from mucservice.xmpp.sizes import LIMIT
 from mucservice.xmpp.traffic import TRAFFIC
 
@@ -37,6 +40,11 @@ class OperationOptions:
          "Serve Prometheus metrics at http://INTERFACE:PORT/metrics [default: off].", _port],
         ["metrics-interface", None, "127.0.0.1",
          "The address the metrics endpoint listens on."],
+        ["log-format", None, "text",
+         "How the log is written: text (twistd's), or json (one object per line).",
+         logs.parseFormat],
+        ["log-level", None, "info",
+         "The least level logged: debug, info, warn, error or critical.", logs.parseLevel],
     ]
 
     optFlags = [
@@ -46,20 +54,45 @@ class OperationOptions:
              EXIT_CONFIG,)],
     ]
 
+    def twistdOptions(self):
+        """
+        @return: the options of twistd, when the service is run by twistd;
+            else L{None}.
+        """
+        return getattr(self, "parent", None)
+
+    def checkOperations(self):
+        """
+        Check what needs several options, twistd's included.
+
+        @raise usage.UsageError: they do not go together.
+        """
+        try:
+            logs.checkDestination(self["log-format"], self.twistdOptions())
+        except ValueError as e:
+            raise usage.UsageError(str(e))
+
 
 def setUp(root, config, reactor, rooms, component, providers):
     """
     Add to the service tree what operating it needs: the counts of the
-    component link start from zero, and the metrics endpoint runs if
-    C{--metrics-port} is given.
+    component link start from zero, the metrics endpoint runs if
+    C{--metrics-port} is given, and under twistd the log is written as
+    C{--log-format} and C{--log-level} say (if they say other than
+    twistd's own).
 
-    @param root: the service tree.
+    @param root: the L{ServiceRoot<mucservice.logs.ServiceRoot>}.
     @param rooms: the L{RoomService<mucservice.room.service.RoomService>}.
     @param component: the L{MUCComponent<mucservice.xmpp.component.MUCComponent>}.
     @param providers: service option to provider.
     """
     TRAFFIC.reset()
     LIMIT.dropped = 0
+    twistdOptions = config.twistdOptions()
+    if twistdOptions is not None and (config["log-format"], config["log-level"]) != (
+            "text", "info"):
+        root.logObserver = logs.makeObserver(config["log-format"], config["log-level"],
+                                             twistdOptions)
     if config["metrics-port"]:
         from mucservice.metrics import MetricsEndpoint
 

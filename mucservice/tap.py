@@ -14,7 +14,7 @@ from twisted.python import usage
 from wokkel.generic import FallbackHandler
 from zope.interface.exceptions import Invalid
 
-from mucservice import __version__, address, errors, operations, registry
+from mucservice import __version__, address, errors, logs, operations, registry
 from mucservice.operations import EXIT_CONFIG, OperationOptions
 from mucservice.provideroptions import ProviderOptions
 from mucservice.room.buckets import Rate
@@ -225,6 +225,7 @@ class Options(OperationOptions, ProviderOptions, usage.Options):
             raise usage.UsageError("--ping-service-unavailable must be gone or alive")
         checkDatabase(self["db"])
         self.checkProviders(self["db"])
+        self.checkOperations()
         # The default is text, as --help shows it; given values are coerced already.
         self["offline-delivery-default"] = _onOff(str(self["offline-delivery-default"]))
 
@@ -270,7 +271,7 @@ def exitWithStatus(reactor, why, status=1):
     the services stop as on any shutdown, then the process exits with
     C{status} (twistd itself would exit with 0).
     """
-    log.critical("mucservice cannot go on: {why}", why=why)
+    log.critical("mucservice cannot go on: {why}", event="service.exit", why=why)
     reactor.addSystemEventTrigger("after", "shutdown", os._exit, status)
     reactor.stop()
 
@@ -288,7 +289,7 @@ def makeService(config, reactor=None):
     settingNames = config.settingNames()
     settings = {key: value for key, value in config.items() if key in settingNames}
     context = registry.ProviderContext(reactor, config["jid"], config["db"], settings)
-    root = service.MultiService()
+    root = logs.ServiceRoot()
 
     rooms = RoomService(config["jid"], config["admins"], config["restrict-room-creation"],
                         config["local-domain"],

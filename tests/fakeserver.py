@@ -60,6 +60,12 @@ class ComponentServerProtocol(protocol.Protocol):
         else:
             self.transport.write(b"<handshake/>")
 
+    def deliver(self, xml):
+        """
+        Send a stanza (XML text) to the component, as from a client.
+        """
+        self.transport.write(xml.encode("utf-8"))
+
     def streamError(self, condition, text=None):
         """
         Send a stream error and close the stream, as a server does.

@@ -42,9 +42,9 @@ class DashboardTests(SynchronousTestCase):
     def setUp(self):
         """
         A service with the metrics endpoint, an SQLite room store, an
-        archive, some traffic, an error and a stream error.
+        archive, some traffic, an error, a limit hit and a stream error.
         """
-        self.service = FakeService("--metrics-port", "9100")
+        self.service = FakeService("--metrics-port", "9100", "--max-body-length", "5")
         self.site, _ = endpoint(self.service)
         (endpointService,) = [s for s in self.service.root
                               if isinstance(s, metrics.MetricsEndpoint)]
@@ -54,8 +54,9 @@ class DashboardTests(SynchronousTestCase):
         endpointService.collector.providers.update({"room-store": store,
                                                     "archive": FakeArchive()})
         self.service.join("olivia@example.org/desk", "room@muc.example.org/olivia")
-        self.service.send("<message type='groupchat' from='x@example.org/y' "
-                          "to='room@muc.example.org'><body>hi</body></message>")
+        for sender in ("x@example.org/y", "olivia@example.org/desk"):
+            self.service.send("<message type='groupchat' from='%s' to='room@muc.example.org'>"
+                              "<body>too long</body></message>" % (sender,))
         error = domish.Element(("http://etherx.jabber.org/streams", "error"))
         error.addElement(("urn:ietf:params:xml:ns:xmpp-streams", "system-shutdown"))
         self.service.stream.xmlstream.onStreamError(error)

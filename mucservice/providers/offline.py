@@ -69,7 +69,7 @@ class _CopyingDelivery:
             return
         self._bounced.add(key)
         self.log.warn("copies of the messages of {room} to {user} bounce ({condition}); "
-                      "later bounces of the same are not logged{advice}",
+                      "later bounces of the same are not logged{advice}", event="offline.bounce",
                       room=key[0].full(), user=key[1].full(), condition=condition,
                       advice=self.bounceAdvice)
 

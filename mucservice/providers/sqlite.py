@@ -286,8 +286,10 @@ class SQLiteStore(service.Service):
         service.Service.startService(self)
         d = self._run(self.readSchemaVersion)
         d.addCallbacks(
-            lambda version: self.log.info(self.openedMessage, path=self.path, version=version),
-            lambda f: self.log.failure(self.failedMessage, f, path=self.path))
+            lambda version: self.log.info(self.openedMessage, event="store.opened",
+                                          path=self.path, version=version),
+            lambda f: self.log.failure(self.failedMessage, f, event="store.failed",
+                                       path=self.path))
 
     def stopService(self):
         service.Service.stopService(self)

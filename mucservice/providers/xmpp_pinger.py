@@ -198,12 +198,14 @@ class XMPPPinger:
         d = self.host.ping(roomJID, realJID, self.timeout)
         self._outstanding[realJID] = d
         d.addCallbacks(lambda _: self._alive(realJID), self._failed, errbackArgs=(realJID,))
-        d.addErrback(lambda f: self.log.failure("pinging {jid} failed", f, jid=realJID.full()))
+        d.addErrback(lambda f: self.log.failure("pinging {jid} failed", f, event="ping.failed",
+                                                jid=realJID.full()))
         d.addBoth(self._done, realJID)
 
     def _alive(self, realJID):
         self.counts["alive"] += 1
-        self.log.info("{jid} answered the ping: still there", jid=realJID.full())
+        self.log.debug("{jid} answered the ping: still there", event="ping.alive",
+                       jid=realJID.full())
 
     def _failed(self, failure, realJID):
         if failure.check(defer.CancelledError):
@@ -220,7 +222,8 @@ class XMPPPinger:
         else:
             return failure
         self.counts["gone"] += 1
-        self.log.info("{jid} is gone: {reason}", jid=realJID.full(), reason=reason)
+        self.log.info("{jid} is gone: {reason}; removed from its rooms", event="occupant.gone",
+                      jid=realJID.full(), reason=reason)
         self.host.removeGone(realJID, "Your connection to the room was lost: " + reason)
 
     def _done(self, result, realJID):

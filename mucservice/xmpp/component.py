@@ -70,8 +70,8 @@ class MUCComponent(component.Component):
             self._connection = self._getConnection()
 
     def _getConnection(self):
-        self.log.info("connecting to {host}:{port} as {jid}", host=self.host, port=self.port,
-                      jid=self.factory.authenticator.otherHost)
+        self.log.info("connecting to {host}:{port} as {jid}", event="link.connecting",
+                      host=self.host, port=self.port, jid=self.factory.authenticator.otherHost)
         return self._reactor.connectTCP(self.host, self.port, self.factory)
 
     def stopService(self):
@@ -106,6 +106,6 @@ class MUCComponent(component.Component):
         """
         self.log.error("the XMPP server refused the component: {reason}; "
                        "check --jid and --secret against the server's configuration",
-                       reason=reason.getErrorMessage())
+                       event="link.refused", reason=reason.getErrorMessage())
         if self.xmlstream is not None and self.xmlstream.transport is not None:
             self.xmlstream.transport.loseConnection()

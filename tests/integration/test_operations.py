@@ -1,8 +1,9 @@
 """
 Operating the real C{twistd mucservice} beside a real Prosody: what a
-wrong secret does, and its metrics endpoint.
+wrong secret does, its metrics endpoint and its JSON log.
 """
 
+import json
 import socket
 import subprocess
 import urllib.request
@@ -85,3 +86,15 @@ def test_metricsEndpoint(startService, clients):
     assert found[("process_resident_memory_bytes", ())] > 0
     labels = (("le", "+Inf"), ("provider", "room-store"))
     assert found[("mucservice_store_transaction_seconds_bucket", labels)] >= 1
+
+
+def test_jsonLog(startService):
+    """
+    With --log-format json, every line the service writes is a JSON object,
+    twistd's own included; the link coming up is the event link.up.
+    """
+    service = startService("--log-format", "json")
+    records = [json.loads(line) for line in service.log]
+    (up,) = [r for r in records if r.get("event") == "link.up"]
+    assert (up["level"], up["jid"]) == ("info", SERVICE)
+    assert any(r["namespace"].startswith("twisted.") for r in records)
