@@ -5,9 +5,11 @@ under a supervisor such as systemd, and what L{setUp} adds to the service
 tree for them.
 """
 
+import sys
+
 from twisted.python import usage
 
-from mucservice import logs
+from mucservice import configfile, logs
 from mucservice.xmpp.sizes import LIMIT
 from mucservice.xmpp.traffic import TRAFFIC
 
@@ -36,6 +38,8 @@ class OperationOptions:
     """
 
     optParameters = [
+        ["config", None, None,
+         "Read options from this TOML file first; those of the command line win."],
         ["metrics-port", None, None,
          "Serve Prometheus metrics at http://INTERFACE:PORT/metrics [default: off].", _port],
         ["metrics-interface", None, "127.0.0.1",
@@ -53,6 +57,17 @@ class OperationOptions:
          "retry cures (not-authorized, host-unknown, ...), instead of retrying for ever." % (
              EXIT_CONFIG,)],
     ]
+
+    def parseOptions(self, options=None):
+        """
+        Parse the command line, after the settings of its C{--config FILE}
+        if it has one (L{mucservice.configfile}).
+        """
+        argv = sys.argv[1:] if options is None else list(options)
+        path = configfile.configPath(argv)
+        if path is not None:
+            argv = configfile.ConfigFile(path).arguments(self, argv) + argv
+        usage.Options.parseOptions(self, argv)
 
     def twistdOptions(self):
         """

@@ -1,7 +1,9 @@
 """
 No log line holds the component secret, a room password or a message
-body: the whole service, built by C{twistd mucservice}'s C{makeService},
-is linked to a fake XMPP server (first refused, then accepted), carries
+body: the whole service, built by C{twistd mucservice}'s C{makeService}
+from a configuration file that holds the secret (readable by others, so
+that it warns), is linked to a fake XMPP server (first refused, then
+accepted), carries
 traffic meant to make it log (wrong passwords, limits, a failing store, a
 ghost, a lost link), and every event it logged is formatted as the text
 and JSON log would write it.
@@ -10,6 +12,10 @@ and JSON log would write it.
 from mucservice import _compat  # noqa: F401
 
 # isort: split
+
+import os
+import shutil
+import tempfile
 
 from twisted.internet import defer
 from twisted.logger import capturedLogs, eventAsText
@@ -35,13 +41,18 @@ class NothingSecretLoggedTests(SynchronousTestCase):
     def setUp(self):
         self.server = FakeXMPPServer("not-" + SECRET)
         self.network = FakeNetwork(self.server)
-        config = tap.Options()
-        config.parseOptions(["--jid", SERVICE, "--secret", SECRET, "--room-store", "memory",
-                             "--hat-store", "memory", "--max-body-length", "100",
-                             "--password-rate", "2/60"])
+        folder = tempfile.mkdtemp(prefix="mucservice-test-")
+        self.addCleanup(shutil.rmtree, folder, True)
+        path = os.path.join(folder, "mucservice.toml")
+        with open(path, "w") as f:
+            f.write('jid = "%s"\nsecret = "%s"\n' % (SERVICE, SECRET))
+        os.chmod(path, 0o644)
         capture = capturedLogs()
         self.events = capture.__enter__()
         self.addCleanup(capture.__exit__, None, None, None)
+        config = tap.Options()
+        config.parseOptions(["--config", path, "--room-store", "memory", "--hat-store",
+                             "memory", "--max-body-length", "100", "--password-rate", "2/60"])
         self.root = tap.makeService(config, self.network)
         self.component = next(s for s in self.root if isinstance(s, MUCComponent))
         self.rooms = next(s for s in self.root if isinstance(s, RoomService))
@@ -107,8 +118,8 @@ class NothingSecretLoggedTests(SynchronousTestCase):
         self.traffic()
         self.assertTrue(self.flushLoggedErrors(OSError))
         named = {event.get("event") for event in self.events}
-        self.assertTrue({"link.down", "link.up", "link.lost", "room.created", "limit.hit",
-                         "store.failed", "occupant.gone"} <= named, named)
+        self.assertTrue({"config.readable", "link.down", "link.up", "link.lost", "room.created",
+                         "limit.hit", "store.failed", "occupant.gone"} <= named, named)
         for event in self.events:
             for text in (eventAsText(event, includeTraceback=True), logs.eventAsJSON(event)):
                 for secret in (SECRET, PASSWORD, BODY):
