@@ -41,14 +41,14 @@ class OperationOptions:
         ["config", None, None,
          "Read options from this TOML file first; those of the command line win."],
         ["metrics-port", None, None,
-         "Serve Prometheus metrics at http://INTERFACE:PORT/metrics [default: off].", _port],
+         "Serve Prometheus metrics at http://INTERFACE:PORT/metrics [default: off]", _port],
         ["metrics-interface", None, "127.0.0.1",
          "The address the metrics endpoint listens on."],
         ["log-format", None, "text",
-         "How the log is written: text (twistd's), or json (one object per line).",
+         "How the log is written: text (as twistd writes it) or json (an object a line)",
          logs.parseFormat],
         ["log-level", None, "info",
-         "The least level logged: debug, info, warn, error or critical.", logs.parseLevel],
+         "The least level logged", logs.parseLevel],
     ]
 
     optFlags = [
