@@ -14,7 +14,8 @@ from twisted.python import usage
 from wokkel.generic import FallbackHandler
 from zope.interface.exceptions import Invalid
 
-from mucservice import __version__, address, errors, registry
+from mucservice import __version__, address, errors, logs, operations, registry
+from mucservice.operations import EXIT_CONFIG, OperationOptions
 from mucservice.provideroptions import ProviderOptions
 from mucservice.room.avatars import DEFAULT_MAX_AVATAR_BYTES
 from mucservice.room.buckets import Rate
@@ -142,7 +143,7 @@ def parseJID(text, what):
         raise usage.UsageError("%s is not a valid JID: %r (%s)" % (what, text, e.text))
 
 
-class Options(ProviderOptions, usage.Options):
+class Options(OperationOptions, ProviderOptions, usage.Options):
     synopsis = "--jid JID (--secret SECRET | --secret-file PATH) [options]"
     longdesc = ("An XMPP Multi-User Chat service (XEP-0045) that connects to an XMPP server "
                 "as an external component (XEP-0114).")
@@ -236,6 +237,7 @@ class Options(ProviderOptions, usage.Options):
             raise usage.UsageError(str(e))
         checkDatabase(self["db"])
         self.checkProviders(self["db"])
+        self.checkOperations()
         # The default is text, as --help shows it; given values are coerced already.
         self["offline-delivery-default"] = _onOff(str(self["offline-delivery-default"]))
 
@@ -281,7 +283,7 @@ def exitWithStatus(reactor, why, status=1):
     the services stop as on any shutdown, then the process exits with
     C{status} (twistd itself would exit with 0).
     """
-    log.critical("mucservice cannot go on: {why}", why=why)
+    log.critical("mucservice cannot go on: {why}", event="service.exit", why=why)
     reactor.addSystemEventTrigger("after", "shutdown", os._exit, status)
     reactor.stop()
 
@@ -299,7 +301,7 @@ def makeService(config, reactor=None):
     settingNames = config.settingNames()
     settings = {key: value for key, value in config.items() if key in settingNames}
     context = registry.ProviderContext(reactor, config["jid"], config["db"], settings)
-    root = service.MultiService()
+    root = logs.ServiceRoot()
 
     rooms = RoomService(config["jid"], config["admins"], config["restrict-room-creation"],
                         config["local-domain"],
@@ -323,6 +325,8 @@ def makeService(config, reactor=None):
     component = MUCComponent(config["host"], config["port"], config["jid"].full(),
                              config["secret"], reactor=reactor, ready=rooms.whenLoaded)
     component.logTraffic = config["log-traffic"]
+    if exitOnFatal and config["exit-on-auth-failure"]:
+        component.link.authFailed = lambda why: exitWithStatus(reactor, why, EXIT_CONFIG)
     setAddressCache(config["address-cache"])
     LIMIT.maxSize = config["max-stanza-size"]
     SendGuard().setHandlerParent(component)
@@ -340,4 +344,5 @@ def makeService(config, reactor=None):
     for handler in (hatPresence, ServiceCommands(rooms, reactor), HatCommands(rooms, reactor)):
         handler.setHandlerParent(component)
     component.setServiceParent(root)
+    operations.setUp(root, config, reactor, rooms, component, providers)
     return root

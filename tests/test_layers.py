@@ -2,7 +2,7 @@
 The layering of C{DESIGN.md}, checked on the source: which part of the
 package may import which.
 
-    contracts   (interfaces, records, errors, address; testing, the contract
+    contracts   (interfaces, records, errors, address, measures; testing, the contract
                 suites)
                 import none of the parts below
     room/       imports contracts only: never the edge or a provider
@@ -32,7 +32,7 @@ FORBIDDEN = {
     "runtime": {"devserver"},
 }
 
-CONTRACTS = {"interfaces", "records", "errors", "address", "_compat", "testing"}
+CONTRACTS = {"interfaces", "records", "errors", "address", "measures", "_compat", "testing"}
 
 
 def moduleName(path):

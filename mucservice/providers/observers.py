@@ -29,5 +29,5 @@ class ObserverList:
             try:
                 getattr(observer, methodName)(*args)
             except Exception:
-                self.log.failure("observer {observer!r} failed in {method}",
+                self.log.failure("observer {observer!r} failed in {method}", event="bug",
                                  observer=observer, method=methodName)

@@ -22,6 +22,7 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from mucservice.interfaces import IOfflineDelivery
+from mucservice.measures import COUNTER, IMeasured, Measure
 
 
 class _CopyingDelivery:
@@ -31,6 +32,8 @@ class _CopyingDelivery:
 
     @ivar host: the L{IOfflineHost<mucservice.interfaces.IOfflineHost>}, or
         L{None} when not started or stopped.
+    @ivar sent: how many copies were sent.
+    @ivar bounces: how many came back as errors.
     """
 
     log = Logger()
@@ -40,6 +43,7 @@ class _CopyingDelivery:
     def __init__(self):
         self.host = None
         self._bounced = set()
+        self.sent = self.bounces = 0
 
     def start(self, host):
         self.host = host
@@ -49,6 +53,7 @@ class _CopyingDelivery:
 
     def deliver(self, roomJID, entry, recipients):
         if self.host is not None and recipients:
+            self.sent += len(recipients)
             self.send(roomJID, entry, recipients)
 
     def send(self, roomJID, entry, recipients):
@@ -58,17 +63,24 @@ class _CopyingDelivery:
         raise NotImplementedError()
 
     def bounced(self, roomJID, userJID, condition):
+        self.bounces += 1
         key = (roomJID.userhostJID(), userJID.userhostJID())
         if key in self._bounced:
             return
         self._bounced.add(key)
         self.log.warn("copies of the messages of {room} to {user} bounce ({condition}); "
-                      "later bounces of the same are not logged{advice}",
+                      "later bounces of the same are not logged{advice}", event="offline.bounce",
                       room=key[0].full(), user=key[1].full(), condition=condition,
                       advice=self.bounceAdvice)
 
+    def measures(self):
+        yield Measure("offline_copies_sent", COUNTER,
+                      "Copies of room messages sent to absent members.", self.sent)
+        yield Measure("offline_copies_bounced", COUNTER,
+                      "Copies that came back as errors.", self.bounces)
 
-@implementer(IOfflineDelivery)
+
+@implementer(IOfflineDelivery, IMeasured)
 class TigaseOfflineDelivery(_CopyingDelivery):
     """
     The groupchat message itself, to the member's bare JID.
@@ -81,7 +93,7 @@ class TigaseOfflineDelivery(_CopyingDelivery):
         self.host.sendGroupchat(roomJID, entry, recipients)
 
 
-@implementer(IOfflineDelivery)
+@implementer(IOfflineDelivery, IMeasured)
 class ForwardOfflineDelivery(_CopyingDelivery):
     """
     The groupchat message forwarded (XEP-0297) in a normal message from the

@@ -28,6 +28,9 @@ from twisted.application import service
 from twisted.internet import defer, threads
 from twisted.logger import Logger
 from twisted.python.threadpool import ThreadPool
+from zope.interface import implementer
+
+from mucservice.measures import GAUGE, HISTOGRAM, Durations, IMeasured, Measure
 
 
 def transact(connection, func, *args):
@@ -210,6 +213,7 @@ def _withSchema(connection, migrate, func, *args):
     return func(connection, *args)
 
 
+@implementer(IMeasured)
 class SQLiteStore(service.Service):
     """
     A store in an SQLite file, with a schema of its own in it.
@@ -236,6 +240,8 @@ class SQLiteStore(service.Service):
     @cvar failedMessage: what is logged when it cannot, with C{path}.
 
     @ivar path: the database file.
+    @ivar durations: the L{Durations} of its transactions, from being asked
+        for to being done, for the metrics.
     """
 
     log = Logger()
@@ -257,6 +263,7 @@ class SQLiteStore(service.Service):
         self.path = path
         self._runner = runner if runner is not None else ThreadedRunner(path, reactor)
         self._schemaReady = False
+        self.durations = Durations(time.monotonic)
 
     def _run(self, func, *args):
         """
@@ -266,8 +273,8 @@ class SQLiteStore(service.Service):
         @return: a Deferred of what C{func} returned.
         """
         if self._schemaReady:
-            return self._runner(func, *args)
-        d = self._runner(_withSchema, self.migrateSchema, func, *args)
+            return self.durations.track(self._runner(func, *args))
+        d = self.durations.track(self._runner(_withSchema, self.migrateSchema, func, *args))
 
         def ready(result):
             self._schemaReady = True
@@ -279,12 +286,21 @@ class SQLiteStore(service.Service):
         service.Service.startService(self)
         d = self._run(self.readSchemaVersion)
         d.addCallbacks(
-            lambda version: self.log.info(self.openedMessage, path=self.path, version=version),
-            lambda f: self.log.failure(self.failedMessage, f, path=self.path))
+            lambda version: self.log.info(self.openedMessage, event="store.opened",
+                                          path=self.path, version=version),
+            lambda f: self.log.failure(self.failedMessage, f, event="store.failed",
+                                       path=self.path))
 
     def stopService(self):
         service.Service.stopService(self)
         return self.close()
+
+    def measures(self):
+        yield Measure("store_transaction_seconds", HISTOGRAM,
+                      "Time from asking the store for a transaction (nearly all are writes) to "
+                      "its commit, the wait in its queue included.", self.durations.histogram)
+        yield Measure("store_queue_depth", GAUGE,
+                      "Store transactions asked for and not done yet.", self.durations.underWay)
 
     def close(self):
         """

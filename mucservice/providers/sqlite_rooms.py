@@ -271,7 +271,7 @@ class SQLiteRoomStore(SQLiteStore):
             records, skipped = result
             for what in skipped:
                 self.log.warn("left out of the stored rooms: {what}; it stays in the file",
-                              what=what)
+                              event="store.row-skipped", what=what)
             return records
 
         return self._run(_readRooms).addCallback(logSkipped)

@@ -30,6 +30,7 @@ from twisted.words.protocols.jabber.error import StanzaError
 from zope.interface import implementer
 
 from mucservice.interfaces import IJoinObserver, IPinger
+from mucservice.measures import COUNTER, GAUGE, IMeasured, Measure
 
 #: Error conditions of a stanza from an occupant that suggest its link is gone.
 LINK_GONE_CONDITIONS = frozenset([
@@ -41,7 +42,7 @@ LINK_GONE_CONDITIONS = frozenset([
 SERVER_GONE_CONDITIONS = frozenset(["remote-server-not-found", "remote-server-timeout"])
 
 
-@implementer(IPinger, IJoinObserver)
+@implementer(IPinger, IJoinObserver, IMeasured)
 class XMPPPinger:
     """
     @ivar delay: seconds from a trigger to the ping.
@@ -50,6 +51,8 @@ class XMPPPinger:
     @ivar idle: seconds of silence after which an occupant is pinged; 0 for
         never.
     @ivar unavailableIsAlive: whether C{service-unavailable} means alive.
+    @ivar counts: how many pings were C{sent}, and how many found their
+        occupant C{alive} or C{gone}.
     """
 
     log = Logger()
@@ -70,6 +73,7 @@ class XMPPPinger:
         # Domain to when its occupants were last scheduled, oldest first.
         self._serversInQuestion = OrderedDict()
         self._sweep = None
+        self.counts = dict.fromkeys(("sent", "alive", "gone"), 0)
 
     # IPinger
 
@@ -190,14 +194,18 @@ class XMPPPinger:
                 self._send(realJID, next(iter(rooms)))
 
     def _send(self, realJID, roomJID):
+        self.counts["sent"] += 1
         d = self.host.ping(roomJID, realJID, self.timeout)
         self._outstanding[realJID] = d
         d.addCallbacks(lambda _: self._alive(realJID), self._failed, errbackArgs=(realJID,))
-        d.addErrback(lambda f: self.log.failure("pinging {jid} failed", f, jid=realJID.full()))
+        d.addErrback(lambda f: self.log.failure("pinging {jid} failed", f, event="ping.failed",
+                                                jid=realJID.full()))
         d.addBoth(self._done, realJID)
 
     def _alive(self, realJID):
-        self.log.info("{jid} answered the ping: still there", jid=realJID.full())
+        self.counts["alive"] += 1
+        self.log.debug("{jid} answered the ping: still there", event="ping.alive",
+                       jid=realJID.full())
 
     def _failed(self, failure, realJID):
         if failure.check(defer.CancelledError):
@@ -213,12 +221,25 @@ class XMPPPinger:
             reason = "the ping was not answered in %g seconds" % (self.timeout,)
         else:
             return failure
-        self.log.info("{jid} is gone: {reason}", jid=realJID.full(), reason=reason)
+        self.counts["gone"] += 1
+        self.log.info("{jid} is gone: {reason}; removed from its rooms", event="occupant.gone",
+                      jid=realJID.full(), reason=reason)
         self.host.removeGone(realJID, "Your connection to the room was lost: " + reason)
 
     def _done(self, result, realJID):
         del self._outstanding[realJID]
         self._sendQueued()
+
+    # IMeasured
+
+    def measures(self):
+        yield Measure("pings_sent", COUNTER, "Pings sent to occupants that may be gone.",
+                      self.counts["sent"])
+        for outcome, help in (("alive", "Pings answered: the occupant is still there."),
+                              ("gone", "Pings that found the occupant gone (it was removed).")):
+            yield Measure("pings_" + outcome, COUNTER, help, self.counts[outcome])
+        yield Measure("pings_pending", GAUGE, "Pings scheduled, queued or awaiting an answer.",
+                      len(self._scheduled) + len(self._queued) + len(self._outstanding))
 
 
 def _seconds(settings, name, default):

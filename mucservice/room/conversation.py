@@ -143,7 +143,8 @@ class Conversation:
                 self.offlineDelivery.deliver(room.jid, entry, recipients)
             except Exception:
                 # The message is reflected anyway; nothing depends on copies.
-                self.log.failure("offline delivery in {room} failed", room=room.jid.full())
+                self.log.failure("offline delivery in {room} failed", event="offline.failed",
+                                 room=room.jid.full())
 
         return deliver
 

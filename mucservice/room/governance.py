@@ -310,7 +310,8 @@ class Governance:
         try:
             worn = yield self.hatStore.getRoomHats(room.jid)
         except Exception:
-            self.log.failure("loading the hats of room {room} failed", room=room.jid.full())
+            self.log.failure("loading the hats of room {room} failed", event="store.failed",
+                             room=room.jid.full())
             return
         room.hats = {}
         for userJID, hats in worn.items():

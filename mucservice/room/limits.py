@@ -8,7 +8,8 @@ before it changes anything. A rate that is exhausted raises
 L{errors.ResourceConstraint} (C{resource-constraint}, type C{wait}) with
 when to try again; a size or a count over its limit raises
 L{errors.PolicyViolation} (C{policy-violation}, type C{modify}) naming the
-limit. Plain Python on a clock; nothing here knows XML.
+limit; either is counted and logged as a hit of the limit, by the name of
+its option (L{LimitHits}). Plain Python on a clock; nothing here knows XML.
 """
 
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from mucservice import errors
 from mucservice.room import roles
 from mucservice.room.buckets import Buckets, Rate
+from mucservice.room.limithits import LimitHits
 
 
 @dataclass(frozen=True)
@@ -75,15 +77,6 @@ def utf8Length(text):
     return len(text) if text.isascii() else len(text.encode("utf-8"))
 
 
-def _checkLength(text, limit, what):
-    """
-    @raise errors.PolicyViolation: C{text} has more than C{limit}
-        characters.
-    """
-    if text is not None and len(text) > limit:
-        raise errors.PolicyViolation("%s may have at most %d characters" % (what, limit))
-
-
 class Limits:
     """
     The limits in force, with the buckets of who used how much.
@@ -91,6 +84,7 @@ class Limits:
     @ivar settings: the L{LimitSettings}.
     @ivar exempt: bare JIDs the room creation limits do not apply to (the
         service administrators).
+    @ivar hits: the L{LimitHits}.
     """
 
     def __init__(self, settings, clock, exempt=frozenset()):
@@ -105,9 +99,41 @@ class Limits:
         self.joins = Buckets(settings.joinRate, clock, "joins")
         self.passwords = Buckets(settings.passwordRate, clock, "wrong passwords")
         self.creations = Buckets(settings.roomCreationRate, clock, "rooms created")
+        self.hits = LimitHits(clock)
+        self._options = {self.messages: "message-rate", self.presences: "presence-rate",
+                         self.joins: "join-rate", self.passwords: "password-rate",
+                         self.creations: "room-creation-rate"}
         # Bare JID to the rooms it holds, and room JID to who holds it.
         self._roomsOf = {}
         self._holders = {}
+
+    def _spend(self, buckets, key, who, room=None, check=False):
+        """
+        Take a token of C{key}'s bucket (only look, if C{check}); a refusal
+        is a hit of the rate's limit.
+        """
+        try:
+            (buckets.check if check else buckets.take)(key)
+        except errors.ResourceConstraint:
+            self.hits.hit(self._options[buckets], who, room)
+            raise
+
+    def _refuse(self, option, text, who=None, room=None):
+        """
+        @return: the L{errors.PolicyViolation} of C{text}, counted and
+            logged as a hit of the limit of C{option}.
+        """
+        self.hits.hit(option, who, room)
+        return errors.PolicyViolation(text)
+
+    def _checkLength(self, text, limit, what, option, who=None, room=None):
+        """
+        @raise errors.PolicyViolation: C{text} has more than C{limit}
+            characters.
+        """
+        if text is not None and len(text) > limit:
+            raise self._refuse(option, "%s may have at most %d characters" % (what, limit),
+                               who, room)
 
     # Occupancy
 
@@ -121,19 +147,19 @@ class Limits:
         @raise errors.PolicyViolation: the user has the most sessions a
             nick may have on it already.
         """
-        self.joins.take(realJID)
+        self._spend(self.joins, realJID, realJID)
         if room is None:
             return
         userJID = realJID.userhostJID()
         if room.config.passwordProtected:
-            self.passwords.check((room.jid, userJID))
+            self._spend(self.passwords, (room.jid, userJID), realJID, room.jid, check=True)
         registered = room.reservedNick(userJID) if room.config.registeredNicksOnly else None
         occupant = room.occupants.get(registered or nick)
         limit = self.settings.maxNickSessions
         if (occupant is not None and occupant.userJID == userJID
                 and realJID not in occupant.sessions and len(occupant.sessions) >= limit):
-            raise errors.PolicyViolation("at most %d sessions may share a nick; leave with "
-                                         "another one first" % (limit,))
+            raise self._refuse("max-nick-sessions", "at most %d sessions may share a nick; "
+                               "leave with another one first" % (limit,), realJID, room.jid)
 
     def refused(self, room, realJID, error):
         """
@@ -141,14 +167,14 @@ class Limits:
         costs the user one of its tries.
         """
         if isinstance(error, errors.NotAuthorized):
-            self.passwords.take((room.jid, realJID.userhostJID()))
+            self._spend(self.passwords, (room.jid, realJID.userhostJID()), realJID, room.jid)
 
     def presenceChange(self, room, occupant):
         """
         @raise errors.ResourceConstraint: C{occupant} changed its presence
             too often.
         """
-        self.presences.take((room.jid, occupant.userJID))
+        self._spend(self.presences, (room.jid, occupant.userJID), occupant.userJID, room.jid)
 
     # Conversation
 
@@ -161,7 +187,7 @@ class Limits:
         """
         occupant = room.sessions.get(realJID)
         if occupant is not None:
-            self.messages.take((room.jid, occupant.userJID))
+            self._spend(self.messages, (room.jid, occupant.userJID), realJID, room.jid)
 
     def groupchat(self, room, realJID, message):
         """
@@ -172,9 +198,10 @@ class Limits:
         @raise errors.ResourceConstraint: the occupant sent too many.
         """
         if message.bodyLength > self.settings.maxBodyLength:
-            raise errors.PolicyViolation("a message body may have at most %d characters"
-                                         % (self.settings.maxBodyLength,))
-        _checkLength(message.subject, self.settings.maxSubjectLength, "the subject")
+            raise self._refuse("max-body-length", "a message body may have at most %d "
+                               "characters" % (self.settings.maxBodyLength,), realJID, room.jid)
+        self._checkLength(message.subject, self.settings.maxSubjectLength, "the subject",
+                          "max-subject-length", realJID, room.jid)
         self.message(room, realJID)
 
     def invitation(self, room, realJID, inviteeJID):
@@ -212,8 +239,8 @@ class Limits:
             items.
         """
         if len(items) > self.settings.maxAdminItems:
-            raise errors.PolicyViolation("at most %d items may be changed in one request"
-                                         % (self.settings.maxAdminItems,))
+            raise self._refuse("max-admin-items", "at most %d items may be changed in one "
+                               "request" % (self.settings.maxAdminItems,))
 
     def affiliations(self, room, userJIDs):
         """
@@ -224,8 +251,8 @@ class Limits:
         new = {userJID.userhostJID() for userJID in userJIDs} - room.affiliations.keys()
         limit = self.settings.maxAffiliations
         if new and len(room.affiliations) + len(new) > limit:
-            raise errors.PolicyViolation("a room may hold at most %d affiliations; remove "
-                                         "some first" % (limit,))
+            raise self._refuse("max-affiliations", "a room may hold at most %d affiliations; "
+                               "remove some first" % (limit,), room=room.jid)
 
     def affiliationChanges(self, room, changes):
         """
@@ -247,9 +274,10 @@ class Limits:
         @raise errors.PolicyViolation: the name or description is too long,
             or the room would hold too many affiliations.
         """
-        _checkLength(config.name, self.settings.maxRoomNameLength, "the room name")
-        _checkLength(config.description, self.settings.maxRoomDescriptionLength,
-                     "the room description")
+        self._checkLength(config.name, self.settings.maxRoomNameLength, "the room name",
+                          "max-room-name-length", room=room.jid)
+        self._checkLength(config.description, self.settings.maxRoomDescriptionLength,
+                          "the room description", "max-room-description-length", room=room.jid)
         self.affiliations(room, list(admins or ()) + list(owners or ()))
 
     # Rooms per user
@@ -274,9 +302,9 @@ class Limits:
             return
         limit = self.settings.maxRoomsPerUser
         if len(self._roomsOf.get(userJID, ())) >= limit:
-            raise errors.PolicyViolation("a user may hold at most %d rooms here; destroy one "
-                                         "first" % (limit,))
-        self.creations.take(userJID)
+            raise self._refuse("max-rooms-per-user", "a user may hold at most %d rooms here; "
+                               "destroy one first" % (limit,), userJID)
+        self._spend(self.creations, userJID, userJID)
 
     def roomHeld(self, roomJID, userJIDs):
         """

@@ -73,7 +73,8 @@ class RoomWriter:
 
         def failed(f):
             self.failures += 1
-            self.log.failure("{what} room {room} failed", f, what=what, room=roomJID.full())
+            self.log.failure("{what} room {room} failed", f, event="store.failed", what=what,
+                             room=roomJID.full())
             users = self._unsaved.setdefault(roomJID, set())
             if userJID is not None:
                 users.add(userJID)

@@ -163,7 +163,7 @@ class RoomService(Occupancy, Conversation, Governance, Avatars, ServiceAdministr
                        % (type(e).__name__, e))
             return
         self.loaded = True
-        self.log.info("{count} stored rooms loaded", count=len(self.rooms))
+        self.log.info("{count} stored rooms loaded", event="rooms.loaded", count=len(self.rooms))
         waiting, self._waitingForLoad = self._waitingForLoad, []
         for d in waiting:
             d.callback(None)
@@ -189,7 +189,7 @@ class RoomService(Occupancy, Conversation, Governance, Avatars, ServiceAdministr
 
         @param why: what failed, in one line.
         """
-        self.log.critical("{why}", why=why)
+        self.log.critical("{why}", event="service.fatal", why=why)
 
     def _roomFromRecord(self, record):
         stored = dict(record.config)
@@ -249,6 +249,8 @@ class RoomService(Occupancy, Conversation, Governance, Avatars, ServiceAdministr
         self._write(self.hatStore.forgetRoom(room.jid), "forgetting old hats of", room)
         self.rooms[room.jid] = room
         self.limits.roomHeld(room.jid, [creatorJID])
+        self.log.info("room {room} created by {user}", event="room.created",
+                      room=room.jid.full(), user=creatorJID.full())
         return room
 
     def publicRooms(self):
@@ -267,6 +269,8 @@ class RoomService(Occupancy, Conversation, Governance, Avatars, ServiceAdministr
         that is now empty goes away.
         """
         if room.empty and (room.locked or not room.config.persistent):
+            self.log.info("room {room} is gone with its last occupant", event="room.gone",
+                          room=room.jid.full())
             self.rooms.pop(room.jid, None)
             self.limits.roomGone(room.jid)
             self._write(self.hatStore.forgetRoom(room.jid), "forgetting hats of", room)
@@ -276,6 +280,7 @@ class RoomService(Occupancy, Conversation, Governance, Avatars, ServiceAdministr
         Forget a destroyed room everywhere but in the room store, which has
         forgotten it already.
         """
+        self.log.info("room {room} destroyed", event="room.destroyed", room=room.jid.full())
         self.rooms.pop(room.jid, None)
         self.limits.roomGone(room.jid)
         self.joinTracker.forgetRoom(room.jid)
@@ -283,7 +288,8 @@ class RoomService(Occupancy, Conversation, Governance, Avatars, ServiceAdministr
 
     def _write(self, d, what, room):
         d.addErrback(lambda f: self.log.failure("{what} room {room} failed", f,
-                                                what=what, room=room.jid.full()))
+                                                event="store.failed", what=what,
+                                                room=room.jid.full()))
         return d
 
     # The providers' links

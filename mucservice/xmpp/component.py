@@ -8,41 +8,46 @@ from mucservice import _compat  # noqa: F401  (before any wokkel import)
 
 from twisted.application import service
 from twisted.logger import Logger
+from twisted.words.protocols.jabber.xmlstream import STREAM_ERROR_EVENT
 from wokkel import component
+from wokkel.subprotocols import StreamManager
 
+from mucservice.xmpp.link import (  # noqa: F401  (the delays, for those who import them here)
+    INITIAL_RECONNECT_DELAY,
+    MAX_RECONNECT_DELAY,
+    LinkState,
+    componentFactory,
+)
 from mucservice.xmpp.outbox import Outbox
-
-#: Seconds before the first reconnection attempt after the link is lost.
-INITIAL_RECONNECT_DELAY = 1.0
-
-#: The longest wait between two reconnection attempts, in seconds. Twisted's
-#: default (an hour) is far too long for a chat service whose server restarted.
-MAX_RECONNECT_DELAY = 30.0
 
 
 class MUCComponent(component.Component):
     """
     wokkel's external component, with an injectable reactor, a bounded
-    reconnection back-off, logging of the link's state, a C{stopService}
-    that works before the first connection, and a first connection that
-    waits until the service is ready to serve.
+    reconnection back-off that grows while the server refuses or cannot be
+    reached, the link's state logged and counted (L{LinkState}), a
+    C{stopService} that works before the first connection, and a first
+    connection that waits until the service is ready to serve.
 
     @ivar ready: L{None}, or a callable returning a Deferred that fires when
         the service may connect (its stored rooms are loaded); if it fails,
         the component never connects.
     @ivar outbox: the L{Outbox} every room handler writes through.
+    @ivar link: the L{LinkState} of the link to the server.
     """
 
     log = Logger()
 
     def __init__(self, host, port, jid, secret, reactor=None, ready=None):
-        component.Component.__init__(self, host, port, jid, secret)
+        if reactor is None:
+            from twisted.internet import reactor
+        self.host, self.port = host, port
+        self.link = LinkState(reactor, jid, host, port)
+        # As wokkel's Component.__init__, with a factory of our own.
+        StreamManager.__init__(self, componentFactory(jid, secret, self.link), reactor)
+        self.factory.clock = reactor
+        self.factory.addBootstrap(STREAM_ERROR_EVENT, self._streamError)
         self.ready = ready
-        if reactor is not None:
-            self._reactor = reactor
-            self.factory.clock = reactor
-        self.factory.initialDelay = INITIAL_RECONNECT_DELAY
-        self.factory.maxDelay = MAX_RECONNECT_DELAY
         self._connection = None
         self.outbox = Outbox(reactor)
         self.outbox.setHandlerParent(self)
@@ -65,8 +70,8 @@ class MUCComponent(component.Component):
             self._connection = self._getConnection()
 
     def _getConnection(self):
-        self.log.info("connecting to {host}:{port} as {jid}", host=self.host, port=self.port,
-                      jid=self.factory.authenticator.otherHost)
+        self.log.info("connecting to {host}:{port} as {jid}", event="link.connecting",
+                      host=self.host, port=self.port, jid=self.factory.authenticator.otherHost)
         return self._reactor.connectTCP(self.host, self.port, self.factory)
 
     def stopService(self):
@@ -80,16 +85,18 @@ class MUCComponent(component.Component):
         self._connection.disconnect()
 
     def _authd(self, xs):
-        self.log.info("component {jid} is connected", jid=xs.thisEntity.full())
+        self.link.authenticated()
         self.factory.resetDelay()
         component.Component._authd(self, xs)
 
+    def _streamError(self, failure):
+        error = failure.value
+        self.link.streamError(error.condition, error.text, self._initialized)
+
     def _disconnected(self, reason):
-        wasUp = self._initialized
         component.Component._disconnected(self, reason)
         if self.running:
-            self.log.warn("link to the XMPP server is {state}; reconnecting",
-                          state="lost" if wasUp else "down")
+            self.link.ended(reason)
 
     def initializationFailed(self, reason):
         """
@@ -99,6 +106,6 @@ class MUCComponent(component.Component):
         """
         self.log.error("the XMPP server refused the component: {reason}; "
                        "check --jid and --secret against the server's configuration",
-                       reason=reason.getErrorMessage())
+                       event="link.refused", reason=reason.getErrorMessage())
         if self.xmlstream is not None and self.xmlstream.transport is not None:
             self.xmlstream.transport.loseConnection()

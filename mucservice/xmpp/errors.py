@@ -12,6 +12,7 @@ from twisted.words.protocols.jabber.error import StanzaError
 from mucservice import errors
 from mucservice.xmpp.namespaces import NS_STANZAS
 from mucservice.xmpp.render import Template, quote
+from mucservice.xmpp.traffic import TRAFFIC
 
 #: The most characters of an error's text sent: texts may quote what a
 #: client sent (a malformed address), which must not make the error large.
@@ -69,9 +70,10 @@ def errorElement(error):
     @param error: a domain error or L{StanzaError}.
     @return: the C{<error/>} child of an error stanza, as text; its text,
         which may quote what a client sent, at most L{MAX_ERROR_TEXT}
-        characters of it.
+        characters of it. It is counted as sent (L{mucservice.xmpp.traffic}).
     """
     error = toStanzaError(error)
+    TRAFFIC.errors[error.condition] += 1
     text = ""
     if error.text:
         text = "<text xmlns='%s'>%s</text>" % (NS_STANZAS, quote(error.text[:MAX_ERROR_TEXT]))

@@ -18,6 +18,7 @@ from that address, which the XMPP server would refuse.
 
 from mucservice import errors
 from mucservice.xmpp.handler import RoomHandler, parseJID
+from mucservice.xmpp.traffic import TRAFFIC
 
 #: The deepest payload accepted: the stanza's children are at level 1.
 MAX_DEPTH = 64
@@ -57,6 +58,7 @@ class StanzaGuard(RoomHandler):
             self.xmlstream.addObserver("/" + kind, self.onStanza, GUARD_PRIORITY)
 
     def onStanza(self, stanza):
+        TRAFFIC.received[stanza.name] += 1
         stanza.handled = False
         kind = stanza.getAttribute("type")
         if nestedDeeper(stanza):

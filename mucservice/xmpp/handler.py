@@ -131,7 +131,8 @@ class RoomHandler(XMPPHandler):
         result = Template("iq", inner or "", from_=iq["to"], type_="result",
                           id=iq.getAttribute("id"))
         if result.size + utf8len(quote(iq["from"])) > LIMIT.maxSize:
-            self.log.error("an answer of {size} bytes is too large to send", size=result.size)
+            self.log.error("an answer of {size} bytes is too large to send",
+                           event="stanza.dropped", size=result.size)
             error = errors.ResourceConstraint("the answer would be larger than this service sends")
             self.replyError(iq, error)
             return
@@ -143,6 +144,6 @@ class RoomHandler(XMPPHandler):
             if isinstance(error, NotImplementedError):
                 error = StanzaError("feature-not-implemented")
             else:
-                self.log.failure("handling an IQ failed", failure)
+                self.log.failure("handling an IQ failed", failure, event="bug")
                 error = StanzaError("internal-server-error")
         self.replyError(iq, error)

@@ -144,7 +144,7 @@ class Outbox(XMPPHandler):
                     queue.popleft()
             except Exception:
                 queue.popleft()
-                self.log.failure("rendering stanzas of {lane} failed", lane=lane)
+                self.log.failure("rendering stanzas of {lane} failed", event="bug", lane=lane)
         self._write(parts)
         if queue:
             self._ready.append(lane)
@@ -160,7 +160,7 @@ class Outbox(XMPPHandler):
         try:
             then()
         except Exception:
-            self.log.failure("running what follows a broadcast failed")
+            self.log.failure("running what follows a broadcast failed", event="bug")
 
     def _schedule(self):
         if self._call is None and self._ready and not self.paused:

@@ -12,6 +12,9 @@ built first.
 
 from mucservice.xmpp.namespaces import NS_COMPONENT
 from mucservice.xmpp.sizes import LIMIT, utf8len
+from mucservice.xmpp.traffic import TRAFFIC
+
+_sent = TRAFFIC.sent
 
 
 def quote(text):
@@ -78,6 +81,7 @@ class Template:
         self.head = "<%s to='" % (name,)
         self.tail = "'%s>%s</%s>" % (attributes(**attrs), inner, name)
         self.size = utf8len(self.head) + utf8len(self.tail)
+        _sent.setdefault(name, 0)
         # What the link's limit leaves for the to (a template lives for one
         # broadcast: the limit does not change meanwhile).
         self._spare = LIMIT.maxSize - self.size
@@ -92,13 +96,15 @@ class Template:
     def to(self, recipient):
         """
         @param recipient: the JID, as L{str}.
-        @return: the stanza's text for C{recipient}; C{""} if it would be
-            larger than the link's limit (it is dropped, logged and
-            counted: see L{StanzaLimit<mucservice.xmpp.sizes.StanzaLimit>}).
+        @return: the stanza's text for C{recipient}, counted as sent (see
+            L{mucservice.xmpp.traffic}); C{""} if it would be larger than
+            the link's limit (it is dropped, logged and counted: see
+            L{StanzaLimit<mucservice.xmpp.sizes.StanzaLimit>}).
         """
         to = quote(recipient)
         # A character is at most 4 bytes: most recipients need no counting.
         if 4 * len(to) > self._spare and utf8len(to) > self._spare:
             LIMIT.drop(self, self.name, to, self.size + utf8len(to))
             return ""
+        _sent[self.name] += 1
         return self.head + to + self.tail

@@ -13,7 +13,9 @@ from mucservice import _compat  # noqa: F401  (before any wokkel import)
 from twisted.words.xish import domish
 from wokkel.subprotocols import XMPPHandler
 
+from mucservice.xmpp.errors import errorCondition
 from mucservice.xmpp.sizes import LIMIT, utf8len
+from mucservice.xmpp.traffic import KINDS, TRAFFIC
 
 
 class SendGuard(XMPPHandler):
@@ -22,7 +24,8 @@ class SendGuard(XMPPHandler):
     the link's limit (L{LIMIT}) and written as text, or dropped, logged and
     counted. Text goes through untouched: the edge renders it with
     L{Template<mucservice.xmpp.render.Template>}s, which measure every
-    stanza for its recipient.
+    stanza for its recipient. An element written is counted as sent
+    (L{mucservice.xmpp.traffic}), with its error condition if it is one.
     """
 
     def connectionMade(self):
@@ -35,7 +38,15 @@ class SendGuard(XMPPHandler):
                 if size > LIMIT.maxSize:
                     LIMIT.drop(obj, obj.name, obj.getAttribute("to") or "", size)
                     return
+                _count(obj)
                 obj = text
             send(obj)
 
         self.xmlstream.send = guardedSend
+
+
+def _count(element):
+    if element.name in KINDS:
+        TRAFFIC.sent[element.name] += 1
+        if element.getAttribute("type") == "error":
+            TRAFFIC.errors[errorCondition(element) or "undefined-condition"] += 1

@@ -64,6 +64,7 @@ class StanzaLimit:
         self._lastDropped = source
         self.log.error("dropped a {name} of {size} bytes to {to}: it is larger than "
                        "--max-stanza-size ({limit} bytes); {dropped} dropped so far",
+                       event="stanza.dropped",
                        name=name, size=size, to=recipient[:200], limit=self.maxSize,
                        dropped=self.dropped)
 
