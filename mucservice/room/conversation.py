@@ -71,7 +71,7 @@ class Conversation:
         """
         room = self.getRoom(roomJID)
         if room is None or (room.locked and realJID not in room.sessions):
-            raise errors.ItemNotFound("no such room")
+            raise errors.ItemNotFound("no such room", byService=True)
         return room
 
     def groupchat(self, realJID, roomJID, message):

@@ -12,8 +12,10 @@ deeper than L{MAX_DEPTH} levels, answering it with C{policy-violation}
 as RFC 6120 wants (never an error to an error, nor to a result).
 
 It also answers an IQ request to a malformed address with C{jid-malformed}
-from the service itself, before wokkel's fallback handler would answer it
-from that address, which the XMPP server would refuse.
+from the service itself, which the XMPP server would refuse from that
+address; and, last of all observers, an IQ request no handler took with
+C{service-unavailable}, as wokkel's fallback handler would, but naming the
+room or service that answers (C{by}), as every error of the service does.
 """
 
 from mucservice import errors
@@ -25,6 +27,10 @@ MAX_DEPTH = 64
 #: Above every other observer's priority, so that the guard sees each
 #: stanza first (the occupant IQ router's is 100, the link watcher's 200).
 GUARD_PRIORITY = 1000
+
+#: Below every other observer's priority, so that the guard answers an IQ
+#: request only once every handler has passed it by.
+FALLBACK_PRIORITY = -1
 
 
 def nestedDeeper(element, limit=MAX_DEPTH):
@@ -55,6 +61,9 @@ class StanzaGuard(RoomHandler):
     def connectionInitialized(self):
         for kind in ("presence", "message", "iq"):
             self.xmlstream.addObserver("/" + kind, self.onStanza, GUARD_PRIORITY)
+        for kind in ("get", "set"):
+            self.xmlstream.addObserver("/iq[@type='%s']" % (kind,), self.unhandled,
+                                       FALLBACK_PRIORITY)
 
     def onStanza(self, stanza):
         stanza.handled = False
@@ -70,3 +79,11 @@ class StanzaGuard(RoomHandler):
             except errors.JIDMalformed as e:
                 stanza.handled = True
                 self.replyError(stanza, e)
+
+    def unhandled(self, iq):
+        """
+        An IQ request that no handler took: C{service-unavailable}.
+        """
+        if not iq.handled:
+            iq.handled = True
+            self.replyError(iq, errors.ServiceUnavailable())
