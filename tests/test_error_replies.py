@@ -5,6 +5,7 @@ them (C{by}, RFC 6120 section 8.3.2), and what they echo of the request.
 
 from twisted.words.protocols.jabber.jid import JID
 
+from mucservice.xmpp.ping import OccupantIQRouter
 from tests.fakeservice import NS_MUC, PopulatedRoomTestCase, ServiceTestCase
 
 SERVICE = "muc.example.org"
@@ -81,3 +82,52 @@ class CreationRefusedTests(ServiceTestCase):
                          % (STRANGER, ROOM, NS_MUC))
         self.assertError("not-allowed", reply)
         self.assertEqual(SERVICE, by(reply))
+
+
+class ChildCountTests(PopulatedRoomTestCase):
+    """
+    An IQ request has exactly one child (RFC 6120 section 8.2.3): one with
+    none or two is bad-request, wherever it goes, and nothing of it is
+    answered or passed on.
+    """
+
+    PING = "<ping xmlns='urn:xmpp:ping'/>"
+    DISCO = "<query xmlns='http://jabber.org/protocol/disco#info'/>"
+
+    def assertBadRequest(self, to, children, sender=None):
+        reply = self.ask("<iq type='get' id='c' from='%s' to='%s'>%s</iq>"
+                         % (sender or self.GUS, to, children))
+        self.assertError("bad-request", reply, "c")
+        self.assertEqual(to, reply["from"])
+        self.assertIsNone(reply.query)
+
+    def test_service(self):
+        """To the service: none, or disco#info and a ping, is bad-request."""
+        self.assertBadRequest(SERVICE, "")
+        self.assertBadRequest(SERVICE, self.DISCO + self.PING)
+
+    def test_room(self):
+        """To a room: the same, where the first child alone would be answered."""
+        self.assertBadRequest(self.ROOM, "")
+        self.assertBadRequest(self.ROOM, self.DISCO + self.PING)
+
+    def test_occupant(self):
+        """To an occupant: refused by the room, not passed on to the occupant."""
+        self.assertBadRequest(self.ROOM + "/mia", "")
+        self.assertBadRequest(self.ROOM + "/mia", "<vCard xmlns='vcard-temp'/>" + self.PING)
+        router = next(h for h in self.service.component if isinstance(h, OccupantIQRouter))
+        self.assertEqual({}, router.pending)
+
+    def test_set(self):
+        """A set with two children is refused too, and changes nothing."""
+        reply = self.ask("<iq type='set' id='s' from='%s' to='%s'><query xmlns="
+                         "'http://jabber.org/protocol/muc#admin'><item nick='gus' role='none'/>"
+                         "</query>%s</iq>" % (self.OLIVIA, self.ROOM, self.PING))
+        self.assertError("bad-request", reply, "s")
+        self.assertIn("gus", self.room.occupants)
+
+    def test_oneChildWithText(self):
+        """Text beside the one child is no child: the request is answered."""
+        reply = self.ask("<iq type='get' id='t' from='%s' to='%s'> %s </iq>"
+                         % (self.GUS, self.ROOM, self.PING))
+        self.assertEqual("result", reply["type"])
