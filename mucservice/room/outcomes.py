@@ -57,6 +57,23 @@ class NickChanged:
 
 
 @dataclass
+class Probed:
+    """
+    An occupant asked for another's presence (a probe): it gets it as the
+    room shows it to it.
+
+    @ivar viewer: the asking occupant.
+    @ivar realJID: the session that asked, which the presence goes to.
+    @ivar occupant: the occupant whose presence it gets.
+    """
+
+    room: object
+    viewer: object
+    realJID: object
+    occupant: object
+
+
+@dataclass
 class Left:
     """
     A session left a room, by itself or removed as gone.

@@ -77,6 +77,15 @@ def presenceChanged(outcome):
     return PresenceBroadcast(outcome.room, outcome.occupant).toRoom()
 
 
+def probed(outcome):
+    """
+    The presence of an occupant, as the room shows it to the session that
+    probed it.
+    """
+    presence = PresenceBroadcast(outcome.room, outcome.occupant)
+    return [presence.forSession(outcome.viewer, outcome.realJID)]
+
+
 def nickChanged(outcome):
     """
     Unavailable from the old nick (303, with the new one), then available
@@ -166,6 +175,7 @@ RENDERERS = {
     outcomes.PresenceChanged: presenceChanged,
     outcomes.NickChanged: nickChanged,
     outcomes.Left: left,
+    outcomes.Probed: probed,
     outcomes.Changed: changed,
     outcomes.Destroyed: destroyed,
     outcomes.Reflected: reflected,
