@@ -203,14 +203,13 @@ class Conversation:
                 return lambda: None, invited
 
             def granted():
-                room.applyAffiliations(plan)
-                return invited()
+                return invited(room.applyAffiliations(plan).absent)
 
             return lambda: self.writer.storeAffiliations(room, plan.entries), granted
 
-        def invited():
+        def invited(announced=()):
             room.invitations.add(inviteeJID, realJID, self.reactor.seconds())
-            return Invited(room, realJID, inviteeJID, reason)
+            return Invited(room, realJID, inviteeJID, reason, list(announced))
 
         return self.changes.run(room, change)
 

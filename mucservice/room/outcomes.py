@@ -100,6 +100,23 @@ class Left:
 
 
 @dataclass
+class Announced:
+    """
+    The affiliation of a user who is not in the room changed: the occupants
+    who may see real JIDs are told (XEP-0045 section 9.3; clients keep
+    their list of the room's members, as OMEMO needs, up to date with it).
+
+    @ivar userJID: the user's bare JID.
+    @ivar affiliation: its new affiliation.
+    @ivar reason: the reason given, or L{None}.
+    """
+
+    userJID: object
+    affiliation: str
+    reason: Optional[str] = None
+
+
+@dataclass
 class Changed:
     """
     What administrative changes (roles, affiliations, configuration,
@@ -116,6 +133,7 @@ class Changed:
         room (a configuration change).
     @ivar refusal: the domain error that stopped a series of changes part
         way; those before it stand and are told, and it is the answer.
+    @ivar announced: L{Announced} changes of users not in the room.
     """
 
     room: object
@@ -124,6 +142,7 @@ class Changed:
     visibility: list = field(default_factory=list)
     statuses: tuple = ()
     refusal: Optional[Exception] = None
+    announced: list = field(default_factory=list)
 
 
 @dataclass
@@ -174,12 +193,16 @@ class SubjectChanged:
 class Invited:
     """
     An occupant invites somebody (a mediated invitation).
+
+    @ivar announced: L{Announced} memberships the invitation gave (in a
+        members-only room).
     """
 
     room: object
     inviterJID: object
     inviteeJID: object
     reason: Optional[str] = None
+    announced: list = field(default_factory=list)
 
 
 @dataclass

@@ -25,6 +25,7 @@ from mucservice.xmpp.namespaces import (
     NS_STANZA_ID,
     NS_XML,
 )
+from mucservice.xmpp.outbox import Fanout
 from mucservice.xmpp.render import Template, attributes, childrenText, quote
 
 #: What a client may not put into a message the room passes on (groupchat
@@ -156,6 +157,7 @@ class MessageHandler(RoomHandler):
 
     def sendInvitation(self, outcome, reason):
         realJID, invitee, room = outcome.inviterJID, outcome.inviteeJID, outcome.room
+        self.sendText(Fanout(room.jid, occupancy.announcements(room, outcome.announced)))
         inner = "<invite%s>%s</invite>" % (attributes(**{"from": realJID.full()}), reason)
         if room.config.passwordProtected:
             inner += "<password>%s</password>" % quote(room.config.password)
