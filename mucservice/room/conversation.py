@@ -13,7 +13,7 @@ from twisted.logger import Logger
 
 from mucservice import errors
 from mucservice.records import HistoryEntry
-from mucservice.room import offline, roles
+from mucservice.room import offline, privacy, roles
 from mucservice.room.invitations import DEFAULT_MAX_PENDING
 from mucservice.room.outcomes import (
     Declined,
@@ -181,7 +181,9 @@ class Conversation:
         """
         A mediated invitation (section 7.8.2); in a members-only room it
         may make the invitee a member, which is stored before the invitation
-        is sent. The room keeps it pending (L{Room.invitations
+        is sent. It names the inviter by its real JID, or by its occupant
+        JID where the room hides real JIDs (L{privacy.invitesByNick}). The
+        room keeps it pending (L{Room.invitations
         <mucservice.room.room.Room.invitations>}), so that the invitee may
         decline it.
 
@@ -193,7 +195,8 @@ class Conversation:
         self.limits.invitation(room, realJID, inviteeJID)
         # Only occupants invite: checked before the bound, and both before
         # the invitee may be made a member.
-        room.occupantOf(realJID)
+        inviter = room.occupantOf(realJID)
+        nick = inviter.nick if privacy.invitesByNick(room) else None
         room.invitations.checkRoom(inviteeJID, self.reactor.seconds(),
                                    self.maxPendingInvitations)
 
@@ -209,7 +212,7 @@ class Conversation:
 
         def invited(announced=()):
             room.invitations.add(inviteeJID, realJID, self.reactor.seconds())
-            return Invited(room, realJID, inviteeJID, reason, list(announced))
+            return Invited(room, realJID, inviteeJID, reason, nick, list(announced))
 
         return self.changes.run(room, change)
 

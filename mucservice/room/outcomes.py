@@ -194,6 +194,9 @@ class Invited:
     """
     An occupant invites somebody (a mediated invitation).
 
+    @ivar inviterNick: the inviter's nick when the invitation names it by
+        its occupant JID (a semi-anonymous room), else L{None}: it names
+        the inviter's real JID.
     @ivar announced: L{Announced} memberships the invitation gave (in a
         members-only room).
     """
@@ -202,6 +205,7 @@ class Invited:
     inviterJID: object
     inviteeJID: object
     reason: Optional[str] = None
+    inviterNick: Optional[str] = None
     announced: list = field(default_factory=list)
 
 

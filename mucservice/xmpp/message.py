@@ -15,6 +15,7 @@ from mucservice.xmpp.broadcast import toEveryone
 from mucservice.xmpp.handler import RoomHandler, parseJID
 from mucservice.xmpp.namespaces import (
     NS_ADDRESS,
+    NS_CONFERENCE,
     NS_DATA,
     NS_DELAY,
     NS_FORWARD,
@@ -150,21 +151,39 @@ class MessageHandler(RoomHandler):
         invitee who invites, with the password of a protected room.
         """
         invitee = parseJID(invite.getAttribute("to") or "")
-        reason = _reason(invite)
-        d = self.rooms.invite(realJID, roomJID, invitee)
-        d.addCallbacks(self.sendInvitation, self._refused, callbackArgs=(reason,),
-                       errbackArgs=(message,))
+        reason = margins.checkReason(str(invite.reason)) if invite.reason else None
+        d = self.rooms.invite(realJID, roomJID, invitee, reason or None)
+        d.addCallbacks(self.sendInvitation, self._refused,
+                       callbackArgs=(message.getAttribute("id"),), errbackArgs=(message,))
 
-    def sendInvitation(self, outcome, reason):
-        realJID, invitee, room = outcome.inviterJID, outcome.inviteeJID, outcome.room
+    def sendInvitation(self, outcome, messageID=None):
+        """
+        The invitation as the invitee gets it: with the id of the message
+        that asked for it, the inviter (its occupant JID in a room that
+        hides real JIDs), the reason (an empty C{<reason/>} if none was
+        given), the room's password if it has one, and the same invitation
+        in XEP-0249's C{<x xmlns='jabber:x:conference'/>} for clients that
+        read that one.
+        """
+        room, reason = outcome.room, outcome.reason
         self.sendText(Fanout(room.jid, occupancy.announcements(room, outcome.announced)))
-        inner = "<invite%s>%s</invite>" % (attributes(**{"from": realJID.full()}), reason)
-        if room.config.passwordProtected:
-            inner += "<password>%s</password>" % quote(room.config.password)
-        body = "%s invites you to the room %s" % (realJID.userhost(), room.jid.full())
-        self.sendText(Template("message", "<body>%s</body><x xmlns='%s'>%s</x>"
-                               % (quote(body), NS_MUC_USER, inner),
-                               from_=room.jid.full()).to(invitee.full()))
+        if outcome.inviterNick is not None:
+            inviter = "%s/%s" % (room.jid.userhost(), outcome.inviterNick)
+        else:
+            inviter = outcome.inviterJID.full()
+        password = room.config.password if room.config.passwordProtected else None
+        inner = "<invite%s><reason>%s</reason></invite>" % (
+            attributes(**{"from": inviter}), quote(reason or ""))
+        if password is not None:
+            inner += "<password>%s</password>" % quote(password)
+        who = inviter if outcome.inviterNick is not None else outcome.inviterJID.userhost()
+        body = "%s invites you to the room %s" % (who, room.jid.full())
+        conference = "<x%s/>" % attributes(xmlns=NS_CONFERENCE, jid=room.jid.full(),
+                                           password=password, reason=reason)
+        self.sendText(Template("message", "<body>%s</body><x xmlns='%s'>%s</x>%s"
+                               % (quote(body), NS_MUC_USER, inner, conference),
+                               from_=room.jid.full(), id=messageID)
+                      .to(outcome.inviteeJID.full()), room.jid)
 
     def decline(self, realJID, roomJID, decline):
         """

@@ -27,6 +27,8 @@ NS_DELAY = "urn:xmpp:delay"
 #: XEP-0091, obsolete, which some clients still read.
 NS_LEGACY_DELAY = "jabber:x:delay"
 NS_FORWARD = "urn:xmpp:forward:0"
+#: XEP-0249: direct invitations, whose element a mediated invitation carries too.
+NS_CONFERENCE = "jabber:x:conference"
 
 # Hats (XEP-0317) and their ad-hoc commands (XEP-0050).
 NS_HATS = "urn:xmpp:hats:0"
