@@ -31,7 +31,8 @@ class GroupchatMessage:
     A groupchat message to a room, as the protocol edge read it.
 
     @ivar payload: its children, serialized, less those only the room may
-        stamp (opaque to the room).
+        stamp (opaque to the room); for a subject change, less the subject
+        too.
     @ivar messageID: its C{id}, or L{None}.
     @ivar lang: its C{xml:lang}, or L{None}.
     @ivar kept: whether it belongs in the history (a body or a C{store}
@@ -88,7 +89,7 @@ class Conversation:
             occupant = room.checkSubjectChange(realJID)
             room.subject, room.subjectNick = message.subject, occupant.nick
             self.writer.saveSubject(room)
-            return SubjectChanged(room, occupant, message.messageID)
+            return SubjectChanged(room, occupant, message.messageID, message.payload)
         occupant = room.checkGroupchat(realJID)
         entry = HistoryEntry(self.now(), occupant.nick, realJID, message.payload,
                              str(uuid.uuid4()), occupant.occupantID, message.messageID,

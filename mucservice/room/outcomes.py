@@ -180,7 +180,9 @@ class SubjectChanged:
     """
     The subject changed: everyone gets it, from the occupant that set it.
 
-    @ivar payload: the other children of the message that set it.
+    @ivar payload: the other children of the message that set it,
+        serialized (opaque to the room): the reflected change carries them,
+        the subject a newcomer gets does not.
     """
 
     room: object

@@ -80,10 +80,18 @@ class MessageHandler(RoomHandler):
     # Groupchat
 
     def groupchat(self, realJID, roomJID, message):
+        """
+        A groupchat message, or a subject change: a message with a
+        C{<subject/>} and neither a C{<body/>} nor a C{<thread/>} (XEP-0045
+        section 8.1: with either, it is a message, reflected whole). The
+        subject change is reflected with the sender's other children.
+        """
         subject = None
-        if message.subject is not None and message.body is None:
+        skipped = STRIPPED
+        if message.subject is not None and message.body is None and message.thread is None:
             subject = str(message.subject)
-        request = GroupchatMessage(childrenText(message, STRIPPED), message.getAttribute("id"),
+            skipped = STRIPPED | {(message.subject.uri, "subject")}
+        request = GroupchatMessage(childrenText(message, skipped), message.getAttribute("id"),
                                    message.getAttribute((NS_XML, "lang")),
                                    goesToHistory(message), subject,
                                    len(str(message.body)) if message.body is not None else 0)
@@ -107,7 +115,8 @@ class MessageHandler(RoomHandler):
 
     def tellSubject(self, outcome):
         room = outcome.room
-        template = Template("message", "<subject>%s</subject>" % quote(room.subject),
+        template = Template("message", "<subject>%s</subject>%s" % (quote(room.subject),
+                                                                   outcome.payload),
                             from_="%s/%s" % (room.jid.userhost(), outcome.occupant.nick),
                             type_="groupchat", id=outcome.messageID)
         self.sendText(toEveryone(room, template))
