@@ -21,6 +21,8 @@ NS_REGISTER = NS_MUC + "#register"
 NS_REQUEST = NS_MUC + "#request"
 #: XEP-0410: a room that answers its occupants' self-pings itself.
 NS_SELF_PING = NS_MUC + "#self-ping-optimization"
+#: XEP-0045 section 7.4: a room that keeps the id of the messages it reflects.
+FEATURE_STABLE_ID = NS_MUC + "#stable_id"
 NS_STANZA_ID = "urn:xmpp:sid:0"
 NS_OCCUPANT_ID = "urn:xmpp:occupant-id:0"
 NS_DELAY = "urn:xmpp:delay"
