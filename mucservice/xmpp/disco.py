@@ -23,6 +23,7 @@ from mucservice.xmpp.namespaces import (
     NS_MUC,
     NS_OCCUPANT_ID,
     NS_PING,
+    NS_REQUEST,
     NS_SELF_PING,
     NS_STANZA_ID,
 )
@@ -36,8 +37,9 @@ NODE_ROOMUSER = "x-roomuser-item"
 SERVICE_FEATURES = (NS_MUC, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_HATS)
 
 #: What every room supports, whatever its configuration.
-ROOM_FEATURES = (NS_MUC, FEATURE_STABLE_ID, NS_OCCUPANT_ID, NS_STANZA_ID, NS_IQ_REGISTER,
-                 NS_PING, NS_SELF_PING, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_HATS, NS_COMMANDS)
+ROOM_FEATURES = (NS_MUC, FEATURE_STABLE_ID, NS_REQUEST, NS_OCCUPANT_ID, NS_STANZA_ID,
+                 NS_IQ_REGISTER, NS_PING, NS_SELF_PING, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_HATS,
+                 NS_COMMANDS)
 
 
 def roomFeatures(config):
