@@ -138,26 +138,57 @@ def _destroyedUnaffiliated(stanza):
     return stanza
 
 
+def _withoutSelfStatus(stanza):
+    for x in stanza.findall(_tag(NS_MUC_USER, "x")):
+        for status in x.findall(_tag(NS_MUC_USER, "status")):
+            if status.get("code") == "110":
+                x.remove(status)
+    return stanza
+
+
+def _announcedWithoutReason(stanza):
+    for item in stanza.iter(_tag(NS_MUC_USER, "item")):
+        for reason in item.findall(_tag(NS_MUC_USER, "reason")):
+            item.remove(reason)
+    return stanza
+
+
+def _errorAnswer(stanza, kind, condition):
+    """
+    Make an answer an error: of the type C{kind} and the C{condition} given,
+    from the address the request went to, naming the room or service that
+    refuses as Prosody would (see C{by-itself}).
+    """
+    for child in list(stanza):
+        stanza.remove(child)
+    stanza.set("type", "error")
+    error = stanza.makeelement(_tag(NS_CLIENT, "error"), {"type": kind})
+    by = stanza.get("from").partition("/")[0]
+    if by != stanza.get("from"):
+        error.set("by", by)
+    error.append(error.makeelement(_tag(NS_STANZAS, condition), {}))
+    stanza.append(error)
+    return stanza
+
+
+def _forbidden(stanza):
+    """
+    What we answer a request that is not the requester's to make.
+    """
+    if stanza.get("type") == "result":
+        return _errorAnswer(stanza, "auth", "forbidden")
+    return stanza
+
+
 def _refusedForChildren(stanza):
     """
-    What we answer for a request of several children: bad-request, from the
-    address it went to, naming the room or service; nothing is passed on.
+    What we answer a request of several children; nothing is passed on.
     """
     if stanza.tag != _tag(NS_CLIENT, "iq"):
         return stanza
     if stanza.get("type") in ("get", "set"):
         return None
-    for child in list(stanza):
-        stanza.remove(child)
-    stanza.set("type", "error")
-    error = stanza.makeelement(_tag(NS_CLIENT, "error"), {"type": "modify"})
-    by = stanza.get("from").partition("/")[0]
-    if by != stanza.get("from"):
-        # As Prosody would write it: see "by-itself".
-        error.set("by", by)
-    error.append(error.makeelement(_tag(NS_STANZAS, "bad-request"), {}))
-    stanza.append(error)
-    return stanza
+    return _errorAnswer(stanza, "modify", "bad-request")
 
 
 KNOWN = {
@@ -208,6 +239,25 @@ KNOWN = {
         "as XEP-0045 section 10.9 shows it: nobody has an affiliation with a room that is "
         "gone; Prosody gives the one the occupant had.",
         prosody=_destroyedUnaffiliated),
+    "outcast-list": Difference(
+        "The outcast list is for a room's owners and admins alone (README, Privacy): who is "
+        "banned is about people who are not in the room. Prosody lets the members of a "
+        "members-only non-anonymous room read every list, this one too.",
+        prosody=_forbidden),
+    "probe-absent": Difference(
+        "A probe of a nick nobody in the room has tells nothing. Prosody answers for a nick "
+        "somebody registered with an unavailable presence giving that user's affiliation "
+        "(and JID to those who see JIDs): which tells a participant of a semi-anonymous room "
+        "who reserved which nick, which the room's lists would not (README, Privacy).",
+        prosody=lambda stanza: None if stanza.get("type") == "unavailable" else stanza),
+    "self-probe": Difference(
+        "The presence an occupant gets when it probes its own occupant JID carries 110, as "
+        "every presence the room sends an occupant of itself; Prosody's has none.",
+        ours=_withoutSelfStatus),
+    "invited-member-reason": Difference(
+        "The membership an invitation gives is announced without a reason, as none was "
+        "given; Prosody writes one, \"Invited by\" and the inviter's real JID.",
+        prosody=_announcedWithoutReason),
     "archive": Difference(
         "Prosody's rooms keep an archive (muc_mam); mucservice's (XEP-0313) is another "
         "branch's work.",

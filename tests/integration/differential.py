@@ -10,28 +10,47 @@ asks the room for its disco#info, which the MUC answers after what it
 sent before), and collects what each client received from the MUC. Its
 L{Conversation.setup} steps are run the same way, but not compared.
 
-What is compared is normalised (L{normalise}): the MUC's domain becomes
-C{MUC}, the ids the MUCs make (of stanzas, XEP-0359 stanza ids, delays'
-stamps) become C{*}, an occupant id becomes the nick it belongs to, the
-C{xml:lang='en'} Prosody gives every stanza that has none is dropped, what
-a component receives is read as a client would receive it, so
-is what each MUC writes for people in its own words (the text of errors,
-the labels of forms), booleans of forms are written one way, the order of
-attributes, of children and of the stanzas a client received in one step
-is not compared, and whitespace between elements is dropped. Known,
-deliberate differences (L{tests.integration.differences}) that a step
-names are then applied, and the two accounts compared; a failure shows
-them side by side as a unified diff.
+What is compared is normalised (L{normalise}):
+
+  - the MUC's domain becomes C{MUC}; the ids the MUCs make (of stanzas
+    the clients did not send, XEP-0359 stanza ids, delays' stamps) become
+    C{*}; an occupant id becomes the nick it belongs to;
+  - the C{xml:lang='en'} Prosody gives every stanza that has none is
+    dropped, and what a component receives is read as a client would;
+  - what each MUC writes for people in its own words (the text of errors,
+    the labels of forms) is dropped, and booleans of forms are written one
+    way;
+  - the order of attributes, of children and of the stanzas a client
+    received in one step is not compared, nor whitespace between elements.
+
+Known, deliberate differences (L{tests.integration.differences}) that a
+step names are then applied, and the two accounts compared; a failure
+shows them side by side as a unified diff.
+
+A L{Stage} holds the servers: one Prosody with both MUCs, mucservice
+connected to it, and an external component that stands in for another
+server.
 """
 
 import difflib
 import itertools
 import re
+import secrets
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
+from mucservice.devserver.prosody import LocalProsody
+from mucservice.devserver.run import ServiceProcess
 from tests.integration import differences
-from tests.integration.xmppclient import localName, namespace, toXML
+from tests.integration.componentclient import ComponentClient
+from tests.integration.conftest import PASSWORD, SERVICE
+from tests.integration.xmppclient import XMPPClient, localName, namespace, toXML
+
+#: The component that runs Prosody's own MUC.
+BUILTIN = "conference.localhost"
+
+#: The external component that stands in for another server.
+PEER = "peer.localhost"
 
 NS_DISCO_INFO = "http://jabber.org/protocol/disco#info"
 NS_OCCUPANT_ID = "urn:xmpp:occupant-id:0"
@@ -151,6 +170,9 @@ class Run:
         self.received = []
 
     def close(self):
+        """
+        Close every client's stream: they leave the room.
+        """
         for client in self.clients.values():
             client.close()
 
@@ -201,10 +223,18 @@ class Run:
                   % (self.room, next(_barriers), NS_DISCO_INFO), timeout=TIMEOUT)
 
     def fromMUC(self, stanza):
+        """
+        @return: whether C{stanza} comes from the room (or an occupant of
+            it) or the MUC itself, not from anything else of the server.
+        """
         sender = stanza.get("from") or ""
         return sender.partition("/")[0] in (self.room, self.muc.domain)
 
     def playAll(self):
+        """
+        Play the setup, then the steps, keeping what each step brought each
+        client, normalised and with its differences applied.
+        """
         for step in self.conversation.setup:
             self.play(step)
         for step in self.conversation.steps:
@@ -338,3 +368,67 @@ def compare(conversation, prosody, ours):
                                             prosodyLabel, ourLabel))
         raise AssertionError("%s: the MUCs differ\n%s" % (conversation.name, diff))
     return got
+
+
+class Stage:
+    """
+    One Prosody with both MUCs (Prosody's own as L{BUILTIN}, mucservice as
+    L{SERVICE}) and a stand-in for another server (L{PEER}), and
+    mucservice connected to it, for the conversations of a test module.
+    """
+
+    def __init__(self, folder):
+        self.peerSecret = secrets.token_urlsafe(16)
+        self.prosody = LocalProsody(str(folder / "prosody"), componentJID=SERVICE,
+                                    builtinMUC=BUILTIN,
+                                    extraComponents=[(PEER, self.peerSecret)])
+        self.prosody.start()
+        self.accounts = set()
+        secret = folder / "component.secret"
+        secret.write_text(self.prosody.componentSecret)
+        self.service = ServiceProcess(str(folder / "service"), SERVICE, str(secret),
+                                      self.prosody.componentPort,
+                                      "sqlite:" + str(folder / "service" / "muc.sqlite"))
+        try:
+            self.service.start()
+            self.service.waitConnected()
+        except Exception:
+            self.prosody.stop()
+            raise
+
+    def stop(self):
+        """
+        Stop mucservice (printing its log if it did not stop cleanly) and
+        Prosody.
+        """
+        if self.service.stop() not in (0, None):
+            print("".join(self.service.log))
+        self.prosody.stop()
+
+    def connect(self, account):
+        """
+        @return: a client connected as C{account}, made the first time.
+        """
+        if account not in self.accounts:
+            self.prosody.registerUser(account, PASSWORD)
+            self.accounts.add(account)
+        return XMPPClient.connect("127.0.0.1", self.prosody.c2sPort, "localhost", account,
+                                  PASSWORD)
+
+    def connectComponent(self, user):
+        """
+        @return: the stand-in for another server, sending as C{user} of its
+            domain.
+        """
+        return ComponentClient.connect("127.0.0.1", self.prosody.componentPort, PEER,
+                                       self.peerSecret, user)
+
+    def compare(self, conversation):
+        """
+        Run C{conversation} against both MUCs and compare (L{compare}).
+        """
+        def run(label, domain):
+            return lambda c: Run(c, MUC(label, domain), self.connect, self.connectComponent)
+
+        return compare(conversation, run(differences.PROSODY, BUILTIN),
+                       run(differences.OURS, SERVICE))

@@ -6,102 +6,47 @@ the deliberate differences each step names
 (L{tests.integration.differences}).
 """
 
-import secrets
-
 import pytest
 
-from mucservice.devserver.prosody import LocalProsody
-from mucservice.devserver.run import ServiceProcess
-from tests.integration.componentclient import ComponentClient
-from tests.integration.conftest import PASSWORD, SERVICE
-from tests.integration.differences import OURS, PROSODY
-from tests.integration.differential import MUC, Conversation, Run, Step, compare
+from tests.integration.differential import Conversation, Stage, Step
 from tests.integration.muc import NS_MUC, NS_MUC_ADMIN, NS_MUC_OWNER, NS_MUC_USER, form
-from tests.integration.xmppclient import XMPPClient
-
-#: The component that runs Prosody's own MUC.
-BUILTIN = "conference.localhost"
-
-#: The external component that stands in for another server.
-PEER = "peer.localhost"
-
-
-
-class Stage:
-    """
-    One Prosody with both MUCs, and mucservice connected to it, for every
-    conversation of this module.
-    """
-
-    def __init__(self, folder):
-        self.peerSecret = secrets.token_urlsafe(16)
-        self.prosody = LocalProsody(str(folder / "prosody"), componentJID=SERVICE,
-                                    builtinMUC=BUILTIN,
-                                    extraComponents=[(PEER, self.peerSecret)])
-        self.prosody.start()
-        self.accounts = set()
-        secret = folder / "component.secret"
-        secret.write_text(self.prosody.componentSecret)
-        self.service = ServiceProcess(str(folder / "service"), SERVICE, str(secret),
-                                      self.prosody.componentPort,
-                                      "sqlite:" + str(folder / "service" / "muc.sqlite"))
-        try:
-            self.service.start()
-            self.service.waitConnected()
-        except Exception:
-            self.prosody.stop()
-            raise
-
-    def stop(self):
-        if self.service.stop() not in (0, None):
-            print("".join(self.service.log))
-        self.prosody.stop()
-
-    def connect(self, account):
-        if account not in self.accounts:
-            self.prosody.registerUser(account, PASSWORD)
-            self.accounts.add(account)
-        return XMPPClient.connect("127.0.0.1", self.prosody.c2sPort, "localhost", account,
-                                  PASSWORD)
-
-    def connectComponent(self, user):
-        return ComponentClient.connect("127.0.0.1", self.prosody.componentPort, PEER,
-                                       self.peerSecret, user)
-
-    def compare(self, conversation):
-        """
-        Run C{conversation} against both MUCs and compare (L{compare}).
-        """
-        return compare(conversation,
-                       lambda c: Run(c, MUC(PROSODY, BUILTIN), self.connect,
-                                     self.connectComponent),
-                       lambda c: Run(c, MUC(OURS, SERVICE), self.connect, self.connectComponent))
 
 
 @pytest.fixture(scope="module")
 def stage(tmp_path_factory):
+    """
+    One Prosody with both MUCs and mucservice, for every conversation here.
+    """
     made = Stage(tmp_path_factory.mktemp("differential"))
     yield made
     made.stop()
 
 
-def created(owner="alice", nick=None, **config):
+def created(owner="alice", **config):
     """
+    @param config: fields of the configuration form, without their prefix
+        C{muc#roomconfig_}.
     @return: the setup steps of a room made by C{owner} and configured.
     """
-    return [Step(owner, "<presence to='{room}/%s'><x xmlns='%s'/></presence>"
-                 % (nick or owner, NS_MUC)),
+    return [joined(owner),
             Step(owner, "<iq type='set' id='config' to='{room}'><query xmlns='%s'>%s</query>"
                  "</iq>" % (NS_MUC_OWNER, form({"muc#roomconfig_" + name: value
                                                 for name, value in config.items()})))]
 
 
 def joined(client, nick=None, extra=""):
+    """
+    @return: the step of C{client} joining the room as C{nick} (its name by
+        default), with C{extra} in its presence.
+    """
     return Step(client, "<presence to='{room}/%s'><x xmlns='%s'/>%s</presence>"
                 % (nick or client, NS_MUC, extra))
 
 
 def affiliate(actor, user, affiliation, id="aff"):
+    """
+    @return: the step of C{actor} giving the client C{user} C{affiliation}.
+    """
     return Step(actor, "<iq type='set' id='%s' to='{room}'><query xmlns='%s'><item jid='{%s_bare}'"
                 " affiliation='%s'/></query></iq>" % (id, NS_MUC_ADMIN, user, affiliation))
 
@@ -132,15 +77,18 @@ def test_announcedToModerators(stage):
 def test_memberLists(stage):
     """
     In a members-only non-anonymous room (an OMEMO group chat), a member
-    reads the member, admin and owner lists.
+    reads the member, admin and owner lists; not the outcast list.
     """
     lists = [Step("bob", "<iq type='get' id='%s' to='{room}'><query xmlns='%s'>"
-                  "<item affiliation='%s'/></query></iq>" % (kind, NS_MUC_ADMIN, kind))
-             for kind in ("member", "admin", "owner")]
+                  "<item affiliation='%s'/></query></iq>" % (kind, NS_MUC_ADMIN, kind),
+                  differences=("outcast-list", "by-itself") if kind == "outcast" else ())
+             for kind in ("member", "admin", "owner", "outcast")]
     stage.compare(Conversation(
         "omemo", ("alice", "bob", "carol"),
         setup=created(whois="anyone", membersonly=1) + [
             affiliate("alice", "bob", "member"), affiliate("alice", "carol", "admin", "a2"),
+            Step("alice", "<iq type='set' id='ban' to='{room}'><query xmlns='%s'><item "
+                 "jid='troll@localhost' affiliation='outcast'/></query></iq>" % (NS_MUC_ADMIN,)),
             joined("bob")],
         steps=lists))
 
@@ -160,16 +108,25 @@ def test_leaveThroughRoom(stage):
 def test_probe(stage):
     """
     A probe of an occupant JID gets an occupant that occupant's presence as
-    the room shows it; a stranger gets an error.
+    the room shows it (its own too); a stranger gets an error; the nick of
+    nobody in the room, registered or not, gets nothing.
     """
     stage.compare(Conversation(
         "probe", ("alice", "bob", "carol"),
-        setup=created() + [joined("bob", extra="<show>away</show><status>lunch</status>")],
+        setup=created() + [
+            joined("bob", extra="<show>away</show><status>lunch</status>"),
+            Step("alice", "<iq type='set' id='reserve' to='{room}'><query xmlns='%s'><item "
+                 "jid='dave@localhost' nick='dave' affiliation='member'/></query></iq>"
+                 % (NS_MUC_ADMIN,))],
         steps=[Step("alice", "<presence type='probe' to='{room}/bob'/>"),
                Step("bob", "<presence type='probe' to='{room}/alice'/>"),
                Step("carol", "<presence type='probe' to='{room}/bob'/>",
                     differences=("not-acceptable-modify",)),
-               Step("bob", "<presence type='probe' to='{room}/nobody'/>")]))
+               Step("bob", "<presence type='probe' to='{room}/nobody'/>"),
+               Step("bob", "<presence type='probe' to='{room}/dave'/>",
+                    differences=("probe-absent",)),
+               Step("bob", "<presence type='probe' to='{room}/bob'/>",
+                    differences=("self-probe",))]))
 
 
 def test_errorsNameTheRoom(stage):
@@ -213,6 +170,21 @@ def test_invitationSemiAnonymous(stage):
         steps=[Step("alice", "<message id='inv1' to='{room}'><x xmlns='%s'><invite "
                     "to='{bob_bare}'/></x></message>" % (NS_MUC_USER,),
                     until=(("bob", {"tag": "message"}),), differences=("invitation-body",))]))
+
+
+def test_invitationMakesMember(stage):
+    """
+    An invitation to a members-only room makes the invitee a member, which
+    is announced to those who see real JIDs, before the invitation goes.
+    """
+    stage.compare(Conversation(
+        "invitemember", ("alice", "bob", "carol"),
+        setup=created(whois="anyone", membersonly=1) + [
+            affiliate("alice", "bob", "member"), joined("bob")],
+        steps=[Step("alice", "<message id='inv1' to='{room}'><x xmlns='%s'><invite "
+                    "to='{carol_bare}'/></x></message>" % (NS_MUC_USER,),
+                    until=(("carol", {"tag": "message"}),),
+                    differences=("invitation-body", "invited-member-reason"))]))
 
 
 def test_subject(stage):
