@@ -10,7 +10,8 @@ asks the room for its disco#info, which the MUC answers after what it
 sent before), and collects what each client received from the MUC. Its
 L{Conversation.setup} steps are run the same way, but not compared.
 
-What is compared is normalised (L{normalise}):
+What is compared is normalised (L{normalise
+<tests.integration.normalisation.normalise>}):
 
   - the MUC's domain becomes C{MUC}; the ids the MUCs make (of stanzas
     the clients did not send, XEP-0359 stanza ids, delays' stamps) become
@@ -34,7 +35,6 @@ server.
 
 import difflib
 import itertools
-import re
 import secrets
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
@@ -44,7 +44,8 @@ from mucservice.devserver.run import ServiceProcess
 from tests.integration import differences
 from tests.integration.componentclient import ComponentClient
 from tests.integration.conftest import PASSWORD, SERVICE
-from tests.integration.xmppclient import XMPPClient, localName, namespace, toXML
+from tests.integration.normalisation import normalise, sortChildren
+from tests.integration.xmppclient import XMPPClient, localName, toXML
 
 #: The component that runs Prosody's own MUC.
 BUILTIN = "conference.localhost"
@@ -53,17 +54,6 @@ BUILTIN = "conference.localhost"
 PEER = "peer.localhost"
 
 NS_DISCO_INFO = "http://jabber.org/protocol/disco#info"
-NS_OCCUPANT_ID = "urn:xmpp:occupant-id:0"
-NS_STANZA_ID = "urn:xmpp:sid:0"
-NS_DELAY = "urn:xmpp:delay"
-NS_DATA = "jabber:x:data"
-NS_COMPONENT = "jabber:component:accept"
-NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
-
-#: Attributes of these elements are made by the MUC, differently each run.
-MADE = {("{%s}stanza-id" % NS_STANZA_ID, "id"), ("{%s}delay" % NS_DELAY, "stamp")}
-
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 #: Seconds a client waits for what a step names, and for a barrier.
 TIMEOUT = 10
@@ -252,7 +242,7 @@ class Run:
         stanza = differences.apply(step.differences, self.muc.label, stanza)
         if stanza is None:
             return ""
-        _sortChildren(stanza)
+        sortChildren(stanza)
         return toXML(stanza)
 
     def report(self):
@@ -268,81 +258,6 @@ class Run:
                 lines.append("  %s received:" % (name,))
                 lines.extend("    " + text for text in received[name])
         return "\n".join(lines) + "\n"
-
-
-def normalise(stanza, run, recipient):
-    """
-    @param stanza: a received stanza, an L{ElementTree.Element}.
-    @param run: the L{Run} it was received in.
-    @param recipient: the name of the client that received it.
-    @return: the stanza as an L{ElementTree.Element} that says the same of
-        either MUC.
-    """
-    stanza = ElementTree.fromstring(ElementTree.tostring(stanza))
-    nick = (stanza.get("from") or "").partition("/")[2]
-    for element in stanza.iter():
-        if namespace(element.tag) == NS_COMPONENT:
-            element.tag = "{jabber:client}" + localName(element.tag)
-    _dropProse(stanza)
-    for element in stanza.iter():
-        for key, value in list(element.attrib.items()):
-            if (element.tag, key) in MADE:
-                element.set(key, "*")
-            elif element.tag == "{%s}occupant-id" % NS_OCCUPANT_ID and key == "id":
-                element.set(key, "of " + nick)
-            elif element is stanza and key == "id" and value not in run.sentIDs:
-                element.set(key, "*")
-            else:
-                element.set(key, _domain(value, run.muc.domain))
-        text = (element.text or "").strip()
-        element.text = _domain(text, run.muc.domain) if text else None
-        element.tail = None
-    if stanza.get("to") == run.clients[recipient].jid:
-        del stanza.attrib["to"]
-    if stanza.get(XML_LANG) == "en":
-        # Prosody's parser gives every stanza that has no xml:lang its
-        # stream's, "en" by default: all that a component sends, and all
-        # that clients send.
-        del stanza.attrib[XML_LANG]
-    _sortChildren(stanza)
-    return stanza
-
-
-def _dropProse(stanza):
-    """
-    Drop what is written for people, in each MUC's own words: the text of
-    errors and the labels of form fields and options; and write the
-    booleans of forms one way (C{1} is C{true}, no value is C{false}).
-    """
-    for error in stanza.iter("{jabber:client}error"):
-        for text in error.findall("{%s}text" % (NS_STANZAS,)):
-            error.remove(text)
-    for element in stanza.iter():
-        if element.tag in ("{%s}field" % NS_DATA, "{%s}option" % NS_DATA):
-            element.attrib.pop("label", None)
-        if element.tag == "{%s}field" % NS_DATA and element.get("type") == "boolean":
-            values = element.findall("{%s}value" % NS_DATA) or [
-                ElementTree.SubElement(element, "{%s}value" % NS_DATA)]
-            for value in values:
-                value.text = "true" if (value.text or "").strip() in ("1", "true") else "false"
-
-
-def _domain(text, domain):
-    return re.sub(r"(?<![\w.-])%s(?![\w-])" % re.escape(domain), "MUC", text)
-
-
-def _sortChildren(element):
-    """
-    Put the attributes and children of C{element}, and of its children, in
-    an order of their own, so that their order is not compared.
-    """
-    attributes = sorted(element.attrib.items())
-    element.attrib.clear()
-    element.attrib.update(attributes)
-    for child in element:
-        _sortChildren(child)
-    children = sorted(element, key=lambda child: (namespace(child.tag), toXML(child)))
-    element[:] = children
 
 
 def compare(conversation, prosody, ours):

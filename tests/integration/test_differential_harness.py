@@ -9,7 +9,8 @@ from xml.etree import ElementTree
 import pytest
 
 from tests.integration import differences
-from tests.integration.differential import MUC, Conversation, compare, normalise
+from tests.integration.differential import MUC, Conversation, compare
+from tests.integration.normalisation import normalise
 from tests.integration.xmppclient import toXML
 
 
