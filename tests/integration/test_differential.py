@@ -261,3 +261,23 @@ def test_destroy(stage):
                     "<destroy jid='elsewhere@{service}'><reason>Moving</reason></destroy>"
                     "</query></iq>" % (NS_MUC_OWNER,),
                     differences=("destroy-affiliation",))]))
+
+
+def test_everyday(stage):
+    """
+    The everyday flows, in a non-anonymous room: joining, talking, a nick
+    change, a kick.
+    """
+    stage.compare(Conversation(
+        "everyday", ("alice", "bob", "carol"),
+        setup=created(whois="anyone"),
+        steps=[joined("bob"),
+               Step("bob", "<message type='groupchat' id='m1' to='{room}'><body>hello</body>"
+                    "</message>"),
+               Step("carol", joined("carol", extra="<status>here</status>").send,
+                    differences=("history-real-jid",)),
+               Step("carol", "<presence to='{room}/caroline'/>",
+                    differences=("nick-change-occupant-id",)),
+               Step("alice", "<iq type='set' id='kick' to='{room}'><query xmlns='%s'><item "
+                    "nick='caroline' role='none'><reason>Out</reason></item></query></iq>"
+                    % (NS_MUC_ADMIN,), differences=("actor-jid",))]))
