@@ -15,7 +15,16 @@ class Error(Exception):
 
     The first argument, if any, is a human-readable explanation; the edge
     sends it as the stanza error's text.
+
+    @ivar byService: whether the service itself refuses, not one of its
+        rooms (there is no such room, or none may be made): the edge names
+        the service as the one that generated the error (RFC 6120 section
+        8.3.2), and the room otherwise.
     """
+
+    def __init__(self, *args, byService=False):
+        Exception.__init__(self, *args)
+        self.byService = byService
 
     @property
     def text(self):

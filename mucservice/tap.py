@@ -11,7 +11,6 @@ import os
 from twisted.application import service
 from twisted.logger import Logger
 from twisted.python import usage
-from wokkel.generic import FallbackHandler
 from zope.interface.exceptions import Invalid
 
 from mucservice import __version__, address, errors, logs, operations, registry
@@ -330,7 +329,6 @@ def makeService(config, reactor=None):
     setAddressCache(config["address-cache"])
     LIMIT.maxSize = config["max-stanza-size"]
     SendGuard().setHandlerParent(component)
-    FallbackHandler().setHandlerParent(component)
     for handler in (StanzaGuard(rooms, reactor), PresenceHandler(rooms, reactor),
                     MessageHandler(rooms, reactor),
                     AdminHandler(rooms, reactor), OwnerHandler(rooms, reactor),

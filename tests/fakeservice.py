@@ -17,7 +17,7 @@ from mucservice.room.config import RoomConfig
 from mucservice.room.service import RoomService
 from mucservice.xmpp.component import MUCComponent
 from mucservice.xmpp.errors import errorCondition  # noqa: F401  (for the tests)
-from tests.fakestream import FakeComponentStream
+from tests.fakestream import FakeComponentStream, parseStanzas
 
 SERVICE = "muc.example.org"
 NS_MUC = "http://jabber.org/protocol/muc"
@@ -107,6 +107,19 @@ class ServiceTestCase(SynchronousTestCase):
         out = self.service.send(xml)
         self.assertEqual(1, len(out), [s.toXml() for s in out])
         return out[0]
+
+    def answer(self, xml):
+        """
+        Send a stanza and return the one stanza that answers it (of its
+        kind, with its id, to its sender), whatever else the service says
+        meanwhile (such as the announcement of an affiliation change).
+        """
+        (sent,) = parseStanzas(xml.encode("utf-8"))
+        out = self.service.send(xml)
+        answers = [s for s in out if (s.name, s.getAttribute("id"), s.getAttribute("to"))
+                   == (sent.name, sent.getAttribute("id"), sent.getAttribute("from"))]
+        self.assertEqual(1, len(answers), [s.toXml() for s in out])
+        return answers[0]
 
     def assertError(self, condition, reply, id=None):
         self.assertEqual("error", reply["type"], reply.toXml())

@@ -303,11 +303,16 @@ class AffiliationTests(AdminTestCase):
         self.assertEqual("forbidden", errorCondition(error))
 
     def test_absent(self):
-        """Banning somebody absent, or making it a member, only changes the list."""
+        """
+        Banning somebody absent, or making it a member, changes the list
+        and sends no presence: only the announcement of the change to those
+        who see real JIDs (the moderators of this semi-anonymous room; see
+        tests/test_affiliation_notices.py), then the answer.
+        """
         for affiliation in ("outcast", "member"):
             out = self.iq(ADAM, "set", "<item affiliation='%s' jid='otto@example.org'/>"
                           % affiliation)
-            self.assertEqual(["iq"], [s.name for s in out])
+            self.assertEqual(["message"] * 2 + ["iq"], [s.name for s in out])
             self.assertEqual(affiliation, self.room.affiliationOf(JID(OTTO)))
 
     def test_grantMembership(self):

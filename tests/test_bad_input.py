@@ -29,7 +29,7 @@ ANSWERED = [
      % (ALICE, ROOM), "bad-request"),
     ("<message from='%s' to='%s'><body>not groupchat</body></message>" % (ALICE, ROOM),
      "bad-request"),
-    ("<iq type='get' id='1' from='%s' to='%s'/>" % (STRANGER, ROOM), "service-unavailable"),
+    ("<iq type='get' id='1' from='%s' to='%s'/>" % (STRANGER, ROOM), "bad-request"),
     ("<iq type='set' id='2' from='%s' to='%s'><query xmlns='http://jabber.org/protocol/muc#admin'>"
      "<item/></query></iq>" % (ALICE, ROOM), "bad-request"),
     ("<iq type='set' id='3' from='%s' to='%s'><query xmlns='http://jabber.org/protocol/muc#admin'>"

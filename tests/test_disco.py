@@ -92,11 +92,16 @@ class RoomInfoTests(DiscoTestCase):
         self.assertEqual([("conference", "text", "plain")], identities(reply))
 
     def test_featuresDefault(self):
-        """A room with the default configuration shows it, with what every room supports."""
+        """
+        A room with the default configuration shows it, with what every room
+        supports: among it, that it keeps the ids of the messages it
+        reflects (muc#stable_id) and takes voice requests (muc#request).
+        """
         expected = {
             "http://jabber.org/protocol/muc", "urn:xmpp:occupant-id:0", "urn:xmpp:sid:0",
             "jabber:iq:register", "urn:xmpp:ping", NS_INFO, NS_ITEMS,
             "http://jabber.org/protocol/muc#self-ping-optimization",
+            "http://jabber.org/protocol/muc#stable_id", "http://jabber.org/protocol/muc#request",
             "muc_public", "muc_temporary", "muc_open", "muc_unmoderated", "muc_semianonymous",
             "muc_unsecured", "http://tigase.org/protocol/muc#offline", "urn:xmpp:hats:0",
             "http://jabber.org/protocol/commands", "vcard-temp"}

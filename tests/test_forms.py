@@ -163,6 +163,23 @@ class ConfigFormTests(SynchronousTestCase):
         self.assertEqual(["10", "20", "30", "50", "100", "500", "1000", "none"],
                          fields["muc#roomconfig_maxusers"][3])
 
+    def test_optionsLabelled(self):
+        """
+        Every option of every list field has a label (clients print
+        "(null)" for an option without one): the room sizes are labelled
+        with themselves.
+        """
+        for form in (forms.configForm(CUSTOM, [], []), forms.voiceRequestForm(
+                JID("coven@chat.shakespeare.lit"), "thirdwitch")):
+            for field in form.toElement().elements(data_form.NS_X_DATA, "field"):
+                for option in field.elements(data_form.NS_X_DATA, "option"):
+                    self.assertTrue(option.getAttribute("label"), (field["var"], option.toXml()))
+        fields = {f["var"]: f for f in forms.configForm(CUSTOM, [], []).toElement().elements(
+            data_form.NS_X_DATA, "field")}
+        labels = [o["label"] for o in fields["muc#roomconfig_maxusers"].elements(
+            data_form.NS_X_DATA, "option")]
+        self.assertEqual(["10", "20", "30", "42", "50", "100", "500", "1000", "No limit"], labels)
+
     def test_maxUsersCurrentOffered(self):
         """A current room size that is not a usual one is offered too, in order."""
         fields = fieldsOf(forms.configForm(CUSTOM, [], []).toElement())
@@ -398,8 +415,9 @@ class FormFromTests(SynchronousTestCase):
 
 class RoomInfoFormTests(SynchronousTestCase):
     def test_fields(self):
-        """The roominfo result form gives description, occupants, subject, lang,
-        contacts and whether participants may change the subject."""
+        """The roominfo result form gives name, description, occupants, subject, lang,
+        contacts, whether participants may change the subject and whether
+        occupants may invite."""
         element = forms.roomInfoForm(CUSTOM, 3, "Spells", [CRONE]).toElement()
         self.assertEqual("result", element["type"])
         fields = {var: f[:2] for var, f in fieldsOf(element).items()}
@@ -412,7 +430,25 @@ class RoomInfoFormTests(SynchronousTestCase):
             "muc#roominfo_contactjid": ("jid-multi", ["crone1@shakespeare.lit"]),
             "muc#roominfo_subjectmod": ("boolean", ["true"]),
             "muc#roomconfig_changesubject": ("boolean", ["true"]),
+            "muc#roomconfig_roomname": ("text-single", ["The Coven"]),
+            "muc#roomconfig_allowinvites": ("boolean", ["true"]),
         }, fields)
+
+    def test_allowInvites(self):
+        """
+        Anyone in an open room may invite; in a members-only room, only with
+        muc#roomconfig_allowinvites (and its admins and owners, always).
+        """
+        for config, expected in ((RoomConfig(), ["true"]),
+                                 (RoomConfig(membersOnly=True), ["false"]),
+                                 (RoomConfig(membersOnly=True, allowInvites=True), ["true"])):
+            fields = fieldsOf(forms.roomInfoForm(config, 0, "", None).toElement())
+            self.assertEqual(expected, fields["muc#roomconfig_allowinvites"][1])
+
+    def test_unnamed(self):
+        """A room without a name gives the name field without a value."""
+        fields = fieldsOf(forms.roomInfoForm(RoomConfig(), 0, "", None).toElement())
+        self.assertEqual([], fields["muc#roomconfig_roomname"][1])
 
 
 class RegisterFormTests(SynchronousTestCase):

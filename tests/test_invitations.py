@@ -1,6 +1,7 @@
 """
-Declines only from those invited, at most one per invitation, to the one
-that invited (XEP-0045 section 7.8.2): the room keeps pending invitations.
+Mediated invitations (XEP-0045 section 7.8.2): what the invitee receives;
+and declines only from those invited, at most one per invitation, to the
+one that invited: the room keeps pending invitations.
 """
 
 from twisted.words.protocols.jabber.jid import JID
@@ -29,6 +30,67 @@ class InvitationTestCase(PopulatedRoomTestCase):
         (error,) = out
         self.assertEqual(("error", sender, "not-acceptable"),
                          (error["type"], error["to"], errorCondition(error)))
+
+
+class InvitationFormTests(InvitationTestCase):
+    """
+    What the invitee receives of a mediated invitation.
+    """
+
+    NS_CONFERENCE = "jabber:x:conference"
+
+    def send(self, sender, inner="", id="inv-1"):
+        (invitation,) = self.service.send(
+            "<message from='%s' to='%s' id='%s'><x xmlns='%s'><invite to='%s'>%s</invite></x>"
+            "</message>" % (sender, self.ROOM, id, NS_MUC_USER, INVITEE, inner))
+        return invitation
+
+    def invited(self, invitation):
+        return next(next(invitation.elements(NS_MUC_USER, "x")).elements(NS_MUC_USER, "invite"))
+
+    def test_keepsID(self):
+        """The invitation keeps the id of the message that asked for it."""
+        invitation = self.send(self.GUS)
+        self.assertEqual(("inv-1", INVITEE), (invitation["id"], invitation["to"]))
+
+    def test_reason(self):
+        """The reason is passed on; without one, the invitation carries an empty <reason/>."""
+        self.assertEqual("come", str(self.invited(self.send(self.GUS, "<reason>come</reason>"))
+                                     .reason))
+        reason = self.invited(self.send(self.GUS)).reason
+        self.assertIsNotNone(reason)
+        self.assertEqual("", str(reason))
+
+    def test_directInvitation(self):
+        """It carries XEP-0249's <x xmlns='jabber:x:conference'/>, naming the room and reason."""
+        conference = next(self.send(self.GUS, "<reason>come</reason>").elements(
+            self.NS_CONFERENCE, "x"))
+        self.assertEqual({"jid": self.ROOM, "reason": "come"}, dict(conference.attributes))
+
+    def test_password(self):
+        """A protected room's password goes in both forms of the invitation."""
+        self.room.config = self.room.config.replace(passwordProtected=True, password="sesame")
+        invitation = self.send(self.GUS)
+        self.assertEqual("sesame", str(next(invitation.elements(NS_MUC_USER, "x")).password))
+        conference = next(invitation.elements(self.NS_CONFERENCE, "x"))
+        self.assertEqual("sesame", conference["password"])
+
+    def test_semiAnonymous(self):
+        """In a semi-anonymous room the invitee learns the inviter's occupant JID only."""
+        invitation = self.send(self.GUS)
+        self.assertEqual(self.ROOM + "/gus", self.invited(invitation)["from"])
+        self.assertNotIn("gus@example.org", invitation.toXml())
+
+    def test_nonAnonymous(self):
+        """In a non-anonymous room the invitation names the inviter's real JID."""
+        self.room.config = self.room.config.replace(whois="anyone")
+        self.assertEqual(self.GUS, self.invited(self.send(self.GUS))["from"])
+
+    def test_declineStillToInviter(self):
+        """Named by nick, the inviter still gets the decline at its real JID."""
+        self.send(self.GUS)
+        (declined,) = self.decline(INVITEE + "/phone", self.ROOM + "/gus")
+        self.assertEqual(self.GUS, declined["to"])
 
 
 class DeclineTests(InvitationTestCase):

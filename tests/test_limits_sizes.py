@@ -121,19 +121,20 @@ class AffiliationTests(LimitTestCase):
 
     def test_adminChange(self):
         """A third affiliation passes, a fourth is refused until one is removed."""
-        self.assertEqual("result", self.ask(self.member("carol@example.org"))["type"])
-        refused = self.ask(self.member("dave@example.org"))
+        self.assertEqual("result", self.answer(self.member("carol@example.org"))["type"])
+        refused = self.answer(self.member("dave@example.org"))
         self.assertPolicy(refused, "a room may hold at most 3 affiliations; remove some first")
         self.assertNotIn(JID("dave@example.org"), self.room.affiliations)
-        self.ask(adminSet(ALICE, ["<item affiliation='none' jid='mia@example.org'/>"]))
-        self.assertEqual("result", self.ask(self.member("dave@example.org"))["type"])
+        self.answer(adminSet(ALICE, ["<item affiliation='none' jid='mia@example.org'/>"]))
+        self.assertEqual("result", self.answer(self.member("dave@example.org"))["type"])
 
     def test_changesOfHolders(self):
         """Changing the affiliation of users who have one adds none and passes."""
-        self.ask(self.member("carol@example.org"))
-        answer = self.ask(adminSet(ALICE, ["<item affiliation='admin' jid='mia@example.org'/>",
-                                           "<item affiliation='outcast' "
-                                           "jid='carol@example.org'/>"]))
+        self.answer(self.member("carol@example.org"))
+        answer = self.answer(adminSet(ALICE, ["<item affiliation='admin' "
+                                              "jid='mia@example.org'/>",
+                                              "<item affiliation='outcast' "
+                                              "jid='carol@example.org'/>"]))
         self.assertEqual("result", answer["type"])
 
     def test_invitations(self):
@@ -150,7 +151,7 @@ class AffiliationTests(LimitTestCase):
 
     def test_openRoomInvitations(self):
         """Invitations to a room that is not members-only make no member and are not limited."""
-        self.ask(self.member("carol@example.org"))
+        self.answer(self.member("carol@example.org"))
         (invite,) = self.service.send("<message from='%s' to='%s'><x xmlns='%s'>"
                                       "<invite to='dave@remote.test'/></x></message>"
                                       % (ALICE, ROOM, NS_MUC_USER))
@@ -158,8 +159,8 @@ class AffiliationTests(LimitTestCase):
 
     def test_registration(self):
         """Registering makes a member only while there is room."""
-        self.assertEqual("result", self.ask(submit("carol@example.org/x", "carol"))["type"])
-        refused = self.ask(submit("dave@example.org/x", "dave"))
+        self.assertEqual("result", self.answer(submit("carol@example.org/x", "carol"))["type"])
+        refused = self.answer(submit("dave@example.org/x", "dave"))
         self.assertPolicy(refused, "a room may hold at most 3 affiliations; remove some first")
 
     def test_configurationLists(self):

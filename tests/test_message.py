@@ -153,14 +153,53 @@ class RoomMessageTests(SynchronousTestCase):
         self.assertEqual("forbidden", errorCondition(error))
 
     def test_invite(self):
-        """A mediated invitation goes from the room to the invitee, naming the inviter."""
+        """
+        A mediated invitation goes from the room to the invitee, naming the
+        inviter (by its occupant JID in this semi-anonymous room: see
+        tests/test_invitations.py for the rest).
+        """
         (invite,) = self.service.send(
             "<message from='%s' to='%s'><x xmlns='%s'><invite to='carol@remote.test'>"
             "<reason>join us</reason></invite></x></message>" % (BOB, ROOM, NS_MUC_USER))
         self.assertEqual(("carol@remote.test", ROOM), (invite["to"], invite["from"]))
         inner = next(next(invite.elements(NS_MUC_USER, "x")).elements(NS_MUC_USER, "invite"))
-        self.assertEqual(BOB, inner["from"])
+        self.assertEqual(ROOM + "/bob", inner["from"])
         self.assertEqual("join us", str(inner.reason))
+
+    def test_subjectKeepsPayload(self):
+        """
+        A subject change is reflected with the sender's id and its other
+        children; a newcomer gets the subject alone.
+        """
+        out = self.service.send(
+            "<message from='%s' to='%s' type='groupchat' id='s1'><subject>Plans</subject>"
+            "<origin-id xmlns='urn:xmpp:sid:0' id='o1'/><store xmlns='urn:xmpp:hints'/>"
+            "</message>" % (ALICE, ROOM))
+        self.assertEqual({ALICE, BOB}, {s["to"] for s in out})
+        for stanza in out:
+            self.assertEqual(("s1", "Plans"), (stanza["id"], str(stanza.subject)))
+            self.assertEqual(["subject", "origin-id", "store"],
+                             [child.name for child in stanza.elements()])
+        self.assertEqual("Plans", self.room.subject)
+        subject = self.service.join(CAROL, ROOM + "/carol")[-1]
+        self.assertEqual(["subject"], [child.name for child in subject.elements()])
+
+    def test_subjectWithThread(self):
+        """
+        A subject with a thread is a message, not a subject change (XEP-0045
+        section 8.1): reflected whole, from a participant who may not change
+        the subject, and the subject stays.
+        """
+        out = self.service.send(
+            "<message from='%s' to='%s' type='groupchat' id='t1'><subject>Topic</subject>"
+            "<thread>th-1</thread></message>" % (BOB, ROOM))
+        self.assertEqual({ALICE, BOB}, {s["to"] for s in out})
+        for stanza in out:
+            self.assertEqual(("t1", "Topic", "th-1"),
+                             (stanza["id"], str(stanza.subject), str(stanza.thread)))
+            self.assertEqual(ROOM + "/bob", stanza["from"])
+            self.assertEqual(1, len(list(stanza.elements("urn:xmpp:sid:0", "stanza-id"))))
+        self.assertEqual("", self.room.subject)
 
     def test_inviteMembersOnly(self):
         """In members-only rooms only admins invite, unless allowinvites, which adds a member."""

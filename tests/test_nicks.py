@@ -207,7 +207,7 @@ class RoomNickTests(PopulatedRoomTestCase):
         self.assertEqual(["olivia", "adam", "gus", "Mia"], list(self.room.occupants))
 
     def register(self, sender, nick):
-        return self.ask(submit(sender, nick, to=self.ROOM))
+        return self.answer(submit(sender, nick, to=self.ROOM))
 
     def test_registrationConflicts(self):
         """Registering a nick that conflicts with an occupant's or a reserved one is refused."""

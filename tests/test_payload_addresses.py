@@ -135,8 +135,8 @@ class EmittedAddressTests(PopulatedRoomTestCase):
 
     def test_affiliationNick(self):
         """A nick given with an affiliation is kept as the Nickname profile enforces it."""
-        reply = self.ask("<iq type='set' id='a' from='%s' to='%s'><query xmlns='%s'><item "
-                         "affiliation='member' jid='eve@example.org' nick=' Eve  Smith '/>"
-                         "</query></iq>" % (self.OLIVIA, self.ROOM, NS_MUC_ADMIN))
+        reply = self.answer("<iq type='set' id='a' from='%s' to='%s'><query xmlns='%s'><item "
+                            "affiliation='member' jid='eve@example.org' nick=' Eve  Smith '/>"
+                            "</query></iq>" % (self.OLIVIA, self.ROOM, NS_MUC_ADMIN))
         self.assertEqual("result", reply["type"])
         self.assertEqual("Eve Smith", self.room.reservedNick(parseJID("eve@example.org")))

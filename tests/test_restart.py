@@ -493,6 +493,19 @@ class QueuedWriteTests(RestartTestCase):
         self.assertEqual(1, len([s for s in out if s.name == "presence"
                                  and s["to"] == MIA and s.getAttribute("type") == "unavailable"]))
 
+    def test_announcedOnceStored(self):
+        """
+        The affiliation change of a user not in the room is announced to
+        those who see real JIDs once its write is done, not before.
+        """
+        self.makeQueuedRoom()
+        self.assertEqual([], self.ban())
+        self.queue.runAll()
+        out = self.service.stream.sent()
+        (announced,) = [s for s in out if s.name == "message"]
+        self.assertEqual((ROOM, OLIVIA), (announced["from"], announced["to"]))
+        self.assertEqual(["message", "iq"], [s.name for s in out])
+
     def test_order(self):
         """Changes queued one after the other end as the last one left the room."""
         room = self.makeQueuedRoom()

@@ -11,6 +11,7 @@ import pytest
 from twisted.logger import globalLogPublisher
 from twisted.python import usage
 from twisted.trial.unittest import SynchronousTestCase
+from twisted.words.xish import domish
 
 from mucservice import tap
 from mucservice.xmpp import margins, sizes
@@ -83,21 +84,33 @@ class TemplateLimitTests(SynchronousTestCase):
 
 
 class SendGuardTests(ServiceTestCase):
-    def test_fallbackEchoDropped(self):
+    def test_elementOverLimitDropped(self):
         """
-        wokkel's service-unavailable answer to an unknown IQ echoes its
-        payload: when that is over the limit (a payload of quotes, which the
-        echo escapes six times larger), it is dropped and counted, and the
-        link stays up.
+        An element that wokkel or Twisted write themselves over the limit
+        (a payload of quotes, which serialising escapes six times larger) is
+        dropped and counted, and the link stays up.
         """
         self.patch(sizes.LIMIT, "dropped", 0)
-        quotes = '"' * 50_000
-        out = self.service.send(
-            "<iq type='get' id='q' from='a@example.org/x' to='muc.example.org'>"
-            "<query xmlns='urn:example:big' v='%s'/></iq>" % (quotes,))
-        self.assertEqual([], out)
+        element = domish.Element((None, "iq"), attribs={"to": "a@example.org/x", "type": "get"})
+        element.addElement(("urn:example:big", "query"))["v"] = '"' * 50_000
+        self.service.stream.xmlstream.send(element)
+        self.assertEqual([], self.service.stream.sent())
         self.assertEqual(1, sizes.LIMIT.dropped)
         self.assertFalse(self.service.stream.transport.disconnecting)
+
+    def test_unknownIQNotEchoed(self):
+        """
+        The service-unavailable answer to an unknown IQ no longer echoes its
+        payload (wokkel's fallback handler did): a payload that would be
+        over the limit echoed gets a small answer.
+        """
+        self.patch(sizes.LIMIT, "dropped", 0)
+        (answer,) = self.service.send(
+            "<iq type='get' id='q' from='a@example.org/x' to='muc.example.org'>"
+            "<query xmlns='urn:example:big' v='%s'/></iq>" % ('"' * 50_000,))
+        self.assertEqual("service-unavailable", answer.error.firstChildElement().name)
+        self.assertIsNone(answer.query)
+        self.assertEqual(0, sizes.LIMIT.dropped)
 
     def test_smallElementsPass(self):
         """An element within the limit is written as before."""

@@ -53,6 +53,21 @@ VirtualHost {domain}
 
 Component {componentJID}
     component_secret = {componentSecret}
+{moreComponents}{builtinMUC}"""
+
+#: Another external component (L{LocalProsody.extraComponents}).
+COMPONENT_TEMPLATE = """
+Component {jid}
+    component_secret = {secret}
+"""
+
+#: Prosody's own MUC, declared when asked for (L{LocalProsody.builtinMUC}):
+#: the differential tests run the same conversations against it and
+#: mucservice. Rooms are locked until configured, as mucservice's are.
+BUILTIN_MUC_TEMPLATE = """
+Component {jid} "muc"
+    modules_enabled = {{ "muc_mam" }}
+    muc_room_locking = true
 """
 
 
@@ -102,6 +117,9 @@ class LocalProsody(ServerProcess):
     @ivar extraModules: modules loaded besides L{MODULES}.
     @ivar extraConfig: Lua text added to the global section; it must not
         set an option that the template sets (Prosody refuses duplicates).
+    @ivar builtinMUC: the JID of a component running Prosody's own MUC
+        (with its archive, C{muc_mam}), or L{None} for none.
+    @ivar extraComponents: C{(jid, secret)} of more external components.
     @ivar configPath: C{folder/prosody.cfg.lua}.
     @ivar logPath: C{folder/prosody.log}, everything from L{logLevel} up.
     @ivar errorLogPath: C{folder/prosody.err}, errors only.
@@ -116,7 +134,8 @@ class LocalProsody(ServerProcess):
 
     def __init__(self, folder, domain="localhost", componentJID="muc.localhost",
                  componentSecret=None, interface="127.0.0.1", c2sPort=None, s2sPort=None,
-                 componentPort=None, logLevel="info", extraModules=(), extraConfig=""):
+                 componentPort=None, logLevel="info", extraModules=(), extraConfig="",
+                 builtinMUC=None, extraComponents=()):
         """
         @param folder: where to keep everything; made when needed.
         @param componentSecret: the component secret; a random one when
@@ -126,6 +145,11 @@ class LocalProsody(ServerProcess):
         @param extraModules: names of more Prosody modules to load.
         @param extraConfig: Lua text for the global section, such as
             C{'s2s_timeout = 5'}; nothing when empty.
+        @param builtinMUC: the JID of a component to run Prosody's own MUC
+            on, such as C{conference.localhost}; none when L{None}.
+        @param extraComponents: C{(jid, secret)} pairs: more external
+            components to declare, such as a stand-in for a server that
+            passes on what Prosody's own client code refuses.
         """
         self.folder = os.path.abspath(folder)
         self.domain = domain
@@ -141,6 +165,8 @@ class LocalProsody(ServerProcess):
         self.logLevel = logLevel
         self.extraModules = tuple(extraModules)
         self.extraConfig = extraConfig
+        self.builtinMUC = builtinMUC
+        self.extraComponents = tuple(extraComponents)
         self.configPath = os.path.join(self.folder, "prosody.cfg.lua")
         self.logPath = os.path.join(self.folder, "prosody.log")
         self.errorLogPath = os.path.join(self.folder, "prosody.err")
@@ -173,7 +199,12 @@ class LocalProsody(ServerProcess):
             extraConfig="\n" + self.extraConfig.strip() + "\n" if self.extraConfig.strip() else "",
             domain=luaString(self.domain),
             componentJID=luaString(self.componentJID),
-            componentSecret=luaString(self.componentSecret))
+            componentSecret=luaString(self.componentSecret),
+            moreComponents="".join(
+                COMPONENT_TEMPLATE.format(jid=luaString(jid), secret=luaString(secret))
+                for jid, secret in self.extraComponents),
+            builtinMUC=BUILTIN_MUC_TEMPLATE.format(jid=luaString(self.builtinMUC))
+            if self.builtinMUC else "")
 
     def writeConfig(self):
         """

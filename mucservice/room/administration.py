@@ -10,6 +10,7 @@ from typing import Optional
 from mucservice import errors
 from mucservice.records import Affiliation
 from mucservice.room import nicks, privacy, roles
+from mucservice.room.outcomes import Announced
 from mucservice.room.status import AFFILIATION_CHANGED, BANNED, KICKED, MEMBERS_ONLY
 
 
@@ -49,7 +50,8 @@ class AffiliationPlan:
     @ivar entries: bare JID to its new L{Affiliation}, or L{None} when
         nothing is left of it (affiliation none, no data).
     @ivar told: the bare JIDs whose occupants are told (their affiliation
-        changes, or an admin gave them a nick).
+        changes, or an admin gave them a nick); those with no occupant in
+        the room are announced (L{Announced}).
     @ivar actorNick: the nick of who made the changes, if in the room.
     @ivar reasons: bare JID to the reason given.
     """
@@ -77,10 +79,12 @@ class AffiliationOutcome:
     """
     @ivar changed: bare JID to the new L{Affiliation} entry or L{None}.
     @ivar effects: L{Effect}s on occupants.
+    @ivar absent: L{Announced} changes of users not in the room.
     """
 
     changed: dict = field(default_factory=dict)
     effects: list = field(default_factory=list)
+    absent: list = field(default_factory=list)
 
 
 class Administration:
@@ -224,7 +228,8 @@ class Administration:
     def _changeAffiliation(self, outcome, userJID, entry, actorNick=None, reason=None):
         """
         Set an affiliation and apply what it means to the user's occupants,
-        adding to C{outcome}.
+        adding to C{outcome}; a user with no occupant in the room is
+        announced.
 
         A lowered affiliation brings the role down to its default; a raised
         one lifts it to its default, never lowering it (a moderator made
@@ -235,9 +240,11 @@ class Administration:
         outcome.changed[userJID] = self._setEntry(userJID, entry)
         after = self.affiliationOf(userJID)
         default = roles.defaultRole(after, self.config.moderated)
+        present = False
         for occupant in list(self.occupants.values()):
             if occupant.userJID != userJID:
                 continue
+            present = True
             previous = occupant.role
             if affiliation == roles.OUTCAST:
                 status = BANNED
@@ -255,6 +262,8 @@ class Administration:
             occupant.role = roles.NO_ROLE
             outcome.effects.append(Effect(occupant, True, (status,), actorNick, reason,
                                           previous))
+        if not present:
+            outcome.absent.append(Announced(userJID, affiliation, reason))
 
     # Configuration and destruction
 
@@ -418,7 +427,8 @@ class Administration:
             raise errors.Forbidden("only admins may invite to this members-only room")
         inviteeJID = inviteeJID.userhostJID()
         if grant and self.affiliationOf(inviteeJID) == roles.NONE:
-            return AffiliationPlan({inviteeJID: self.newEntry(inviteeJID, roles.MEMBER)})
+            return AffiliationPlan({inviteeJID: self.newEntry(inviteeJID, roles.MEMBER)},
+                                   {inviteeJID})
         return None
 
     def checkVoiceRequest(self, actorJID):

@@ -13,7 +13,7 @@ from twisted.logger import Logger
 
 from mucservice import errors
 from mucservice.records import HistoryEntry
-from mucservice.room import offline, roles
+from mucservice.room import offline, privacy, roles
 from mucservice.room.invitations import DEFAULT_MAX_PENDING
 from mucservice.room.outcomes import (
     Declined,
@@ -31,7 +31,8 @@ class GroupchatMessage:
     A groupchat message to a room, as the protocol edge read it.
 
     @ivar payload: its children, serialized, less those only the room may
-        stamp (opaque to the room).
+        stamp (opaque to the room); for a subject change, less the subject
+        too.
     @ivar messageID: its C{id}, or L{None}.
     @ivar lang: its C{xml:lang}, or L{None}.
     @ivar kept: whether it belongs in the history (a body or a C{store}
@@ -71,7 +72,7 @@ class Conversation:
         """
         room = self.getRoom(roomJID)
         if room is None or (room.locked and realJID not in room.sessions):
-            raise errors.ItemNotFound("no such room")
+            raise errors.ItemNotFound("no such room", byService=True)
         return room
 
     def groupchat(self, realJID, roomJID, message):
@@ -88,7 +89,7 @@ class Conversation:
             occupant = room.checkSubjectChange(realJID)
             room.subject, room.subjectNick = message.subject, occupant.nick
             self.writer.saveSubject(room)
-            return SubjectChanged(room, occupant, message.messageID)
+            return SubjectChanged(room, occupant, message.messageID, message.payload)
         occupant = room.checkGroupchat(realJID)
         entry = HistoryEntry(self.now(), occupant.nick, realJID, message.payload,
                              str(uuid.uuid4()), occupant.occupantID, message.messageID,
@@ -182,7 +183,9 @@ class Conversation:
         """
         A mediated invitation (section 7.8.2); in a members-only room it
         may make the invitee a member, which is stored before the invitation
-        is sent. The room keeps it pending (L{Room.invitations
+        is sent. It names the inviter by its real JID, or by its occupant
+        JID where the room hides real JIDs (L{privacy.invitesByNick}). The
+        room keeps it pending (L{Room.invitations
         <mucservice.room.room.Room.invitations>}), so that the invitee may
         decline it.
 
@@ -194,7 +197,8 @@ class Conversation:
         self.limits.invitation(room, realJID, inviteeJID)
         # Only occupants invite: checked before the bound, and both before
         # the invitee may be made a member.
-        room.occupantOf(realJID)
+        inviter = room.occupantOf(realJID)
+        nick = inviter.nick if privacy.invitesByNick(room) else None
         room.invitations.checkRoom(inviteeJID, self.reactor.seconds(),
                                    self.maxPendingInvitations)
 
@@ -204,14 +208,13 @@ class Conversation:
                 return lambda: None, invited
 
             def granted():
-                room.applyAffiliations(plan)
-                return invited()
+                return invited(room.applyAffiliations(plan).absent)
 
             return lambda: self.writer.storeAffiliations(room, plan.entries), granted
 
-        def invited():
+        def invited(announced=()):
             room.invitations.add(inviteeJID, realJID, self.reactor.seconds())
-            return Invited(room, realJID, inviteeJID, reason)
+            return Invited(room, realJID, inviteeJID, reason, nick, list(announced))
 
         return self.changes.run(room, change)
 

@@ -72,7 +72,7 @@ class Governance:
         @return: a L{Changed}.
         """
         self.forgetHats(room, outcome.changed)
-        return self.applied(room, outcome.effects, **more)
+        return self.applied(room, outcome.effects, announced=outcome.absent, **more)
 
     # Roles and affiliations
 

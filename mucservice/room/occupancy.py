@@ -8,7 +8,7 @@ writer of the join tracker.
 from mucservice import errors
 from mucservice.room import roles, status
 from mucservice.room.history import selectHistory
-from mucservice.room.outcomes import Entered, Left, NickChanged, PresenceChanged
+from mucservice.room.outcomes import Entered, Left, NickChanged, PresenceChanged, Probed
 
 
 class Occupancy:
@@ -85,6 +85,37 @@ class Occupancy:
             others = tuple(j for j in occupant.realJIDs if j != realJID)
         history = selectHistory(list(room.history), now=self.now(), **historyRequest)
         return Entered(room, occupant, realJID, tuple(statuses), changed, others, history)
+
+    def nickOf(self, realJID, roomJID):
+        """
+        @return: the nick of the session C{realJID} in the room C{roomJID},
+            or L{None} if it is not in that room.
+        """
+        room = self.getRoom(roomJID)
+        occupant = room.sessions.get(realJID) if room is not None else None
+        return occupant.nick if occupant is not None else None
+
+    def probe(self, realJID, occupantJID):
+        """
+        A presence probe from the session C{realJID} to an occupant JID:
+        an occupant gets the presence the room shows it of that occupant
+        (its own, or one whose role the room broadcasts); nobody gets the
+        presence of a nick nobody has, or whose presence the room does not
+        show it.
+
+        @return: a L{Probed}, or L{None} for no answer.
+        @raise errors.NotAcceptable: C{realJID} is not in the room (or there
+            is no such room: a stranger cannot tell).
+        """
+        room = self.getRoom(occupantJID)
+        viewer = room.sessions.get(realJID) if room is not None else None
+        if viewer is None:
+            raise errors.NotAcceptable("you are not in the room")
+        occupant = room.occupants.get(occupantJID.resource)
+        if occupant is None or (occupant is not viewer
+                                and not room.broadcastsPresenceOf(occupant)):
+            return None
+        return Probed(room, viewer, realJID, occupant)
 
     def leave(self, realJID, roomJID, payload=""):
         """

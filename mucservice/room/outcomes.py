@@ -57,6 +57,23 @@ class NickChanged:
 
 
 @dataclass
+class Probed:
+    """
+    An occupant asked for another's presence (a probe): it gets it as the
+    room shows it to it.
+
+    @ivar viewer: the asking occupant.
+    @ivar realJID: the session that asked, which the presence goes to.
+    @ivar occupant: the occupant whose presence it gets.
+    """
+
+    room: object
+    viewer: object
+    realJID: object
+    occupant: object
+
+
+@dataclass
 class Left:
     """
     A session left a room, by itself or removed as gone.
@@ -83,6 +100,23 @@ class Left:
 
 
 @dataclass
+class Announced:
+    """
+    The affiliation of a user who is not in the room changed: the occupants
+    who may see real JIDs are told (XEP-0045 section 9.3; clients keep
+    their list of the room's members, as OMEMO needs, up to date with it).
+
+    @ivar userJID: the user's bare JID.
+    @ivar affiliation: its new affiliation.
+    @ivar reason: the reason given, or L{None}.
+    """
+
+    userJID: object
+    affiliation: str
+    reason: Optional[str] = None
+
+
+@dataclass
 class Changed:
     """
     What administrative changes (roles, affiliations, configuration,
@@ -99,6 +133,7 @@ class Changed:
         room (a configuration change).
     @ivar refusal: the domain error that stopped a series of changes part
         way; those before it stand and are told, and it is the answer.
+    @ivar announced: L{Announced} changes of users not in the room.
     """
 
     room: object
@@ -107,6 +142,7 @@ class Changed:
     visibility: list = field(default_factory=list)
     statuses: tuple = ()
     refusal: Optional[Exception] = None
+    announced: list = field(default_factory=list)
 
 
 @dataclass
@@ -144,7 +180,9 @@ class SubjectChanged:
     """
     The subject changed: everyone gets it, from the occupant that set it.
 
-    @ivar payload: the other children of the message that set it.
+    @ivar payload: the other children of the message that set it,
+        serialized (opaque to the room): the reflected change carries them,
+        the subject a newcomer gets does not.
     """
 
     room: object
@@ -157,12 +195,20 @@ class SubjectChanged:
 class Invited:
     """
     An occupant invites somebody (a mediated invitation).
+
+    @ivar inviterNick: the inviter's nick when the invitation names it by
+        its occupant JID (a semi-anonymous room), else L{None}: it names
+        the inviter's real JID.
+    @ivar announced: L{Announced} memberships the invitation gave (in a
+        members-only room).
     """
 
     room: object
     inviterJID: object
     inviteeJID: object
     reason: Optional[str] = None
+    inviterNick: Optional[str] = None
+    announced: list = field(default_factory=list)
 
 
 @dataclass

@@ -80,3 +80,15 @@ def showsSubject(room, userJID):
     @param userJID: who asks.
     """
     return not room.config.membersOnly or room.affiliationOf(userJID) in roles.AFFILIATED
+
+
+def invitesByNick(room):
+    """
+    Whether the room's invitations name the inviter by its occupant JID
+    (C{room@service/nick}) rather than its real JID: in a semi-anonymous
+    room, whose participants do not see one another's real JIDs, an
+    invitee, who is not even in the room yet, does not learn the inviter's.
+
+    @param room: the L{Room<mucservice.room.room.Room>}.
+    """
+    return room.config.whois != "anyone"

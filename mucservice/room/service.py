@@ -219,7 +219,7 @@ class RoomService(Occupancy, Conversation, Governance, Avatars, ServiceAdministr
         """
         room = self.getRoom(roomJID)
         if room is None or not room.mayEnter(requester):
-            raise errors.ItemNotFound("no such room")
+            raise errors.ItemNotFound("no such room", byService=True)
         return room
 
     def mayCreate(self, userJID):
@@ -237,9 +237,9 @@ class RoomService(Occupancy, Conversation, Governance, Avatars, ServiceAdministr
         """
         if not self.loaded:
             raise errors.ServiceUnavailable("the rooms of this service are not loaded yet; "
-                                            "try again later")
+                                            "try again later", byService=True)
         if not self.mayCreate(creatorJID):
-            raise errors.NotAllowed("you may not create rooms on this service")
+            raise errors.NotAllowed("you may not create rooms on this service", byService=True)
         self.limits.creating(creatorJID)
         room = Room(roomJID.userhostJID(), self.defaultConfig, locked=True,
                     serviceAdmins=self.admins)

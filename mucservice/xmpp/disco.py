@@ -13,6 +13,7 @@ from mucservice.xmpp.handler import RoomHandler
 from mucservice.xmpp.hats import COMMANDS
 from mucservice.xmpp.namespaces import (
     FEATURE_OFFLINE,
+    FEATURE_STABLE_ID,
     NS_COMMANDS,
     NS_DATA,
     NS_DISCO_INFO,
@@ -22,6 +23,7 @@ from mucservice.xmpp.namespaces import (
     NS_MUC,
     NS_OCCUPANT_ID,
     NS_PING,
+    NS_REQUEST,
     NS_SELF_PING,
     NS_STANZA_ID,
     NS_VCARD,
@@ -38,8 +40,9 @@ NODE_ROOMUSER = "x-roomuser-item"
 SERVICE_FEATURES = (NS_MUC, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_HATS, NS_VCARD)
 
 #: What every room supports, whatever its configuration.
-ROOM_FEATURES = (NS_MUC, NS_OCCUPANT_ID, NS_STANZA_ID, NS_IQ_REGISTER, NS_PING, NS_SELF_PING,
-                 NS_DISCO_INFO, NS_DISCO_ITEMS, NS_HATS, NS_COMMANDS, NS_VCARD)
+ROOM_FEATURES = (NS_MUC, FEATURE_STABLE_ID, NS_REQUEST, NS_OCCUPANT_ID, NS_STANZA_ID,
+                 NS_IQ_REGISTER, NS_PING, NS_SELF_PING, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_HATS,
+                 NS_COMMANDS, NS_VCARD)
 
 
 def roomFeatures(config):

@@ -11,7 +11,7 @@ from twisted.words.protocols.jabber.error import StanzaError
 
 from mucservice import errors
 from mucservice.xmpp.namespaces import NS_STANZAS
-from mucservice.xmpp.render import Template, quote
+from mucservice.xmpp.render import Template, attributes, quote
 from mucservice.xmpp.traffic import TRAFFIC
 
 #: The most characters of an error's text sent: texts may quote what a
@@ -50,7 +50,17 @@ def toStanzaError(error):
     raise TypeError("not a domain error: %r" % (error,))
 
 
-def errorReply(stanza, error, fromJID=None, extra=""):
+def generatedBy(fromJID):
+    """
+    @param fromJID: the address an error is sent from, as text: the service,
+        a room or an occupant of it.
+    @return: the C{by} of the error (RFC 6120 section 8.3.2): the room's
+        bare JID, or the service's, that generated it.
+    """
+    return fromJID.partition("/")[0]
+
+
+def errorReply(stanza, error, fromJID=None, extra="", by=None):
     """
     The error reply to a received stanza, as text.
 
@@ -59,15 +69,19 @@ def errorReply(stanza, error, fromJID=None, extra=""):
     @param fromJID: the address to answer from (default: the stanza's C{to}).
     @param extra: serialized children to include before the error (e.g. the
         MUC C{<x/>} of a refused join).
+    @param by: the JID that generated the error, as text (default: the room
+        or service it is sent from, L{generatedBy}).
     """
-    return Template(stanza.name, extra + errorElement(error),
-                    from_=fromJID or stanza.getAttribute("to"), type_="error",
-                    id=stanza.getAttribute("id")).to(stanza["from"])
+    fromJID = fromJID or stanza.getAttribute("to")
+    return Template(stanza.name, extra + errorElement(error, by or generatedBy(fromJID)),
+                    from_=fromJID, type_="error", id=stanza.getAttribute("id")).to(stanza["from"])
 
 
-def errorElement(error):
+def errorElement(error, by=None):
     """
     @param error: a domain error or L{StanzaError}.
+    @param by: the JID that generated the error (the room or the service),
+        as text, or L{None}.
     @return: the C{<error/>} child of an error stanza, as text; its text,
         which may quote what a client sent, at most L{MAX_ERROR_TEXT}
         characters of it. It is counted as sent (L{mucservice.xmpp.traffic}).
@@ -77,10 +91,8 @@ def errorElement(error):
     text = ""
     if error.text:
         text = "<text xmlns='%s'>%s</text>" % (NS_STANZAS, quote(error.text[:MAX_ERROR_TEXT]))
-    return "<error type='%s'><%s xmlns='%s'/>%s</error>" % (
-        error.type, error.condition, NS_STANZAS, text)
-
-
+    return "<error%s><%s xmlns='%s'/>%s</error>" % (
+        attributes(type=error.type, by=by), error.condition, NS_STANZAS, text)
 
 
 def errorCondition(stanza):

@@ -212,7 +212,7 @@ def _maxUsersOptions(current):
     sizes = set(MAX_USERS_OPTIONS)
     if current is not None:
         sizes.add(current)
-    options = [data_form.Option(str(size)) for size in sorted(sizes)]
+    options = [data_form.Option(str(size), str(size)) for size in sorted(sizes)]
     options.append(data_form.Option("none", "No limit"))
     return options
 
@@ -317,7 +317,12 @@ def roomInfoForm(config, occupantCount, subject, contacts):
     occupants, subject, lang and contactjid, and whether participants may
     change the subject, under both the registered name
     C{muc#roominfo_subjectmod} and C{muc#roomconfig_changesubject}, which
-    some clients read instead.
+    some clients read instead; and, as Prosody's rooms do, the room's name
+    (C{muc#roomconfig_roomname}) and whether its occupants may invite
+    others (C{muc#roomconfig_allowinvites}, the name the registry gives
+    it for this form): in an open room anyone in it may, in a
+    members-only room its admins, and everyone with voice if the room
+    allows it.
 
     @param config: the room's L{RoomConfig
         <mucservice.room.config.RoomConfig>}.
@@ -330,6 +335,8 @@ def roomInfoForm(config, occupantCount, subject, contacts):
         L{NS_ROOMINFO}.
     """
     form = data_form.Form("result", formNamespace=NS_ROOMINFO)
+    form.addField(data_form.Field("text-single", "muc#roomconfig_roomname",
+                                  value=config.name or None, label="Name"))
     for var, label, value in (("description", "Description", config.description),
                               ("occupants", "Number of occupants", str(occupantCount)),
                               ("subject", "Subject", subject),
@@ -342,6 +349,9 @@ def roomInfoForm(config, occupantCount, subject, contacts):
     for var in ("muc#roominfo_subjectmod", "muc#roomconfig_changesubject"):
         form.addField(data_form.Field("boolean", var, value=config.changeSubject,
                                       label="Participants may change the subject"))
+    form.addField(data_form.Field("boolean", "muc#roomconfig_allowinvites",
+                                  value=not config.membersOnly or config.allowInvites,
+                                  label="Occupants may invite others"))
     return form
 
 

@@ -96,13 +96,16 @@ class RoomHandler(XMPPHandler):
         Answer C{stanza} with an error, unless it came from no valid address
         (nothing to answer to), or is a message or presence that said
         nowhere it went. An answer to a missing or malformed C{to} comes
-        from the service: an IQ request is always answered.
+        from the service: an IQ request is always answered. The error names
+        the room that generated it (C{by}), or the service when it says so
+        (L{byService<mucservice.errors.Error>}).
         """
         if _parses(stanza.getAttribute("from")) and (
                 fromJID or stanza.getAttribute("to") or stanza.name == "iq"):
             if fromJID is None and not _parses(stanza.getAttribute("to")):
                 fromJID = self.rooms.serviceJID.full()
-            self.sendText(errorReply(stanza, error, fromJID, extra), laneOf(stanza))
+            by = self.rooms.serviceJID.full() if getattr(error, "byService", False) else None
+            self.sendText(errorReply(stanza, error, fromJID, extra, by), laneOf(stanza))
 
     def connectionInitialized(self):
         for query in self.iqHandlers:

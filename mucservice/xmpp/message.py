@@ -15,6 +15,7 @@ from mucservice.xmpp.broadcast import toEveryone
 from mucservice.xmpp.handler import RoomHandler, parseJID
 from mucservice.xmpp.namespaces import (
     NS_ADDRESS,
+    NS_CONFERENCE,
     NS_DATA,
     NS_DELAY,
     NS_FORWARD,
@@ -25,6 +26,7 @@ from mucservice.xmpp.namespaces import (
     NS_STANZA_ID,
     NS_XML,
 )
+from mucservice.xmpp.outbox import Fanout
 from mucservice.xmpp.render import Template, attributes, childrenText, quote
 
 #: What a client may not put into a message the room passes on (groupchat
@@ -78,10 +80,18 @@ class MessageHandler(RoomHandler):
     # Groupchat
 
     def groupchat(self, realJID, roomJID, message):
+        """
+        A groupchat message, or a subject change: a message with a
+        C{<subject/>} and neither a C{<body/>} nor a C{<thread/>} (XEP-0045
+        section 8.1: with either, it is a message, reflected whole). The
+        subject change is reflected with the sender's other children.
+        """
         subject = None
-        if message.subject is not None and message.body is None:
+        skipped = STRIPPED
+        if message.subject is not None and message.body is None and message.thread is None:
             subject = str(message.subject)
-        request = GroupchatMessage(childrenText(message, STRIPPED), message.getAttribute("id"),
+            skipped = STRIPPED | {(message.subject.uri, "subject")}
+        request = GroupchatMessage(childrenText(message, skipped), message.getAttribute("id"),
                                    message.getAttribute((NS_XML, "lang")),
                                    goesToHistory(message), subject,
                                    len(str(message.body)) if message.body is not None else 0)
@@ -105,7 +115,8 @@ class MessageHandler(RoomHandler):
 
     def tellSubject(self, outcome):
         room = outcome.room
-        template = Template("message", "<subject>%s</subject>" % quote(room.subject),
+        template = Template("message", "<subject>%s</subject>%s" % (quote(room.subject),
+                                                                   outcome.payload),
                             from_="%s/%s" % (room.jid.userhost(), outcome.occupant.nick),
                             type_="groupchat", id=outcome.messageID)
         self.sendText(toEveryone(room, template))
@@ -149,20 +160,39 @@ class MessageHandler(RoomHandler):
         invitee who invites, with the password of a protected room.
         """
         invitee = parseJID(invite.getAttribute("to") or "")
-        reason = _reason(invite)
-        d = self.rooms.invite(realJID, roomJID, invitee)
-        d.addCallbacks(self.sendInvitation, self._refused, callbackArgs=(reason,),
-                       errbackArgs=(message,))
+        reason = margins.checkReason(str(invite.reason)) if invite.reason else None
+        d = self.rooms.invite(realJID, roomJID, invitee, reason or None)
+        d.addCallbacks(self.sendInvitation, self._refused,
+                       callbackArgs=(message.getAttribute("id"),), errbackArgs=(message,))
 
-    def sendInvitation(self, outcome, reason):
-        realJID, invitee, room = outcome.inviterJID, outcome.inviteeJID, outcome.room
-        inner = "<invite%s>%s</invite>" % (attributes(**{"from": realJID.full()}), reason)
-        if room.config.passwordProtected:
-            inner += "<password>%s</password>" % quote(room.config.password)
-        body = "%s invites you to the room %s" % (realJID.userhost(), room.jid.full())
-        self.sendText(Template("message", "<body>%s</body><x xmlns='%s'>%s</x>"
-                               % (quote(body), NS_MUC_USER, inner),
-                               from_=room.jid.full()).to(invitee.full()))
+    def sendInvitation(self, outcome, messageID=None):
+        """
+        The invitation as the invitee gets it: with the id of the message
+        that asked for it, the inviter (its occupant JID in a room that
+        hides real JIDs), the reason (an empty C{<reason/>} if none was
+        given), the room's password if it has one, and the same invitation
+        in XEP-0249's C{<x xmlns='jabber:x:conference'/>} for clients that
+        read that one.
+        """
+        room, reason = outcome.room, outcome.reason
+        self.sendText(Fanout(room.jid, occupancy.announcements(room, outcome.announced)))
+        if outcome.inviterNick is not None:
+            inviter = "%s/%s" % (room.jid.userhost(), outcome.inviterNick)
+        else:
+            inviter = outcome.inviterJID.full()
+        password = room.config.password if room.config.passwordProtected else None
+        inner = "<invite%s><reason>%s</reason></invite>" % (
+            attributes(**{"from": inviter}), quote(reason or ""))
+        if password is not None:
+            inner += "<password>%s</password>" % quote(password)
+        who = inviter if outcome.inviterNick is not None else outcome.inviterJID.userhost()
+        body = "%s invites you to the room %s" % (who, room.jid.full())
+        conference = "<x%s/>" % attributes(xmlns=NS_CONFERENCE, jid=room.jid.full(),
+                                           password=password, reason=reason)
+        self.sendText(Template("message", "<body>%s</body><x xmlns='%s'>%s</x>%s"
+                               % (quote(body), NS_MUC_USER, inner, conference),
+                               from_=room.jid.full(), id=messageID)
+                      .to(outcome.inviteeJID.full()), room.jid)
 
     def decline(self, realJID, roomJID, decline):
         """

@@ -21,12 +21,16 @@ NS_REGISTER = NS_MUC + "#register"
 NS_REQUEST = NS_MUC + "#request"
 #: XEP-0410: a room that answers its occupants' self-pings itself.
 NS_SELF_PING = NS_MUC + "#self-ping-optimization"
+#: XEP-0045 section 7.4: a room that keeps the id of the messages it reflects.
+FEATURE_STABLE_ID = NS_MUC + "#stable_id"
 NS_STANZA_ID = "urn:xmpp:sid:0"
 NS_OCCUPANT_ID = "urn:xmpp:occupant-id:0"
 NS_DELAY = "urn:xmpp:delay"
 #: XEP-0091, obsolete, which some clients still read.
 NS_LEGACY_DELAY = "jabber:x:delay"
 NS_FORWARD = "urn:xmpp:forward:0"
+#: XEP-0249: direct invitations, whose element a mediated invitation carries too.
+NS_CONFERENCE = "jabber:x:conference"
 
 # Hats (XEP-0317) and their ad-hoc commands (XEP-0050).
 NS_HATS = "urn:xmpp:hats:0"

@@ -23,7 +23,7 @@ from mucservice.xmpp.broadcast import (
 )
 from mucservice.xmpp.namespaces import NS_MUC_USER
 from mucservice.xmpp.outbox import Fanout
-from mucservice.xmpp.render import Template
+from mucservice.xmpp.render import Template, attributes, quote
 
 chain = itertools.chain.from_iterable
 
@@ -75,6 +75,15 @@ def entered(outcome):
 
 def presenceChanged(outcome):
     return PresenceBroadcast(outcome.room, outcome.occupant).toRoom()
+
+
+def probed(outcome):
+    """
+    The presence of an occupant, as the room shows it to the session that
+    probed it.
+    """
+    presence = PresenceBroadcast(outcome.room, outcome.occupant)
+    return [presence.forSession(outcome.viewer, outcome.realJID)]
 
 
 def nickChanged(outcome):
@@ -134,7 +143,31 @@ def changed(outcome):
             NS_MUC_USER, "".join("<status code='%d'/>" % c for c in outcome.statuses))
         parts.append(toEveryone(room, Template("message", inner, from_=room.jid.full(),
                                                type_="groupchat")))
+    parts.append(announcements(room, outcome.announced))
     return chain(parts)
+
+
+def announcements(room, announced):
+    """
+    Affiliation changes of users not in the room, each in a message from
+    the room to every occupant that may see real JIDs, as XEP-0045 section
+    9.3 shows it.
+
+    @param announced: L{Announced<mucservice.room.outcomes.Announced>}
+        changes.
+    @return: an iterator of the text, one piece per change.
+    """
+    if not announced:
+        return
+    viewers = [o for o in room.occupants.values() if room.mayDiscoverJIDs(o)]
+    for change in announced:
+        reason = "<reason>%s</reason>" % quote(change.reason) if change.reason else ""
+        item = "<item%s%s" % (attributes(affiliation=change.affiliation,
+                                         jid=change.userJID.userhost()),
+                              ">%s</item>" % reason if reason else "/>")
+        template = Template("message", "<x xmlns='%s'>%s</x>" % (NS_MUC_USER, item),
+                            from_=room.jid.full())
+        yield "".join(template.to(j.full()) for o in viewers for j in o.sessions)
 
 
 def _shownTo(presence, recipients, hidden):
@@ -166,6 +199,7 @@ RENDERERS = {
     outcomes.PresenceChanged: presenceChanged,
     outcomes.NickChanged: nickChanged,
     outcomes.Left: left,
+    outcomes.Probed: probed,
     outcomes.Changed: changed,
     outcomes.Destroyed: destroyed,
     outcomes.Reflected: reflected,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from mucservice import errors
 from mucservice.xmpp import margins
 from mucservice.xmpp.broadcast import occupantJID
-from mucservice.xmpp.errors import errorElement
+from mucservice.xmpp.errors import errorElement, generatedBy
 from mucservice.xmpp.handler import RoomHandler, parseJID
 from mucservice.xmpp.namespaces import NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_XML
 from mucservice.xmpp.render import Template, childrenText
@@ -184,7 +184,8 @@ class OccupantIQRouter(RoomHandler):
         children = childrenText(iq)
         if not margins.fits(children, forward.requestID, iq.getAttribute((NS_XML, "lang"))):
             error = errors.PolicyViolation("the answer is larger than this service passes on")
-            self.sendText(Template("iq", errorElement(error), from_=forward.target,
+            self.sendText(Template("iq", errorElement(error, generatedBy(forward.target)),
+                                   from_=forward.target,
                                    type_="error", id=forward.requestID)
                           .to(forward.requester.full()))
             return

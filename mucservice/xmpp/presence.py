@@ -69,9 +69,18 @@ def historyRequest(mucX):
 class PresenceHandler(RoomHandler):
     """
     Reads presence addressed to C{room/nick} into a call of the room
-    service (L{presence<mucservice.room.occupancy.Occupancy.presence>} or
-    L{leave<mucservice.room.occupancy.Occupancy.leave>}) and renders its
-    outcome.
+    service (L{presence<mucservice.room.occupancy.Occupancy.presence>},
+    L{leave<mucservice.room.occupancy.Occupancy.leave>} or L{probe
+    <mucservice.room.occupancy.Occupancy.probe>}) and renders its outcome.
+
+    Presence an occupant sends to the room's bare JID is taken as sent to
+    its own occupant JID, as Prosody takes it (some clients leave that
+    way): an update, a rejoin, a leave or a probe of itself.
+
+    An error answers only what the presence said: it carries the MUC
+    C{<x/>} if the presence did (a refused join, as XEP-0045 shows it),
+    and not otherwise (a refused nick change or update, which a client
+    reading the C{<x/>} would take for a failed join).
     """
 
     def connectionInitialized(self):
@@ -79,16 +88,22 @@ class PresenceHandler(RoomHandler):
 
     def onPresence(self, presence):
         kind = presence.getAttribute("type")
-        if presence.handled or kind not in (None, "unavailable"):
+        if presence.handled or kind not in (None, "unavailable", "probe"):
             return
+        mucX = next(presence.elements(NS_MUC, "x"), None)
+        echo = _JOIN_X if mucX is not None else ""
         try:
             realJID = parseJID(presence.getAttribute("from"))
-            to = parseJID(presence.getAttribute("to"))
-            if to.user is None or not to.resource:
-                raise errors.JIDMalformed("join a room as room@service/nick")
+            to = self.occupantAddress(realJID, parseJID(presence.getAttribute("to")))
         except errors.Error as e:
-            if kind is None:
-                self.replyError(presence, e, extra=_JOIN_X)
+            if kind != "unavailable":
+                self.replyError(presence, e, extra=echo)
+            return
+        if kind == "probe":
+            try:
+                self.sendText(occupancy.render(self.rooms.probe(realJID, to)))
+            except errors.Error as e:
+                self.replyError(presence, e)
             return
         payload = childrenText(presence, STRIPPED)
         if kind == "unavailable":
@@ -96,7 +111,6 @@ class PresenceHandler(RoomHandler):
             payload = payload if margins.fits(payload) else ""
             self.sendText(occupancy.render(self.rooms.leave(realJID, to, payload)))
             return
-        mucX = next(presence.elements(NS_MUC, "x"), None)
         password = None
         if mucX is not None and mucX.password is not None:
             password = str(mucX.password)
@@ -106,6 +120,22 @@ class PresenceHandler(RoomHandler):
                                           password=password,
                                           historyRequest=historyRequest(mucX))
         except errors.Error as e:
-            self.replyError(presence, e, extra=_JOIN_X)
+            self.replyError(presence, e, extra=echo)
             return
         self.sendText(occupancy.render(outcome))
+
+    def occupantAddress(self, realJID, to):
+        """
+        @return: the occupant JID presence to C{to} from C{realJID} is for:
+            C{to} itself, or for the room's bare JID, the sender's own
+            occupant JID.
+        @raise errors.JIDMalformed: C{to} is no occupant JID, and the sender
+            is in no room there.
+        """
+        if to.user is not None and not to.resource:
+            nick = self.rooms.nickOf(realJID, to)
+            if nick is not None:
+                return parseJID("%s/%s" % (to.userhost(), nick))
+        if to.user is None or not to.resource:
+            raise errors.JIDMalformed("join a room as room@service/nick")
+        return to

@@ -1,9 +1,8 @@
 """
 The last check on the component stream for what is not rendered by the
-edge's templates: elements that wokkel or Twisted write themselves (the
-C{service-unavailable} answer of wokkel's fallback handler echoes the
-request's children, so it is as large as the request, or larger once
-escaped again).
+edge's templates: elements that wokkel or Twisted write themselves (an
+answer of theirs that echoes a request's children is as large as the
+request, or larger once escaped again).
 """
 
 from mucservice import _compat  # noqa: F401  (before any wokkel import)

@@ -63,6 +63,20 @@ def test_configStaysInFolder(tmp_path):
     assert os.path.isdir(server.dataPath)
 
 
+def test_moreComponents(tmp_path):
+    """
+    Prosody's own MUC, with its archive, and more external components are
+    declared only when asked for, after mucservice's component.
+    """
+    plain = LocalProsody(str(tmp_path / "a")).configText()
+    assert '"muc"' not in plain and "peer.localhost" not in plain
+    text = LocalProsody(str(tmp_path / "b"), builtinMUC="conference.localhost",
+                        extraComponents=[("peer.localhost", "pe\"er")]).configText()
+    assert 'Component "conference.localhost" "muc"\n    modules_enabled = { "muc_mam" }' in text
+    assert 'Component "peer.localhost"\n    component_secret = "pe\\"er"' in text
+    assert text.index('Component "muc.localhost"') < text.index('Component "peer.localhost"')
+
+
 def test_startsCleanly(prosody):
     """
     Prosody accepts the configuration: it runs, serves both ports and logs

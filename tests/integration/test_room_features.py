@@ -63,7 +63,10 @@ def say(client, text):
 
 
 def test_mediatedInvitationAndDecline(mucservice, clients):
-    """An invitation reaches the invitee from the room naming the inviter; its decline returns."""
+    """
+    An invitation reaches the invitee from the room naming the inviter (by
+    its occupant JID, in this semi-anonymous room); its decline returns.
+    """
     alice, bob = clients(), clients()
     createRoom(alice, ROOM, "alice")
     becomeAvailable(bob)
@@ -71,7 +74,7 @@ def test_mediatedInvitationAndDecline(mucservice, clients):
                "</invite></x></message>" % (ROOM, NS_MUC_USER, bare(bob)))
     invitation = bob.expect(tag="message", frm=ROOM, ns=NS_MUC_USER)
     invite = invitation.find("{%s}x/{%s}invite" % (NS_MUC_USER, NS_MUC_USER))
-    assert invite.get("from") == alice.jid
+    assert invite.get("from") == ROOM + "/alice"
     assert invite.findtext("{%s}reason" % NS_MUC_USER) == "Join us"
     bob.send("<message to='%s'><x xmlns='%s'><decline to='%s'><reason>Busy</reason></decline>"
              "</x></message>" % (ROOM, NS_MUC_USER, invite.get("from")))

@@ -136,10 +136,6 @@ def test_forwardStoredByModOffline(startService, clients):
     assert delay.get("from") == ROOM and delay.get("stamp")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Prosody answers an IQ with two children itself; ejabberd passes it on, and the "
-    "service still answers its first child instead of refusing it with bad-request. "
-    "Another branch makes that true: drop this mark when it is merged."))
 @pytest.mark.parametrize("to", ["muc.localhost", ROOM])
 def test_twoChildrenRefused(mucservice, clients, to):
     """

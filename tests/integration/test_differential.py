@@ -1,0 +1,283 @@
+"""
+The behaviours clients rely on, compared with Prosody 0.12's own MUC behind
+the same server (L{tests.integration.differential}): each conversation runs
+against both, and what every client received must be the same, but for
+the deliberate differences each step names
+(L{tests.integration.differences}).
+"""
+
+import pytest
+
+from tests.integration.differential import Conversation, Stage, Step
+from tests.integration.muc import NS_MUC, NS_MUC_ADMIN, NS_MUC_OWNER, NS_MUC_USER, form
+
+
+@pytest.fixture(scope="module")
+def stage(tmp_path_factory):
+    """
+    One Prosody with both MUCs and mucservice, for every conversation here.
+    """
+    made = Stage(tmp_path_factory.mktemp("differential"))
+    yield made
+    made.stop()
+
+
+def created(owner="alice", **config):
+    """
+    @param config: fields of the configuration form, without their prefix
+        C{muc#roomconfig_}.
+    @return: the setup steps of a room made by C{owner} and configured.
+    """
+    return [joined(owner),
+            Step(owner, "<iq type='set' id='config' to='{room}'><query xmlns='%s'>%s</query>"
+                 "</iq>" % (NS_MUC_OWNER, form({"muc#roomconfig_" + name: value
+                                                for name, value in config.items()})))]
+
+
+def joined(client, nick=None, extra=""):
+    """
+    @return: the step of C{client} joining the room as C{nick} (its name by
+        default), with C{extra} in its presence.
+    """
+    return Step(client, "<presence to='{room}/%s'><x xmlns='%s'/>%s</presence>"
+                % (nick or client, NS_MUC, extra))
+
+
+def affiliate(actor, user, affiliation, id="aff"):
+    """
+    @return: the step of C{actor} giving the client C{user} C{affiliation}.
+    """
+    return Step(actor, "<iq type='set' id='%s' to='{room}'><query xmlns='%s'><item jid='{%s_bare}'"
+                " affiliation='%s'/></query></iq>" % (id, NS_MUC_ADMIN, user, affiliation))
+
+
+def test_announcedAffiliation(stage):
+    """
+    The affiliation change of a user not in the room is announced to the
+    occupants who may see real JIDs: in a non-anonymous room, everyone.
+    """
+    stage.compare(Conversation(
+        "announce", ("alice", "bob", "carol"),
+        setup=created(whois="anyone") + [joined("bob")],
+        steps=[affiliate("alice", "carol", "member")]))
+
+
+def test_announcedToModerators(stage):
+    """
+    In a semi-anonymous room, the announcement goes to the moderators only:
+    a participant does not learn the JID.
+    """
+    stage.compare(Conversation(
+        "announcesemi", ("alice", "bob", "carol"),
+        setup=created(whois="moderators") + [joined("bob")],
+        steps=[affiliate("alice", "carol", "member"),
+               affiliate("alice", "carol", "none", "aff2")]))
+
+
+def test_memberLists(stage):
+    """
+    In a members-only non-anonymous room (an OMEMO group chat), a member
+    reads the member, admin and owner lists; not the outcast list.
+    """
+    lists = [Step("bob", "<iq type='get' id='%s' to='{room}'><query xmlns='%s'>"
+                  "<item affiliation='%s'/></query></iq>" % (kind, NS_MUC_ADMIN, kind),
+                  differences=("outcast-list", "by-itself") if kind == "outcast" else ())
+             for kind in ("member", "admin", "owner", "outcast")]
+    stage.compare(Conversation(
+        "omemo", ("alice", "bob", "carol"),
+        setup=created(whois="anyone", membersonly=1) + [
+            affiliate("alice", "bob", "member"), affiliate("alice", "carol", "admin", "a2"),
+            Step("alice", "<iq type='set' id='ban' to='{room}'><query xmlns='%s'><item "
+                 "jid='troll@localhost' affiliation='outcast'/></query></iq>" % (NS_MUC_ADMIN,)),
+            joined("bob")],
+        steps=lists))
+
+
+def test_leaveThroughRoom(stage):
+    """
+    Unavailable presence to the room's bare JID makes the occupant leave;
+    the others see its status.
+    """
+    stage.compare(Conversation(
+        "bareleave", ("alice", "bob"),
+        setup=created() + [joined("bob")],
+        steps=[Step("bob", "<presence type='unavailable' to='{room}'><status>off to bed"
+                    "</status></presence>")]))
+
+
+def test_probe(stage):
+    """
+    A probe of an occupant JID gets an occupant that occupant's presence as
+    the room shows it (its own too); a stranger gets an error; the nick of
+    nobody in the room, registered or not, gets nothing.
+    """
+    stage.compare(Conversation(
+        "probe", ("alice", "bob", "carol"),
+        setup=created() + [
+            joined("bob", extra="<show>away</show><status>lunch</status>"),
+            Step("alice", "<iq type='set' id='reserve' to='{room}'><query xmlns='%s'><item "
+                 "jid='dave@localhost' nick='dave' affiliation='member'/></query></iq>"
+                 % (NS_MUC_ADMIN,))],
+        steps=[Step("alice", "<presence type='probe' to='{room}/bob'/>"),
+               Step("bob", "<presence type='probe' to='{room}/alice'/>"),
+               Step("carol", "<presence type='probe' to='{room}/bob'/>",
+                    differences=("not-acceptable-modify",)),
+               Step("bob", "<presence type='probe' to='{room}/nobody'/>"),
+               Step("bob", "<presence type='probe' to='{room}/dave'/>",
+                    differences=("probe-absent",)),
+               Step("bob", "<presence type='probe' to='{room}/bob'/>",
+                    differences=("self-probe",))]))
+
+
+def test_errorsNameTheRoom(stage):
+    """
+    Errors name who generated them (by): the room, for an error from an
+    occupant JID; the service, for a room that does not exist.
+    """
+    stage.compare(Conversation(
+        "errorsby", ("alice", "bob"),
+        setup=created(),
+        steps=[Step("alice", "<message type='chat' id='pm' to='{room}/nobody'><body>hi</body>"
+                    "</message>"),
+               Step("bob", "<iq type='get' id='nowhere' to='nowhere-errorsby@{service}'>"
+                    "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>"),
+               Step("bob", "<message type='groupchat' id='g' to='{room}'><body>hi</body>"
+                    "</message>", differences=("not-acceptable-modify", "by-itself"))]))
+
+
+def test_invitation(stage):
+    """
+    A mediated invitation keeps the sender's id and carries the reason and
+    XEP-0249's <x/>, naming the inviter's real JID in a non-anonymous room.
+    """
+    stage.compare(Conversation(
+        "invite", ("alice", "bob"),
+        setup=created(whois="anyone"),
+        steps=[Step("alice", "<message id='inv1' to='{room}'><x xmlns='%s'><invite "
+                    "to='{bob_bare}'><reason>Tea?</reason></invite></x></message>"
+                    % (NS_MUC_USER,), until=(("bob", {"tag": "message"}),),
+                    differences=("invitation-body", "conference-reason"))]))
+
+
+def test_invitationSemiAnonymous(stage):
+    """
+    In a semi-anonymous room an invitation names the inviter by its occupant
+    JID.
+    """
+    stage.compare(Conversation(
+        "invitesemi", ("alice", "bob"),
+        setup=created(whois="moderators"),
+        steps=[Step("alice", "<message id='inv1' to='{room}'><x xmlns='%s'><invite "
+                    "to='{bob_bare}'/></x></message>" % (NS_MUC_USER,),
+                    until=(("bob", {"tag": "message"}),), differences=("invitation-body",))]))
+
+
+def test_invitationMakesMember(stage):
+    """
+    An invitation to a members-only room makes the invitee a member, which
+    is announced to those who see real JIDs, before the invitation goes.
+    """
+    stage.compare(Conversation(
+        "invitemember", ("alice", "bob", "carol"),
+        setup=created(whois="anyone", membersonly=1) + [
+            affiliate("alice", "bob", "member"), joined("bob")],
+        steps=[Step("alice", "<message id='inv1' to='{room}'><x xmlns='%s'><invite "
+                    "to='{carol_bare}'/></x></message>" % (NS_MUC_USER,),
+                    until=(("carol", {"tag": "message"}),),
+                    differences=("invitation-body", "invited-member-reason"))]))
+
+
+def test_subject(stage):
+    """
+    A subject with a thread is a message, reflected whole; a subject change
+    is reflected with the sender's other children; a newcomer gets the
+    subject alone.
+    """
+    stage.compare(Conversation(
+        "subject", ("alice", "bob"),
+        setup=created(),
+        steps=[Step("alice", "<message type='groupchat' id='t1' to='{room}'><subject>Topic"
+                    "</subject><thread>th1</thread></message>",
+                    differences=("stanza-id-unkept",)),
+               Step("alice", "<message type='groupchat' id='s1' to='{room}'><subject>Plans"
+                    "</subject><origin-id xmlns='urn:xmpp:sid:0' id='o1'/></message>",
+                    differences=("subject-change-payload",)),
+               Step("bob", joined("bob").send, differences=("subject-delay",))]))
+
+
+def test_refusedPresence(stage):
+    """
+    A refused nick change carries no MUC <x/>; a refused join does.
+    """
+    stage.compare(Conversation(
+        "refused", ("alice", "bob", "carol"),
+        setup=created() + [joined("bob")],
+        steps=[Step("bob", "<presence to='{room}/alice'/>"),
+               Step("carol", joined("carol", "alice").send,
+                    differences=("refused-join-echoes",))]))
+
+
+def test_discoInfo(stage):
+    """
+    The disco#info of a room: features (muc#stable_id among them) and the
+    muc#roominfo form with the room's name and whether occupants invite.
+    """
+    stage.compare(Conversation(
+        "disco", ("alice", "bob"),
+        setup=created(roomname="Tea room", whois="anyone", publicroom=1, lang="en"),
+        steps=[Step("bob", "<iq type='get' id='info' to='{room}'><query "
+                    "xmlns='http://jabber.org/protocol/disco#info'/></iq>",
+                    differences=("archive", "disco-extras"))]))
+
+
+def test_iqChildren(stage):
+    """
+    An IQ request with two children, which ejabberd passes on to components
+    (Prosody's client code refuses it first: here a component stands in for
+    such a server), is bad-request, to a room and to the service. (To an
+    occupant too, but Prosody's MUC passes the request on to the occupant,
+    so that there is no answer of its to compare: see
+    tests/test_error_replies.py.)
+    """
+    twoChildren = ("<query xmlns='http://jabber.org/protocol/disco#info'/>"
+                   "<ping xmlns='urn:xmpp:ping'/>")
+    stage.compare(Conversation(
+        "iqchildren", ("alice",), components=("peer",),
+        setup=created(),
+        steps=[Step("peer", "<iq type='get' id='%s' to='%s'>%s</iq>" % (id, to, twoChildren),
+                    differences=("iq-children", "by-itself"))
+               for id, to in (("room", "{room}"), ("service", "{service}"))]))
+
+
+def test_destroy(stage):
+    """
+    Destroying a room tells every occupant, with the alternate venue and the
+    reason.
+    """
+    stage.compare(Conversation(
+        "destroy", ("alice", "bob"),
+        setup=created() + [joined("bob")],
+        steps=[Step("alice", "<iq type='set' id='destroy' to='{room}'><query xmlns='%s'>"
+                    "<destroy jid='elsewhere@{service}'><reason>Moving</reason></destroy>"
+                    "</query></iq>" % (NS_MUC_OWNER,),
+                    differences=("destroy-affiliation",))]))
+
+
+def test_everyday(stage):
+    """
+    The everyday flows, in a non-anonymous room: joining, talking, a nick
+    change, a kick.
+    """
+    stage.compare(Conversation(
+        "everyday", ("alice", "bob", "carol"),
+        setup=created(whois="anyone"),
+        steps=[joined("bob"),
+               Step("bob", "<message type='groupchat' id='m1' to='{room}'><body>hello</body>"
+                    "</message>"),
+               Step("carol", joined("carol", extra="<status>here</status>").send,
+                    differences=("history-real-jid",)),
+               Step("carol", "<presence to='{room}/caroline'/>",
+                    differences=("nick-change-occupant-id",)),
+               Step("alice", "<iq type='set' id='kick' to='{room}'><query xmlns='%s'><item "
+                    "nick='caroline' role='none'><reason>Out</reason></item></query></iq>"
+                    % (NS_MUC_ADMIN,), differences=("actor-jid",))]))
