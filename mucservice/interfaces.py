@@ -410,11 +410,23 @@ class IOfflineDelivery(Interface):
 
 class IRoomStore(Interface):
     """
-    Persistent rooms: configuration, affiliations with their data, subject
-    and history. Records are the classes of L{mucservice.records}.
+    Persistent rooms: configuration, affiliations with their data, subject,
+    and the messages of each room: its archive (XEP-0313), whose newest
+    messages are its discussion history. Records are the classes of
+    L{mucservice.records}.
+
+    History and archive are one sequence of messages per room, not two
+    copies: a room that archives adds every message with L{archiveMessage}
+    and keeps it until it expires (L{expireArchive}); a room that does not
+    adds it with L{appendHistory}, which keeps only the newest. Either way
+    L{getHistory} reads the newest, L{queryArchive} any of them, and a
+    message taken back becomes a tombstone (L{retractMessage}) wherever it
+    is read.
 
     Every method returns a Deferred. Each change is applied whole or not at
     all. A change to a room that is not stored fails with C{ItemNotFound}.
+    A store reads what was asked of it before: a query sees every message
+    added before it was made.
     """
 
     def loadRooms():
@@ -473,6 +485,59 @@ class IRoomStore(Interface):
         """
         @return: a Deferred that fires with the newest C{limit} entries of the
             room, oldest first.
+        """
+
+    # The archive (XEP-0313): the same messages.
+
+    def archiveMessage(roomJID, entry):
+        """
+        Add a L{HistoryEntry<mucservice.records.HistoryEntry>} (with its
+        stanza id) to the room's archive, keeping every message; an entry
+        whose stanza id is stored already replaces it (so writing a room's
+        messages again after a failure stores each once, tombstones
+        included).
+
+        I{Hot path}: every groupchat message of a persistent room that
+        archives. The room has answered already; the store may batch.
+        """
+
+    def queryArchive(roomJID, query):
+        """
+        @param query: an L{ArchiveQuery<mucservice.records.ArchiveQuery>},
+            whose L{select<mucservice.records.ArchiveQuery.select>} says
+            what it finds; its C{max} is small (a page).
+        @return: a Deferred that fires with an L{ArchivePage
+            <mucservice.records.ArchivePage>} (empty for a room not stored);
+            fails with C{ItemNotFound} when the query names a stanza id the
+            room's archive does not hold.
+        """
+
+    def findMessage(roomJID, stanzaID):
+        """
+        @return: a Deferred that fires with the room's L{HistoryEntry
+            <mucservice.records.HistoryEntry>} of that stanza id, or with
+            L{None} if there is none.
+        """
+
+    def retractMessage(roomJID, stanzaID, retraction):
+        """
+        Make the room's message of that stanza id a tombstone: its payload
+        gone, the L{Retraction<mucservice.records.Retraction>} kept with it
+        (as L{HistoryEntry.tombstone
+        <mucservice.records.HistoryEntry.tombstone>} does).
+
+        @return: a Deferred that fires with L{None}; fails with
+            C{ItemNotFound} if the room holds no such message.
+        """
+
+    def expireArchive(before, limit):
+        """
+        Forget at most C{limit} messages, of any rooms, that the rooms
+        received before C{before} (a timezone-aware L{datetime}), oldest
+        first: the archive's retention. One call is one bounded piece of
+        work; the caller calls again while it forgets C{limit}.
+
+        @return: a Deferred that fires with how many it forgot.
         """
 
 

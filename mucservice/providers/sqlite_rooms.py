@@ -9,7 +9,6 @@ user_version}.
 
 import json
 import re
-from datetime import datetime, timezone
 from xml.sax.saxutils import unescape
 
 from twisted.internet import defer
@@ -18,15 +17,14 @@ from zope.interface import implementer
 from mucservice import errors
 from mucservice.address import parseJID
 from mucservice.interfaces import IRoomStore
+from mucservice.providers import sqlite_archive as archive
 from mucservice.providers.sqlite import (
     SQLiteStore,
     applyMigrations,
     checkDatabaseFile,
     databasePath,
 )
-from mucservice.records import AFFILIATIONS, Affiliation, HistoryEntry, RoomRecord
-
-STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+from mucservice.records import AFFILIATIONS, Affiliation, RoomRecord
 
 _ATTRIBUTE = re.compile(r" ([\w:]+)='([^']*)'")
 _STANZA_ID = re.compile(r"<stanza-id xmlns='[^']*' id='([^']*)'[^>]*/>")
@@ -88,7 +86,7 @@ MIGRATIONS = ((
     _convertRenderedHistory,
     "DROP TABLE history_1",
     "CREATE INDEX IF NOT EXISTS history_room ON history (room_jid, id)",
-))
+), archive.MIGRATION_TO_ARCHIVE)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -109,16 +107,6 @@ def migrateRooms(connection):
     """
     if applyMigrations(connection, "rooms", MIGRATIONS, schemaVersion(connection)):
         connection.execute("PRAGMA user_version = %d" % (SCHEMA_VERSION,))
-
-
-def _formatStamp(stamp):
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=timezone.utc)
-    return stamp.astimezone(timezone.utc).strftime(STAMP_FORMAT)
-
-
-def _parseStamp(text):
-    return datetime.strptime(text, STAMP_FORMAT).replace(tzinfo=timezone.utc)
 
 
 def _requireRoom(connection, roomJID):
@@ -204,60 +192,35 @@ def _setSubject(connection, roomJID, subject, nick):
         raise errors.ItemNotFound("room %s is not stored" % (roomJID,))
 
 
-def _appendHistory(connection, roomJID, row, maxLength):
-    _requireRoom(connection, roomJID)
-    connection.execute("INSERT INTO history (room_jid, stamp, nick, real_jid, payload,"
-                       " stanza_id, occupant_id, message_id, lang)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (roomJID,) + row)
-    _keepNewest(connection, roomJID, maxLength)
-
-
 def _trimHistory(connection, roomJID, maxLength):
     _requireRoom(connection, roomJID)
-    _keepNewest(connection, roomJID, maxLength)
-
-
-def _keepNewest(connection, roomJID, maxLength):
-    # Delete from the newest entry past the first maxLength, and all older.
-    connection.execute(
-        "DELETE FROM history WHERE room_jid = ? AND id <= (SELECT id FROM history "
-        "WHERE room_jid = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
-        (roomJID, roomJID, max(maxLength, 0)))
-
-
-def _getHistory(connection, roomJID, limit):
-    rows = connection.execute(
-        "SELECT stamp, nick, real_jid, payload, stanza_id, occupant_id, message_id, lang"
-        " FROM history WHERE room_jid = ? ORDER BY id DESC LIMIT ?",
-        (roomJID, limit)).fetchall()
-    return [HistoryEntry(_parseStamp(stamp), nick, _storedAddress(realJID), *rest)
-            for stamp, nick, realJID, *rest in reversed(rows)]
-
-
-def _storedAddress(text):
-    """
-    @return: the address kept with a history message, or L{None} if there
-        is none or the parser refuses it now.
-    """
-    try:
-        return parseJID(text) if text is not None else None
-    except errors.JIDMalformed:
-        return None
+    archive.keepNewest(connection, roomJID, maxLength)
 
 
 @implementer(IRoomStore)
 class SQLiteRoomStore(SQLiteStore):
     """
-    Rooms, their affiliations and their history in an SQLite file, under
-    the schema of L{MIGRATIONS}, whose version is the file's C{PRAGMA
+    Rooms, their affiliations and their messages (history and archive,
+    L{mucservice.providers.sqlite_archive}) in an SQLite file, under the
+    schema of L{MIGRATIONS}, whose version is the file's C{PRAGMA
     user_version}. L{SQLiteStore} says when the file is opened and closed,
-    and on which thread the transactions run.
+    and on which thread the transactions run; messages are written in
+    batches (L{AppendBatches<archive.AppendBatches>}).
     """
 
     migrateSchema = staticmethod(migrateRooms)
     readSchemaVersion = staticmethod(schemaVersion)
     openedMessage = "room database {path} open, schema version {version}"
     failedMessage = "cannot open the room database {path}"
+
+    def __init__(self, path, runner=None, reactor=None):
+        SQLiteStore.__init__(self, path, runner, reactor)
+        self._batches = archive.AppendBatches(lambda *args: SQLiteStore._run(self, *args))
+
+    def _run(self, func, *args):
+        # Messages added before this transaction are written before it.
+        self._batches.flush()
+        return SQLiteStore._run(self, func, *args)
 
     def loadRooms(self):
         def logSkipped(result):
@@ -293,10 +256,7 @@ class SQLiteRoomStore(SQLiteStore):
         return self._run(_setSubject, roomJID.full(), subject, nick)
 
     def appendHistory(self, roomJID, entry, maxLength):
-        realJID = entry.realJID.full() if entry.realJID is not None else None
-        row = (_formatStamp(entry.stamp), entry.nick, realJID, entry.payload, entry.stanzaID,
-               entry.occupantID, entry.messageID, entry.lang)
-        return self._run(_appendHistory, roomJID.full(), row, maxLength)
+        return self._batches.append(roomJID.full(), archive.entryRow(entry), maxLength)
 
     def trimHistory(self, roomJID, maxLength):
         """
@@ -307,7 +267,25 @@ class SQLiteRoomStore(SQLiteStore):
     def getHistory(self, roomJID, limit):
         if limit <= 0:
             return defer.succeed([])
-        return self._run(_getHistory, roomJID.full(), limit)
+        return self._run(archive.getHistory, roomJID.full(), limit)
+
+    # The archive (sqlite_archive)
+
+    def archiveMessage(self, roomJID, entry):
+        return self._batches.append(roomJID.full(), archive.entryRow(entry), None)
+
+    def queryArchive(self, roomJID, query):
+        return self._run(archive.queryArchive, roomJID.full(), query)
+
+    def findMessage(self, roomJID, stanzaID):
+        return self._run(archive.findMessage, roomJID.full(), stanzaID)
+
+    def retractMessage(self, roomJID, stanzaID, retraction):
+        return self._run(archive.retractMessage, roomJID.full(), stanzaID,
+                         archive.retractionText(retraction))
+
+    def expireArchive(self, before, limit):
+        return self._run(archive.expireArchive, archive.formatStamp(before), limit)
 
 
 def sqliteRoomStorePath(database):
