@@ -468,17 +468,21 @@ class IRoomStore(Interface):
 
     def appendHistory(roomJID, entry, maxLength):
         """
-        Add a L{HistoryEntry<mucservice.records.HistoryEntry>} and keep
-        only the newest C{maxLength} entries of the room.
+        Add a L{HistoryEntry<mucservice.records.HistoryEntry>} to the
+        room's history, not archived, and keep only the newest C{maxLength}
+        entries in the history (as L{trimHistory}).
 
         I{Hot path}: every groupchat message of a persistent room that keeps
-        history. The room has answered already; the store may batch.
+        history and does not archive. The room has answered already; the
+        store may batch.
         """
 
     def trimHistory(roomJID, maxLength):
         """
-        Keep only the newest C{maxLength} entries of the room's history (its
-        history length was made shorter).
+        Keep only the newest C{maxLength} entries in the room's history (its
+        history length was made shorter): the others leave it for good,
+        even when the history may be longer again, and are forgotten unless
+        archived (L{archiveMessage}).
         """
 
     def getHistory(roomJID, limit):
@@ -492,10 +496,11 @@ class IRoomStore(Interface):
     def archiveMessage(roomJID, entry):
         """
         Add a L{HistoryEntry<mucservice.records.HistoryEntry>} (with its
-        stanza id) to the room's archive, keeping every message; an entry
-        whose stanza id is stored already replaces it (so writing a room's
-        messages again after a failure stores each once, tombstones
-        included).
+        stanza id) to the room's archive and history: it stays in the
+        archive when it leaves the history (L{appendHistory},
+        L{trimHistory}). An entry whose stanza id is stored already replaces
+        it, as if added now (so writing a room's messages again, in order,
+        after a failure stores each once, tombstones included).
 
         I{Hot path}: every groupchat message of a persistent room that
         archives. The room has answered already; the store may batch.

@@ -4,8 +4,9 @@ The in-memory L{IRoomStore}: rooms live as long as the process.
 For tests and for services that want no disk at all. It hands out copies,
 so that nothing a caller does to a record changes what is stored, just as
 with a database. A room's messages (history and archive) are one list, in
-the order they were added; queries run the reference semantics of
-L{ArchiveQuery.select<mucservice.records.ArchiveQuery.select>} over it.
+the order they were added, each marked archived or not and in the history
+or not; queries run the reference semantics of L{ArchiveQuery.select
+<mucservice.records.ArchiveQuery.select>} over it.
 """
 
 import copy
@@ -19,11 +20,27 @@ from mucservice.interfaces import IRoomStore
 from mucservice.records import AFFILIATIONS, Affiliation, RoomRecord
 
 
+class _Kept:
+    """
+    A message of a room, as the store keeps it.
+
+    @ivar archived: whether it stays when it leaves the history.
+    @ivar inHistory: whether it is in the history (those that are are the
+        newest of the room).
+    """
+
+    __slots__ = ("entry", "archived", "inHistory")
+
+    def __init__(self, entry, archived):
+        self.entry, self.archived, self.inHistory = entry, archived, True
+
+
 @implementer(IRoomStore)
 class MemoryRoomStore:
     def __init__(self):
         self._rooms = {}
-        # Room JID to its messages in the order added, and to their stanza ids.
+        # Room JID to its messages (_Kept) in the order added, and to their
+        # stanza ids.
         self._history = {}
         self._ids = {}
 
@@ -84,92 +101,96 @@ class MemoryRoomStore:
         return defer.succeed(None)
 
     def appendHistory(self, roomJID, entry, maxLength):
-        d = self.archiveMessage(roomJID, entry)
+        d = self._add(roomJID, entry, archived=False)
         return d.addCallback(lambda _: self.trimHistory(roomJID, maxLength))
 
     def trimHistory(self, roomJID, maxLength):
         """
-        Keep only the newest C{maxLength} entries of the room's history.
+        The room's history keeps only its newest C{maxLength} messages: the
+        others leave it, and are forgotten unless archived.
         """
         try:
             self._room(roomJID)
         except errors.ItemNotFound:
             return defer.fail()
-        self._drop(roomJID, range(len(self._history[roomJID]) - max(maxLength, 0)))
+        kept = [k for k in self._history[roomJID] if k.inHistory]
+        leaving = kept[:max(len(kept) - max(maxLength, 0), 0)]
+        for k in leaving:
+            k.inHistory = False
+        self._forget(roomJID, lambda k: k in leaving and not k.archived)
         return defer.succeed(None)
 
-    def _drop(self, roomJID, positions):
+    def _forget(self, roomJID, gone):
         """
-        Forget the room's messages at C{positions}.
+        Forget the room's messages C{gone} says yes to.
         """
         history, ids = self._history[roomJID], self._ids[roomJID]
-        positions = set(positions)
-        for n in positions:
-            ids.discard(history[n].stanzaID)
-        history[:] = [e for n, e in enumerate(history) if n not in positions]
+        for k in history:
+            if gone(k):
+                ids.discard(k.entry.stanzaID)
+        history[:] = [k for k in history if not gone(k)]
 
     def getHistory(self, roomJID, limit):
-        history = self._history.get(roomJID, ())
         if limit <= 0:
             return defer.succeed([])
-        return defer.succeed(list(history)[-limit:])
+        kept = [k.entry for k in self._history.get(roomJID, ()) if k.inHistory]
+        return defer.succeed(kept[-limit:])
 
     # The archive
 
-    def _position(self, roomJID, stanzaID):
+    def _find(self, roomJID, stanzaID):
         """
-        @return: the index of the room's message of that stanza id, or
-            L{None}.
+        @return: the room's L{_Kept} message of that stanza id, or L{None}.
         """
         if stanzaID not in self._ids.get(roomJID, ()):
             return None
-        for n, entry in enumerate(self._history.get(roomJID, ())):
-            if entry.stanzaID == stanzaID:
-                return n
-        return None
+        return next(k for k in self._history[roomJID] if k.entry.stanzaID == stanzaID)
 
-    def archiveMessage(self, roomJID, entry):
+    def _add(self, roomJID, entry, archived):
         try:
             self._room(roomJID)
         except errors.ItemNotFound:
             return defer.fail()
-        history = self._history[roomJID]
-        n = self._position(roomJID, entry.stanzaID) if entry.stanzaID is not None else None
-        if n is None:
-            history.append(entry)
-            if entry.stanzaID is not None:
-                self._ids[roomJID].add(entry.stanzaID)
-        else:
-            history[n] = entry
+        old = self._find(roomJID, entry.stanzaID) if entry.stanzaID is not None else None
+        if old is not None:
+            # Replaced, as if added now.
+            self._forget(roomJID, lambda k: k is old)
+            archived = archived or old.archived
+        self._history[roomJID].append(_Kept(entry, archived))
+        if entry.stanzaID is not None:
+            self._ids[roomJID].add(entry.stanzaID)
         return defer.succeed(None)
 
+    def archiveMessage(self, roomJID, entry):
+        return self._add(roomJID, entry, archived=True)
+
     def queryArchive(self, roomJID, query):
-        return defer.maybeDeferred(query.select, self._history.get(roomJID, ()))
+        entries = [k.entry for k in self._history.get(roomJID, ())]
+        return defer.maybeDeferred(query.select, entries)
 
     def findMessage(self, roomJID, stanzaID):
-        n = self._position(roomJID, stanzaID)
-        return defer.succeed(None if n is None else self._history[roomJID][n])
+        kept = self._find(roomJID, stanzaID)
+        return defer.succeed(kept.entry if kept is not None else None)
 
     def retractMessage(self, roomJID, stanzaID, retraction):
-        n = self._position(roomJID, stanzaID)
-        if n is None:
+        kept = self._find(roomJID, stanzaID)
+        if kept is None:
             return defer.fail(errors.ItemNotFound("no message %r in room %s"
                                                   % (stanzaID, roomJID.full())))
-        history = self._history[roomJID]
-        history[n] = history[n].tombstone(retraction)
+        kept.entry = kept.entry.tombstone(retraction)
         return defer.succeed(None)
 
     def expireArchive(self, before, limit):
         rooms = list(self._history)
-        expired = heapq.nsmallest(limit, ((entry.stamp, r, n)
+        expired = heapq.nsmallest(limit, ((k.entry.stamp, r, n)
                                           for r, roomJID in enumerate(rooms)
-                                          for n, entry in enumerate(self._history[roomJID])
-                                          if entry.stamp < before))
+                                          for n, k in enumerate(self._history[roomJID])
+                                          if k.entry.stamp < before))
         gone = {}
         for _, r, n in expired:
-            gone.setdefault(rooms[r], []).append(n)
-        for roomJID, positions in gone.items():
-            self._drop(roomJID, positions)
+            gone.setdefault(rooms[r], set()).add(id(self._history[rooms[r]][n]))
+        for roomJID, kept in gone.items():
+            self._forget(roomJID, lambda k, kept=kept: id(k) in kept)
         return defer.succeed(len(expired))
 
 

@@ -2,8 +2,11 @@
 The messages of rooms in the SQLite file, for L{SQLiteRoomStore
 <mucservice.providers.sqlite_rooms.SQLiteRoomStore>}: one table,
 C{history}, holds every message the service keeps of a room. It is the
-room's archive (XEP-0313); its newest rows are the room's discussion
-history. A room that does not archive keeps only those.
+room's archive (XEP-0313); its newest rows, from the room's
+C{history_from} on, are the room's discussion history. A row that leaves
+the history (the history is kept short, or an owner shortens it) is
+deleted unless it is C{archived}: a room that does not archive keeps only
+its history.
 
 The archive's order is C{(stamp, id)}: the stamps, then the order the rows
 were added in (C{history_time}). A stanza id names one row of a room
@@ -32,6 +35,8 @@ STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 MIGRATION_TO_ARCHIVE = (
     "ALTER TABLE history ADD COLUMN retracted TEXT",
     "ALTER TABLE history ADD COLUMN moderation TEXT",
+    "ALTER TABLE history ADD COLUMN archived INTEGER NOT NULL DEFAULT 1",
+    "ALTER TABLE rooms ADD COLUMN history_from INTEGER NOT NULL DEFAULT 0",
     "DELETE FROM history WHERE stanza_id IS NOT NULL AND id NOT IN"
     " (SELECT MAX(id) FROM history WHERE stanza_id IS NOT NULL GROUP BY room_jid, stanza_id)",
     "CREATE UNIQUE INDEX IF NOT EXISTS history_stanza ON history (room_jid, stanza_id)",
@@ -113,25 +118,41 @@ def _roomIsStored(connection, roomJID):
                               (roomJID,)).fetchone() is not None
 
 
+def _historyFrom(connection, roomJID):
+    return connection.execute("SELECT history_from FROM rooms WHERE jid = ?",
+                              (roomJID,)).fetchone()[0]
+
+
 def keepNewest(connection, roomJID, maxLength):
     """
-    Delete from the newest row past the first C{maxLength}, and all older.
+    The room's history keeps its newest C{maxLength} rows; older ones leave
+    it, and are deleted unless archived.
     """
-    connection.execute(
-        "DELETE FROM history WHERE room_jid = ? AND id <= (SELECT id FROM history "
-        "WHERE room_jid = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
-        (roomJID, roomJID, max(maxLength, 0)))
+    start = _historyFrom(connection, roomJID)
+    if maxLength > 0:
+        row = connection.execute("SELECT id FROM history WHERE room_jid = ? AND id >= ?"
+                                 " ORDER BY id DESC LIMIT 1 OFFSET ?",
+                                 (roomJID, start, maxLength - 1)).fetchone()
+    else:
+        row = connection.execute("SELECT MAX(id) + 1 FROM history WHERE room_jid = ?",
+                                 (roomJID,)).fetchone()
+    if row is None or row[0] is None or row[0] <= start:
+        return
+    connection.execute("DELETE FROM history WHERE room_jid = ? AND id >= ? AND id < ?"
+                       " AND archived = 0", (roomJID, start, row[0]))
+    connection.execute("UPDATE rooms SET history_from = ? WHERE jid = ?", (row[0], roomJID))
 
 
 def appendMessages(connection, messages):
     """
     Add messages, of any rooms, in one transaction: a message whose stanza
-    id its room holds already replaces it; a room given a length keeps only
-    its newest messages.
+    id its room holds already replaces it, as if added now; a message given the length of
+    its room's history is not archived, and the history keeps only its
+    newest messages.
 
     @param messages: C{(roomJID, row, maxLength)}: the room as text, the
-        columns of L{entryRow}, and the length of its history or L{None} to
-        keep everything.
+        columns of L{entryRow}, and the length of its history, or L{None}
+        for a message archived.
     @return: for each message, L{None}, or the L{errors.ItemNotFound} of a
         room not stored.
     """
@@ -143,13 +164,16 @@ def appendMessages(connection, messages):
         if not stored[roomJID]:
             outcomes.append(errors.ItemNotFound("room %s is not stored" % (roomJID,)))
             continue
-        connection.execute(
-            "INSERT INTO history (room_jid, %s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (room_jid, stanza_id) DO UPDATE SET stamp = excluded.stamp,"
-            " nick = excluded.nick, real_jid = excluded.real_jid, payload = excluded.payload,"
-            " occupant_id = excluded.occupant_id, message_id = excluded.message_id,"
-            " lang = excluded.lang, retracted = excluded.retracted,"
-            " moderation = excluded.moderation" % (COLUMNS,), (roomJID,) + row)
+        archived = maxLength is None
+        if row[4] is not None:
+            old = connection.execute("SELECT id, archived FROM history WHERE room_jid = ?"
+                                     " AND stanza_id = ?", (roomJID, row[4])).fetchone()
+            if old is not None:
+                connection.execute("DELETE FROM history WHERE id = ?", (old[0],))
+                archived = archived or bool(old[1])
+        connection.execute("INSERT INTO history (room_jid, archived, %s)"
+                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" % (COLUMNS,),
+                           (roomJID, archived) + row)
         if maxLength is not None:
             keepNewest(connection, roomJID, maxLength)
         outcomes.append(None)
@@ -157,8 +181,10 @@ def appendMessages(connection, messages):
 
 
 def getHistory(connection, roomJID, limit):
-    rows = connection.execute("SELECT %s FROM history WHERE room_jid = ? ORDER BY id DESC"
-                              " LIMIT ?" % (COLUMNS,), (roomJID, limit)).fetchall()
+    rows = connection.execute(
+        "SELECT %s FROM history WHERE room_jid = ? AND id >= (SELECT history_from FROM rooms"
+        " WHERE jid = ?) ORDER BY id DESC LIMIT ?" % (COLUMNS,),
+        (roomJID, roomJID, limit)).fetchall()
     return [rowEntry(row) for row in reversed(rows)]
 
 

@@ -99,14 +99,35 @@ class ArchiveContract:
         self.successResultOf(self.store.archiveMessage(ROOM, again))
         self.assertEqual([again, historyEntry(2)], self.query().entries)
 
-    def test_historyTrimsTheArchive(self):
+    def test_historyAndArchive(self):
         """
-        A room that keeps only history (appendHistory with a length) keeps
-        only its newest messages, archived ones too: one sequence, not two.
+        History and archive are one sequence: a message added to the
+        history only is in the archive while it is in the history; when the
+        history is kept short, it is forgotten, an archived message stays.
+        """
+        self.archive(0, 1)
+        for n in (2, 3, 4):
+            self.successResultOf(self.store.appendHistory(ROOM, historyEntry(n), 2))
+        store = self.reopen(self.store)
+        self.assertEqual([historyEntry(3), historyEntry(4)],
+                         self.successResultOf(store.getHistory(ROOM, 10)))
+        self.assertEqual(["stanza-0", "stanza-1", "stanza-3", "stanza-4"], ids(self.query()))
+
+    def test_shortenedHistory(self):
+        """
+        Archived messages that left a shortened history stay out of it when
+        it may be longer again, and stay in the archive.
         """
         self.archive(*range(5))
-        self.successResultOf(self.store.appendHistory(ROOM, historyEntry(5), 2))
-        self.assertEqual(["stanza-4", "stanza-5"], ids(self.query()))
+        self.successResultOf(self.store.trimHistory(ROOM, 2))
+        self.archive(5)
+        store = self.reopen(self.store)
+        self.assertEqual([historyEntry(n) for n in (3, 4, 5)],
+                         self.successResultOf(store.getHistory(ROOM, 10)))
+        self.assertEqual(6, self.query().count)
+        self.successResultOf(self.store.trimHistory(ROOM, 0))
+        self.assertEqual([], self.successResultOf(self.reopen(self.store).getHistory(ROOM, 10)))
+        self.assertEqual(6, self.query().count)
 
     def test_pagesForward(self):
         """
