@@ -128,14 +128,20 @@ class ArchivePage:
         (oldest first).
     @ivar complete: whether the page holds the last of the messages that
         match (the first, when paging backwards): no further page.
-    @ivar count: how many messages match the query, on every page.
+    @ivar count: how many messages match the query, on every page; or
+        L{None} where a store would have to read much of a large archive to
+        tell (XEP-0059 makes it optional; the SQLite store counts up to
+        10,000 messages, and more when few are left out).
     @ivar firstIndex: the position of the page's first message among them,
-        or L{None} for an empty page.
+        or L{None} for an empty page. A store may leave it L{None} for a
+        page in the middle (XEP-0059 makes it optional, and finding it may
+        mean counting half an archive); it gives it for a page that starts
+        at the first message that matches or ends at the last.
     """
 
     entries: list
     complete: bool
-    count: int
+    count: Optional[int]
     firstIndex: Optional[int] = None
 
 

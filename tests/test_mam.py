@@ -4,9 +4,17 @@ query finds, how it is paged, who may read it and what they see of the
 senders, the query form and metadata, and the bounds every answer keeps.
 """
 
-from twisted.words.protocols.jabber.jid import JID
+from mucservice import _compat  # noqa: F401
 
+# isort: split
+
+from twisted.trial.unittest import SynchronousTestCase
+from twisted.words.protocols.jabber.jid import JID
+from wokkel.generic import parseXml
+
+from mucservice.records import ArchivePage
 from mucservice.xmpp import margins
+from mucservice.xmpp.mam import fin
 from mucservice.xmpp.sizes import LIMIT
 from tests.fakeservice import NS_MUC, ServiceTestCase, errorCondition
 
@@ -246,6 +254,14 @@ class QueryTests(ArchiveTestCase):
                           child(metadata, NS_MAM, "end")["id"]))
 
 
+class FinTests(SynchronousTestCase):
+    def test_noCount(self):
+        """A page the store did not count says so by leaving the count out."""
+        element = parseXml(fin(ArchivePage([], True, None)))
+        self.assertEqual(("true", []), (element["complete"], list(
+            child(element, NS_RSM, "set").elements())))
+
+
 class AccessTests(ArchiveTestCase):
     """
     Who may read the archive, and what of the senders they see.
@@ -301,6 +317,20 @@ class AccessTests(ArchiveTestCase):
         results, _ = self.query(GUS)
         item = child(child(forwarded(results[0]), NS_MUC_USER, "x"), NS_MUC_USER, "item")
         self.assertEqual(MIA, item["jid"])
+
+
+class RateTests(ArchiveTestCase):
+    serviceArgs = ("--message-rate", "3/10")
+
+    def test_queriesCounted(self):
+        """Queries count as messages of their user, in the room or not."""
+        room = self.makeRoom()
+        room.setAffiliationEntry(JID("otto@example.org"), "member")
+        for _ in range(3):
+            self.assertEqual("result", self.query(OTTO)[1]["type"])
+        self.assertRefused("resource-constraint", OTTO)
+        self.service.reactor.advance(10)
+        self.assertEqual("result", self.query(OTTO)[1]["type"])
 
 
 class PersistentArchiveTests(ArchiveTestCase):

@@ -20,6 +20,7 @@ from twisted.words.protocols.jabber.jid import JID
 from zope.interface.verify import verifyObject
 
 from mucservice import errors, registry, tap
+from mucservice.providers import sqlite_archive
 from mucservice.providers.sqlite import SynchronousRunner, ThreadedRunner
 from mucservice.providers.sqlite_archive import appendMessages
 from mucservice.providers.sqlite_rooms import (
@@ -301,6 +302,47 @@ class SQLiteArchiveTests(ArchiveContract, SynchronousTestCase):
 
     def reopen(self, store):
         return self.openStore()
+
+
+class SQLiteCountTests(SynchronousTestCase):
+    """
+    Counts of queries of a large archive, with a small L{COUNT_LIMIT}.
+    """
+
+    makeStore = SQLiteRoomStoreTests.makeStore
+    openStore = SQLiteRoomStoreTests.openStore
+
+    def setUp(self):
+        self.patch(sqlite_archive, "COUNT_LIMIT", 5)
+        self.store = self.makeStore()
+        self.successResultOf(self.store.saveRoom(ROOM, {}))
+        for n in range(20):
+            self.successResultOf(self.store.archiveMessage(ROOM, historyEntry(n)))
+
+    def count(self, **query):
+        return self.successResultOf(self.store.queryArchive(ROOM, ArchiveQuery(**query))).count
+
+    def test_cheapCounts(self):
+        """
+        What leaves few messages out, or keeps few, is counted; so is an
+        archive that small for queries by sender.
+        """
+        start = historyEntry(2).stamp
+        self.assertEqual([20, 20, 18, 3, 4],
+                         [self.count(), self.count(before=""), self.count(start=start),
+                          self.count(afterID="stanza-16"), self.count(beforeID="stanza-4")])
+
+    def test_costlyCountsLeftOut(self):
+        """
+        A query that would count much of a large archive leaves its count
+        out, and its page index; the page is whole.
+        """
+        page = self.successResultOf(self.store.queryArchive(
+            ROOM, ArchiveQuery(start=historyEntry(10).stamp, max=3)))
+        self.assertEqual((None, 0), (page.count, page.firstIndex))
+        self.assertEqual(["stanza-10", "stanza-11", "stanza-12"],
+                         [e.stanzaID for e in page.entries])
+        self.assertIsNone(self.count(nick="nick3"))
 
 
 class ThreadedRunnerTests(TestCase):

@@ -9,19 +9,21 @@ deleted unless it is C{archived}: a room that does not archive keeps only
 its history.
 
 The archive's order is C{(stamp, id)}: the stamps, then the order the rows
-were added in (C{history_time}). A stanza id names one row of a room
+were added in (C{history_time}, which holds only rows with a stanza id,
+those of the archive). A stanza id names one row of a room
 (C{history_stanza}); retention reads the stamps of every room
 (C{history_expiry}); the history reads the newest rows (C{history_room}).
+Triggers keep each room's C{archive_count}, so that a query need not count
+a whole archive to say how many messages it matches.
 
 The functions here run inside a transaction on the store's thread, taking
-the connection first. L{AppendBatches} gathers the messages added while a
-write of them is under way into the next single transaction.
+the connection first; L{AppendBatches
+<mucservice.providers.sqlite_batches.AppendBatches>} hands them messages
+in group commits.
 """
 
 import json
 from datetime import datetime, timezone
-
-from twisted.internet import defer
 
 from mucservice import errors
 from mucservice.address import parseJID
@@ -40,8 +42,18 @@ MIGRATION_TO_ARCHIVE = (
     "DELETE FROM history WHERE stanza_id IS NOT NULL AND id NOT IN"
     " (SELECT MAX(id) FROM history WHERE stanza_id IS NOT NULL GROUP BY room_jid, stanza_id)",
     "CREATE UNIQUE INDEX IF NOT EXISTS history_stanza ON history (room_jid, stanza_id)",
-    "CREATE INDEX IF NOT EXISTS history_time ON history (room_jid, stamp)",
+    "CREATE INDEX IF NOT EXISTS history_time ON history (room_jid, stamp)"
+    " WHERE stanza_id IS NOT NULL",
     "CREATE INDEX IF NOT EXISTS history_expiry ON history (stamp)",
+    "ALTER TABLE rooms ADD COLUMN archive_count INTEGER NOT NULL DEFAULT 0",
+    "UPDATE rooms SET archive_count = (SELECT COUNT(*) FROM history"
+    " WHERE room_jid = rooms.jid AND stanza_id IS NOT NULL)",
+    "CREATE TRIGGER IF NOT EXISTS history_counted AFTER INSERT ON history"
+    " WHEN NEW.stanza_id IS NOT NULL BEGIN"
+    " UPDATE rooms SET archive_count = archive_count + 1 WHERE jid = NEW.room_jid; END",
+    "CREATE TRIGGER IF NOT EXISTS history_uncounted AFTER DELETE ON history"
+    " WHEN OLD.stanza_id IS NOT NULL BEGIN"
+    " UPDATE rooms SET archive_count = archive_count - 1 WHERE jid = OLD.room_jid; END",
 )
 
 #: The columns of a message, as L{entryRow} gives them and L{rowEntry} reads them.
@@ -215,27 +227,65 @@ def expireArchive(connection, before, limit):
         " ORDER BY stamp LIMIT ?)", (before, limit)).rowcount
 
 
-def queryArchive(connection, roomJID, query):
-    """
-    Run an L{ArchiveQuery} the way its L{select<ArchiveQuery.select>} does:
-    ids become places in the archive's order C{(stamp, id)}, every filter a
-    condition, and the page one range of the C{history_time} index.
+#: The bounds of the archive's order C{(stamp, id)}, below and above every row.
+LOWEST, HIGHEST = ("", 0), ("~", 2 ** 63 - 1)
 
-    @return: an L{ArchivePage}.
-    """
-    def place(stanzaID):
-        row = connection.execute("SELECT stamp, id FROM history WHERE room_jid = ?"
-                                 " AND stanza_id = ?", (roomJID, stanzaID)).fetchone()
-        if row is None:
-            raise errors.ItemNotFound("no message %r in this archive" % (stanzaID,))
-        return row
+#: The most rows a query counts: those outside its bounds (when fewer, the
+#: room's count less them is the count) or those inside. A query that would
+#: have to count more leaves its count out.
+COUNT_LIMIT = 10000
 
-    where, args = ["room_jid = ?", "stanza_id IS NOT NULL"], [roomJID]
-    for column, operator, value in (
-            ("stamp", ">=", query.start), ("stamp", "<=", query.end), ("nick", "=", query.nick)):
-        if value is not None:
-            where.append("%s %s ?" % (column, operator))
-            args.append(formatStamp(value) if column == "stamp" else value)
+_ARCHIVED = "room_jid = ? AND stanza_id IS NOT NULL"
+
+
+def _place(connection, roomJID, stanzaID):
+    """
+    @return: the place C{(stamp, id)} in the archive's order of the room's
+        message of that stanza id.
+    @raise errors.ItemNotFound: the room holds no such message.
+    """
+    row = connection.execute("SELECT stamp, id FROM history WHERE room_jid = ?"
+                             " AND stanza_id = ?", (roomJID, stanzaID)).fetchone()
+    if row is None:
+        raise errors.ItemNotFound("no message %r in this archive" % (stanzaID,))
+    return row
+
+
+def _count(connection, where, args, limit=None):
+    sql = "SELECT 1 FROM history WHERE " + where
+    if limit is not None:
+        sql += " LIMIT %d" % (limit,)
+    return connection.execute("SELECT COUNT(*) FROM (%s)" % (sql,), args).fetchone()[0]
+
+
+def _bounds(connection, roomJID, query):
+    """
+    @return: the first and last places C{(stamp, id)}, both included, that
+        the query's C{start}, C{end}, C{afterID} and C{beforeID} allow.
+    """
+    low, high = LOWEST, HIGHEST
+    if query.start is not None:
+        low = max(low, (formatStamp(query.start), 0))
+    if query.afterID is not None:
+        stamp, rowID = _place(connection, roomJID, query.afterID)
+        low = max(low, (stamp, rowID + 1))
+    if query.end is not None:
+        high = min(high, (formatStamp(query.end), HIGHEST[1]))
+    if query.beforeID is not None:
+        stamp, rowID = _place(connection, roomJID, query.beforeID)
+        high = min(high, (stamp, rowID - 1))
+    return low, high
+
+
+def _filters(connection, roomJID, query):
+    """
+    @return: the conditions of the query's sender and C{ids}, and their
+        arguments.
+    """
+    where, args = [], []
+    if query.nick is not None:
+        where.append("nick = ?")
+        args.append(query.nick)
     if query.realJID is not None:
         if query.realJID.resource is None:
             # The bare JID, or any of its full JIDs: those between 'bare/' and 'bare0'.
@@ -245,93 +295,99 @@ def queryArchive(connection, roomJID, query):
         else:
             where.append("real_jid = ?")
             args.append(query.realJID.full())
-    for stanzaID, operator in ((query.afterID, ">"), (query.beforeID, "<")):
-        if stanzaID is not None:
-            where.append("(stamp, id) %s (?, ?)" % (operator,))
-            args.extend(place(stanzaID))
     if query.ids is not None:
         for stanzaID in query.ids:
-            place(stanzaID)
+            _place(connection, roomJID, stanzaID)
         where.append("stanza_id IN (%s)" % (", ".join("?" * len(query.ids)),))
         args.extend(query.ids)
-    matching = " AND ".join(where)
-    count = connection.execute("SELECT COUNT(*) FROM history WHERE " + matching,
-                               args).fetchone()[0]
-    window, windowArgs = [matching], list(args)
-    for stanzaID, operator in ((query.after, ">"), (query.before or None, "<")):
-        if stanzaID is not None:
-            window.append("(stamp, id) %s (?, ?)" % (operator,))
-            windowArgs.extend(place(stanzaID))
-    order = "DESC" if query.before is not None else "ASC"
+    return where, args
+
+
+def _matching(connection, roomJID, where, args, low, high, filtered):
+    """
+    @return: how many messages match: the room's count (C{archive_count})
+        less the rows outside the bounds, for a query that only bounds the
+        places, when those are few; else the rows that match, when they are
+        few (or the whole archive is, for a query by sender or ids); else
+        L{None} (L{COUNT_LIMIT}).
+    """
+    if low > high:
+        return 0
+    total = connection.execute("SELECT archive_count FROM rooms WHERE jid = ?",
+                               (roomJID,)).fetchone()
+    total = total[0] if total else 0
+    if filtered:
+        # Senders are no part of an index: count only an archive that small.
+        return _count(connection, where, args) if total <= COUNT_LIMIT else None
+    outside = []
+    for operator, place in (("<", low), (">", high)):
+        if place in (LOWEST, HIGHEST):
+            outside.append(0)
+        else:
+            outside.append(_count(connection, "%s AND (stamp, id) %s (?, ?)"
+                                  % (_ARCHIVED, operator), [roomJID, *place], COUNT_LIMIT))
+    if max(outside) < COUNT_LIMIT:
+        return total - sum(outside)
+    inside = _count(connection, where, args, COUNT_LIMIT + 1)
+    return inside if inside <= COUNT_LIMIT else None
+
+
+def _range(low, high):
+    """
+    @return: the conditions that keep the places from C{low} to C{high},
+        both included, and their arguments: one bound each at most, none
+        where there is no bound, so that the index is read from the right
+        place.
+    """
+    where, args = [], []
+    if low != LOWEST:
+        where.append("(stamp, id) >= (?, ?)")
+        args.extend(low)
+    if high != HIGHEST:
+        where.append("(stamp, id) <= (?, ?)")
+        args.extend(high)
+    return where, args
+
+
+def queryArchive(connection, roomJID, query):
+    """
+    Run an L{ArchiveQuery} the way its L{select<ArchiveQuery.select>} does:
+    ids become places C{(stamp, id)} in the archive's order, the bounds one
+    range of the C{history_time} index, which the page is read from.
+
+    The page's index is given where it costs nothing: for a page at the
+    start or at the end of the messages that match; the count where it
+    costs little (L{_matching}).
+
+    @return: an L{ArchivePage}.
+    """
+    low, high = _bounds(connection, roomJID, query)
+    filters, filterArgs = _filters(connection, roomJID, query)
+    bounds, boundArgs = _range(low, high)
+    count = _matching(connection, roomJID, " AND ".join([_ARCHIVED] + bounds + filters),
+                      [roomJID] + boundArgs + filterArgs, low, high, bool(filters))
+    if query.after is not None:
+        stamp, rowID = _place(connection, roomJID, query.after)
+        low = max(low, (stamp, rowID + 1))
+    if query.before:
+        stamp, rowID = _place(connection, roomJID, query.before)
+        high = min(high, (stamp, rowID - 1))
+    bounds, boundArgs = _range(low, high)
+    forward = query.before is None
+    order = "ASC" if forward else "DESC"
     rows = connection.execute(
-        "SELECT stamp, id, %s FROM history WHERE %s ORDER BY stamp %s, id %s LIMIT ?"
-        % (COLUMNS, " AND ".join(window), order, order),
-        windowArgs + [query.max + 1]).fetchall()
+        "SELECT %s FROM history WHERE %s ORDER BY stamp %s, id %s LIMIT ?"
+        % (COLUMNS, " AND ".join([_ARCHIVED] + bounds + filters), order, order),
+        [roomJID] + boundArgs + filterArgs + [query.max + 1]).fetchall()
     complete = len(rows) <= query.max
     rows = rows[:query.max]
-    if order == "DESC":
+    if not forward:
         rows.reverse()
     firstIndex = None
-    if rows:
-        firstIndex = connection.execute(
-            "SELECT COUNT(*) FROM history WHERE %s AND (stamp, id) < (?, ?)" % (matching,),
-            args + list(rows[0][:2])).fetchone()[0]
-    return ArchivePage([rowEntry(row[2:]) for row in rows], complete, count, firstIndex)
-
-
-class AppendBatches:
-    """
-    Group commit: messages added while a write of messages is under way
-    wait for it, and then go together in the next transaction. A store that
-    is idle writes a message at once; a busy one writes many in one
-    transaction. Any other transaction first sends on what waits, so that
-    the store's order of work is the order asked.
-
-    @ivar run: the store's way to run a transaction, C{run(func, *args)}.
-    """
-
-    def __init__(self, run):
-        self.run = run
-        self._waiting = []
-        self._writing = 0
-
-    def append(self, roomJID, row, maxLength):
-        """
-        @return: a Deferred that fires once the message is written, and
-            fails as L{appendMessages} says for it, or with the failure of
-            its transaction.
-        """
-        d = defer.Deferred()
-        self._waiting.append((roomJID, row, maxLength, d))
-        if not self._writing:
-            self.flush()
-        return d
-
-    def flush(self):
-        """
-        Send on the messages that wait, if any, as one transaction.
-        """
-        if not self._waiting:
-            return
-        batch, self._waiting = self._waiting, []
-        self._writing += 1
-
-        def written(outcomes):
-            self._writing -= 1
-            for (_, _, _, d), outcome in zip(batch, outcomes):
-                if outcome is None:
-                    d.callback(None)
-                else:
-                    d.errback(outcome)
-            if not self._writing:
-                self.flush()
-
-        def failed(failure):
-            self._writing -= 1
-            for _, _, _, d in batch:
-                d.errback(failure)
-            if not self._writing:
-                self.flush()
-
-        self.run(appendMessages, [message[:3] for message in batch]).addCallbacks(written,
-                                                                                  failed)
+    last = count - len(rows) if count is not None else None
+    if rows and forward:
+        firstIndex = 0 if query.after is None else last if complete else None
+    elif rows:
+        firstIndex = last if query.before == "" else 0 if complete and query.after is None \
+            else None
+    return ArchivePage([rowEntry(row) for row in rows], complete, count, firstIndex)

@@ -24,6 +24,7 @@ from mucservice.providers.sqlite import (
     checkDatabaseFile,
     databasePath,
 )
+from mucservice.providers.sqlite_batches import AppendBatches
 from mucservice.records import AFFILIATIONS, Affiliation, RoomRecord
 
 _ATTRIBUTE = re.compile(r" ([\w:]+)='([^']*)'")
@@ -205,7 +206,7 @@ class SQLiteRoomStore(SQLiteStore):
     schema of L{MIGRATIONS}, whose version is the file's C{PRAGMA
     user_version}. L{SQLiteStore} says when the file is opened and closed,
     and on which thread the transactions run; messages are written in
-    batches (L{AppendBatches<archive.AppendBatches>}).
+    batches (L{AppendBatches}).
     """
 
     migrateSchema = staticmethod(migrateRooms)
@@ -215,7 +216,7 @@ class SQLiteRoomStore(SQLiteStore):
 
     def __init__(self, path, runner=None, reactor=None):
         SQLiteStore.__init__(self, path, runner, reactor)
-        self._batches = archive.AppendBatches(lambda *args: SQLiteStore._run(self, *args))
+        self._batches = AppendBatches(lambda *args: SQLiteStore._run(self, *args))
 
     def _run(self, func, *args):
         # Messages added before this transaction are written before it.

@@ -122,6 +122,7 @@ class Archiving:
             know, or as L{archivedRoom}.
         """
         room = self.archivedRoom(realJID, roomJID)
+        self.limits.archiveQuery(room, realJID)
         showSenders = seesSenders(room, realJID)
         if withJID is not None:
             if withJID.userhostJID() == room.jid and withJID.resource:
@@ -148,6 +149,7 @@ class Archiving:
             L{None} if the archive is empty.
         """
         room = self.archivedRoom(realJID, roomJID)
+        self.limits.archiveQuery(room, realJID)
         query = ArchiveQuery(start=self.archiveCutoff(), max=1)
         pages = [self._archivePage(room, query), self._archivePage(room, query.replace(before=""))]
         d = defer.gatherResults(pages, consumeErrors=True)

@@ -136,7 +136,8 @@ def _set(keys, positions, count):
 
 def resultSet(count, first=None, last=None, index=None):
     """
-    @param count: how many items the whole list has.
+    @param count: how many items the whole list has, or L{None} if
+        unknown.
     @param first: the key of the page's first item, or L{None} for an
         empty page.
     @param last: the key of its last item.
@@ -147,4 +148,6 @@ def resultSet(count, first=None, last=None, index=None):
     if first is not None:
         inner = "<first%s>%s</first><last>%s</last>" % (
             attributes(index=None if index is None else str(index)), quote(first), quote(last))
-    return "<set xmlns='%s'>%s<count>%d</count></set>" % (NS_RSM, inner, count)
+    if count is not None:
+        inner += "<count>%d</count>" % (count,)
+    return "<set xmlns='%s'>%s</set>" % (NS_RSM, inner)
