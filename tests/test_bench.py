@@ -19,6 +19,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(mucservice.__file__)))
     ("room_memory.py", ["--rooms", "5", "--history", "2"], "room"),
     ("addresses.py", ["--stanzas", "50"], "microseconds"),
     ("stall.py", ["--scenario", "admin-1000", "--runs", "1"], "longest turn"),
+    ("archive.py", ["--messages", "2000", "--runs", "3", "--appends", "20"], "p99"),
 ])
 def test_benchmarkRuns(script, args, printed):
     """Each benchmark runs to its end and prints its figures."""
