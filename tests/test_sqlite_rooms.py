@@ -419,6 +419,19 @@ class ThreadedRunnerTests(TestCase):
         self.assertEqual([historyEntry(n) for n in range(100) if n != 50], history)
 
     @defer.inlineCallbacks
+    def test_closeWritesWaiting(self):
+        """Closing the store writes the messages still waiting for a group commit first."""
+        store = SQLiteRoomStore(self.path)
+        yield store.saveRoom(ROOM, {})
+        for n in range(20):
+            store.archiveMessage(ROOM, historyEntry(n))
+        yield store.close()
+        again = SQLiteRoomStore(self.path)
+        self.addCleanup(again.close)
+        history = yield again.getHistory(ROOM, 100)
+        self.assertEqual([historyEntry(n) for n in range(20)], history)
+
+    @defer.inlineCallbacks
     def test_survivesRestart(self):
         """What a stopped store wrote is there for a new store on the same file."""
         store = SQLiteRoomStore(self.path)

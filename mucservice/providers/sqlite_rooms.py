@@ -223,6 +223,14 @@ class SQLiteRoomStore(SQLiteStore):
         self._batches.flush()
         return SQLiteStore._run(self, func, *args)
 
+    def close(self):
+        """
+        Close the database after the pending changes, messages waiting for
+        their group commit included.
+        """
+        self._batches.flush()
+        return SQLiteStore.close(self)
+
     def loadRooms(self):
         def logSkipped(result):
             records, skipped = result
