@@ -524,15 +524,20 @@ class IRoomStore(Interface):
             L{None} if there is none.
         """
 
-    def retractMessage(roomJID, stanzaID, retraction):
+    def retractMessage(roomJID, stanzaID, retraction, announcement=None, maxLength=None):
         """
         Make the room's message of that stanza id a tombstone: its payload
         gone, the L{Retraction<mucservice.records.Retraction>} kept with it
         (as L{HistoryEntry.tombstone
-        <mucservice.records.HistoryEntry.tombstone>} does).
+        <mucservice.records.HistoryEntry.tombstone>} does); and add, in the
+        same change, the C{announcement} of it, if given (the room's own
+        L{HistoryEntry<mucservice.records.HistoryEntry>} that tells of a
+        moderation): archived, as L{archiveMessage} adds it, or, given a
+        C{maxLength}, to the history only, as L{appendHistory} does.
 
         @return: a Deferred that fires with L{None}; fails with
-            C{ItemNotFound} if the room holds no such message.
+            C{ItemNotFound} if the room holds no such message (and then
+            nothing changed).
         """
 
     def expireArchive(before, limit):

@@ -172,13 +172,17 @@ class MemoryRoomStore:
         kept = self._find(roomJID, stanzaID)
         return defer.succeed(kept.entry if kept is not None else None)
 
-    def retractMessage(self, roomJID, stanzaID, retraction):
+    def retractMessage(self, roomJID, stanzaID, retraction, announcement=None, maxLength=None):
         kept = self._find(roomJID, stanzaID)
         if kept is None:
             return defer.fail(errors.ItemNotFound("no message %r in room %s"
                                                   % (stanzaID, roomJID.full())))
         kept.entry = kept.entry.tombstone(retraction)
-        return defer.succeed(None)
+        if announcement is None:
+            return defer.succeed(None)
+        if maxLength is None:
+            return self.archiveMessage(roomJID, announcement)
+        return self.appendHistory(roomJID, announcement, maxLength)
 
     def expireArchive(self, before, limit):
         rooms = list(self._history)

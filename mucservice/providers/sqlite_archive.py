@@ -206,15 +206,19 @@ def findMessage(connection, roomJID, stanzaID):
     return rowEntry(row) if row is not None else None
 
 
-def retractMessage(connection, roomJID, stanzaID, retracted):
+def retractMessage(connection, roomJID, stanzaID, retracted, announcement=None):
     """
     @param retracted: the L{Retraction}, as JSON.
+    @param announcement: the columns and history length of the message to
+        add with it, as for L{appendMessages}, or L{None}.
     """
     cursor = connection.execute("UPDATE history SET payload = '', retracted = ?"
                                 " WHERE room_jid = ? AND stanza_id = ?",
                                 (retracted, roomJID, stanzaID))
     if cursor.rowcount == 0:
         raise errors.ItemNotFound("no message %r in room %s" % (stanzaID, roomJID))
+    if announcement is not None:
+        appendMessages(connection, [(roomJID,) + announcement])
 
 
 def expireArchive(connection, before, limit):

@@ -289,9 +289,10 @@ class SQLiteRoomStore(SQLiteStore):
     def findMessage(self, roomJID, stanzaID):
         return self._run(archive.findMessage, roomJID.full(), stanzaID)
 
-    def retractMessage(self, roomJID, stanzaID, retraction):
+    def retractMessage(self, roomJID, stanzaID, retraction, announcement=None, maxLength=None):
+        added = (archive.entryRow(announcement), maxLength) if announcement is not None else None
         return self._run(archive.retractMessage, roomJID.full(), stanzaID,
-                         archive.retractionText(retraction))
+                         archive.retractionText(retraction), added)
 
     def expireArchive(self, before, limit):
         return self._run(archive.expireArchive, archive.formatStamp(before), limit)

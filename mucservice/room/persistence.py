@@ -269,18 +269,18 @@ class RoomWriter:
 
     def storeRetraction(self, room, retraction, announcement):
         """
-        Store a moderation: the tombstone of the message it takes back, and
-        the room's announcement of it.
+        Store a moderation, in one change: the tombstone of the message it
+        takes back, and the room's announcement of it.
         """
         if not room.config.persistent:
             return None
         self.catchUp()
-        writes = [self._store(self.store.retractMessage(room.jid, retraction.target, retraction),
-                              "retracting a message of", room.jid, acknowledged=True)]
-        added = self._addMessage(room, announcement)
-        if added is not None:
-            writes.append(self._store(added, "saving history of", room.jid, acknowledged=True))
-        return self._all(writes)
+        config = room.config
+        maxLength = None if config.archiving else config.historyLength
+        return self._store(self.store.retractMessage(
+            room.jid, retraction.target, retraction,
+            announcement if self.keepsMessages(room) else None, maxLength),
+            "retracting a message of", room.jid, acknowledged=True)
 
     def saveRetraction(self, room, retraction):
         """

@@ -253,6 +253,28 @@ class ArchiveContract:
         self.failureResultOf(self.store.retractMessage(OTHER, "stanza-1", retraction("x")),
                              errors.ItemNotFound)
 
+    def test_retractWithAnnouncement(self):
+        """
+        A tombstone and the announcement of it are one change: both, or
+        neither when there is no such message; the announcement goes to
+        the archive, or to the history only when given its length.
+        """
+        self.archive(1, 2)
+        announcement = dataclasses.replace(historyEntry(3), nick="", realJID=None, payload="",
+                                           occupantID=None, moderation=retraction("stanza-1"))
+        self.failureResultOf(self.store.retractMessage(ROOM, "x", retraction("x"),
+                                                       announcement), errors.ItemNotFound)
+        self.assertEqual(["stanza-1", "stanza-2"], ids(self.query()))
+        self.successResultOf(self.store.retractMessage(ROOM, "stanza-1",
+                                                       retraction("stanza-1"), announcement))
+        self.assertEqual([historyEntry(1).tombstone(retraction("stanza-1")), historyEntry(2),
+                          announcement], self.query().entries)
+        later = dataclasses.replace(announcement, stanzaID="stanza-4")
+        self.successResultOf(self.store.retractMessage(ROOM, "stanza-2", retraction("stanza-2"),
+                                                       later, 1))
+        self.assertEqual([later], self.successResultOf(
+            self.reopen(self.store).getHistory(ROOM, 10)))
+
     def test_announcement(self):
         """A room's own message announcing a moderation keeps what it announces."""
         announcement = dataclasses.replace(historyEntry(2), nick="", realJID=None, payload="",
