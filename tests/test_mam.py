@@ -390,3 +390,28 @@ class PersistentArchiveTests(ArchiveTestCase):
         results, _ = self.query(OLIVIA, queryID="q" * margins.QUERY_ID_BUDGET)
         self.assertEqual(1, len(results))
         self.assertEqual(dropped, LIMIT.dropped)
+
+
+class BadQueryTests(ArchiveTestCase):
+    """
+    Queries no archive can answer are refused, each with its condition.
+    """
+
+    def setUp(self):
+        ArchiveTestCase.setUp(self)
+        self.makeRoom()
+        self.talk(1)
+
+    def test_refused(self):
+        """Bad numbers, dates, addresses and forms, and too many ids, are refused."""
+        cases = (
+            ("bad-request", rsm(max="-1")),
+            ("bad-request", rsm(max="many")),
+            ("bad-request", form(end="2027-13-45T00:00:00Z")),
+            ("jid-malformed", form(**{"with": "a@b..c"})),
+            ("bad-request", "<x xmlns='%s' type='submit'><field var='FORM_TYPE'><value>"
+                            "urn:xmpp:mam:1</value></field></x>" % (NS_DATA,)),
+            ("policy-violation", form(ids=["id%d" % n for n in range(251)])),
+        )
+        for condition, inner in cases:
+            self.assertRefused(condition, GUS, inner)
