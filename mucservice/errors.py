@@ -43,6 +43,10 @@ class Forbidden(Error):
     """The requester lacks the privilege (e.g. banned, or not an owner)."""
 
 
+class FeatureNotImplemented(Error):
+    """The request is known but not served here (e.g. the archive of a room that keeps none)."""
+
+
 class ItemNotFound(Error):
     """The addressed room, user or item does not exist here."""
 

@@ -411,10 +411,22 @@ class IOfflineDelivery(Interface):
 class IRoomStore(Interface):
     """
     Persistent rooms: configuration, affiliations with their data, subject,
-    avatar and history. Records are the classes of L{mucservice.records}.
+    avatar, and the messages of each room: its archive (XEP-0313), whose
+    newest messages are its discussion history. Records are the classes of
+    L{mucservice.records}.
+
+    History and archive are one sequence of messages per room, not two
+    copies: a room that archives adds every message with L{archiveMessage}
+    and keeps it until it expires (L{expireArchive}); a room that does not
+    adds it with L{appendHistory}, which keeps only the newest. Either way
+    L{getHistory} reads the newest, L{queryArchive} any of them, and a
+    message taken back becomes a tombstone (L{retractMessage}) wherever it
+    is read.
 
     Every method returns a Deferred. Each change is applied whole or not at
     all. A change to a room that is not stored fails with C{ItemNotFound}.
+    A store reads what was asked of it before: a query sees every message
+    added before it was made.
     """
 
     def loadRooms():
@@ -464,23 +476,86 @@ class IRoomStore(Interface):
 
     def appendHistory(roomJID, entry, maxLength):
         """
-        Add a L{HistoryEntry<mucservice.records.HistoryEntry>} and keep
-        only the newest C{maxLength} entries of the room.
+        Add a L{HistoryEntry<mucservice.records.HistoryEntry>} to the
+        room's history, not archived, and keep only the newest C{maxLength}
+        entries in the history (as L{trimHistory}).
 
         I{Hot path}: every groupchat message of a persistent room that keeps
-        history. The room has answered already; the store may batch.
+        history and does not archive. The room has answered already; the
+        store may batch.
         """
 
     def trimHistory(roomJID, maxLength):
         """
-        Keep only the newest C{maxLength} entries of the room's history (its
-        history length was made shorter).
+        Keep only the newest C{maxLength} entries in the room's history (its
+        history length was made shorter): the others leave it for good,
+        even when the history may be longer again, and are forgotten unless
+        archived (L{archiveMessage}).
         """
 
     def getHistory(roomJID, limit):
         """
         @return: a Deferred that fires with the newest C{limit} entries of the
             room, oldest first.
+        """
+
+    # The archive (XEP-0313): the same messages.
+
+    def archiveMessage(roomJID, entry):
+        """
+        Add a L{HistoryEntry<mucservice.records.HistoryEntry>} (with its
+        stanza id) to the room's archive and history: it stays in the
+        archive when it leaves the history (L{appendHistory},
+        L{trimHistory}). An entry whose stanza id is stored already replaces
+        it, as if added now (so writing a room's messages again, in order,
+        after a failure stores each once, tombstones included).
+
+        I{Hot path}: every groupchat message of a persistent room that
+        archives. The room has answered already; the store may batch.
+        """
+
+    def queryArchive(roomJID, query):
+        """
+        @param query: an L{ArchiveQuery<mucservice.records.ArchiveQuery>},
+            whose L{select<mucservice.records.ArchiveQuery.select>} says
+            what it finds; its C{max} is small (a page).
+        @return: a Deferred that fires with an L{ArchivePage
+            <mucservice.records.ArchivePage>} (empty for a room not stored);
+            fails with C{ItemNotFound} when the query names a stanza id the
+            room's archive does not hold.
+        """
+
+    def findMessage(roomJID, stanzaID):
+        """
+        @return: a Deferred that fires with the room's L{HistoryEntry
+            <mucservice.records.HistoryEntry>} of that stanza id, or with
+            L{None} if there is none.
+        """
+
+    def retractMessage(roomJID, stanzaID, retraction, announcement=None, maxLength=None):
+        """
+        Make the room's message of that stanza id a tombstone: its payload
+        gone, the L{Retraction<mucservice.records.Retraction>} kept with it
+        (as L{HistoryEntry.tombstone
+        <mucservice.records.HistoryEntry.tombstone>} does); and add, in the
+        same change, the C{announcement} of it, if given (the room's own
+        L{HistoryEntry<mucservice.records.HistoryEntry>} that tells of a
+        moderation): archived, as L{archiveMessage} adds it, or, given a
+        C{maxLength}, to the history only, as L{appendHistory} does.
+
+        @return: a Deferred that fires with L{None}; fails with
+            C{ItemNotFound} if the room holds no such message (and then
+            nothing changed).
+        """
+
+    def expireArchive(before, limit):
+        """
+        Forget at most C{limit} messages, of any rooms, that the rooms
+        received before C{before} (a timezone-aware L{datetime}), oldest
+        first: the archive's retention. One call is one bounded piece of
+        work; the caller calls again while it forgets C{limit}.
+
+        @return: a Deferred that fires with how many it forgot.
         """
 
 

@@ -4,10 +4,13 @@ contracts of L{mucservice.interfaces}, so that providers import them from here
 and never from the room logic.
 """
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
+
+from mucservice import errors
 
 AFFILIATIONS = ("owner", "admin", "member", "outcast", "none")
 
@@ -67,6 +70,34 @@ class RoomRecord:
 
 
 @dataclass(frozen=True)
+class Retraction:
+    """
+    A message taken back: by its sender (XEP-0424) or by a moderator
+    (XEP-0425). The room keeps the message as a tombstone that carries this
+    record (L{HistoryEntry.retracted}), and a moderation is announced by a
+    message of the room itself that carries it too (L{HistoryEntry.moderation}).
+
+    @ivar target: the stanza id of the message taken back.
+    @ivar stamp: when it was taken back, timezone-aware UTC.
+    @ivar nick: the nick of the occupant that took it back.
+    @ivar occupantID: that occupant's XEP-0421 occupant id, or L{None}.
+    @ivar reason: why (a moderator's reason), or L{None}.
+    @ivar moderated: whether a moderator took it back (XEP-0425) rather than
+        its sender (XEP-0424).
+    @ivar retractionID: the stanza id of the message that took it back: the
+        sender's retraction, or the room's announcement of a moderation.
+    """
+
+    target: str
+    stamp: datetime
+    nick: str
+    occupantID: Optional[str] = None
+    reason: Optional[str] = None
+    moderated: bool = False
+    retractionID: Optional[str] = None
+
+
+@dataclass(frozen=True)
 class HistoryEntry:
     """
     One groupchat message of a room, as the room reflected it and keeps it
@@ -86,6 +117,11 @@ class HistoryEntry:
     @ivar occupantID: the sender's XEP-0421 occupant id, or L{None}.
     @ivar messageID: the C{id} the sender gave the message, or L{None}.
     @ivar lang: the message's C{xml:lang}, or L{None}.
+    @ivar retracted: the L{Retraction} of a message taken back (a
+        tombstone: its payload is gone), or L{None}.
+    @ivar moderation: for the room's own announcement of a moderation, the
+        L{Retraction} it announces (the payload is empty, the nick is
+        C{""}: the message comes from the room itself), or L{None}.
     """
 
     stamp: datetime
@@ -96,3 +132,133 @@ class HistoryEntry:
     occupantID: Optional[str] = None
     messageID: Optional[str] = None
     lang: Optional[str] = None
+    retracted: Optional[Retraction] = None
+    moderation: Optional[Retraction] = None
+
+    def tombstone(self, retraction):
+        """
+        @return: this message taken back by C{retraction}: its payload
+            gone, the rest kept.
+        """
+        return dataclasses.replace(self, payload="", retracted=retraction)
+
+
+@dataclass(frozen=True)
+class ArchivePage:
+    """
+    What a query of a room's archive (XEP-0313) found.
+
+    @ivar entries: the L{HistoryEntry}s of the page, in the archive's order
+        (oldest first).
+    @ivar complete: whether the page holds the last of the messages that
+        match (the first, when paging backwards): no further page.
+    @ivar count: how many messages match the query, on every page; or
+        L{None} where a store would have to read much of a large archive to
+        tell (XEP-0059 makes it optional; the SQLite store counts up to
+        10,000 messages, and more when few are left out).
+    @ivar firstIndex: the position of the page's first message among them,
+        or L{None} for an empty page. A store may leave it L{None} for a
+        page in the middle (XEP-0059 makes it optional, and finding it may
+        mean counting half an archive); it gives it for a page that starts
+        at the first message that matches or ends at the last.
+    """
+
+    entries: list
+    complete: bool
+    count: Optional[int]
+    firstIndex: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class ArchiveQuery:
+    """
+    A query of a room's archive (XEP-0313 with XEP-0059 paging), and what it
+    means, as the reference every room store follows (L{select}).
+
+    The archive's order is the messages' stamps, then the order they were
+    added in. Messages are named by their stanza id; a message without one
+    is not in the archive. Every filter given must match: a stamp within
+    C{start} and C{end} (both included), the sender's C{nick}, the sender's
+    C{realJID} (a bare JID matches each of its resources), after C{afterID}
+    and before C{beforeID}, one of C{ids}. Of the messages that match, the
+    page is the first C{max} after C{after} (if given), or, when C{before}
+    is given, the last C{max} before it (C{""}: the last page).
+
+    @raise errors.ItemNotFound: C{afterID}, C{beforeID}, C{after},
+        C{before} or one of C{ids} names no message of the archive.
+    """
+
+    start: Optional[datetime] = None
+    end: Optional[datetime] = None
+    nick: Optional[str] = None
+    realJID: Optional[object] = None
+    afterID: Optional[str] = None
+    beforeID: Optional[str] = None
+    ids: Optional[Tuple[str, ...]] = None
+    after: Optional[str] = None
+    before: Optional[str] = None
+    max: int = 100
+
+    def replace(self, **changes):
+        return dataclasses.replace(self, **changes)
+
+    def matches(self, entry):
+        """
+        @return: whether C{entry} passes the filters that do not depend on
+            its place in the archive.
+        """
+        if self.start is not None and entry.stamp < self.start:
+            return False
+        if self.end is not None and entry.stamp > self.end:
+            return False
+        if self.nick is not None and entry.nick != self.nick:
+            return False
+        if self.ids is not None and entry.stanzaID not in self.ids:
+            return False
+        if self.realJID is not None:
+            sender = entry.realJID
+            if sender is None:
+                return False
+            if self.realJID.resource is None:
+                sender = sender.userhostJID()
+            return sender == self.realJID
+        return True
+
+    def select(self, entries):
+        """
+        Run the query over a whole archive held in memory.
+
+        @param entries: the room's L{HistoryEntry}s, in the order they were
+            added.
+        @return: an L{ArchivePage}.
+        @raise errors.ItemNotFound: see the class.
+        """
+        archived = sorted((e for e in entries if e.stanzaID is not None),
+                          key=lambda e: e.stamp)
+        positions = {e.stanzaID: n for n, e in enumerate(archived)}
+
+        def at(stanzaID):
+            try:
+                return positions[stanzaID]
+            except KeyError:
+                raise errors.ItemNotFound("no message %r in this archive" % (stanzaID,))
+
+        low = at(self.afterID) if self.afterID is not None else -1
+        high = at(self.beforeID) if self.beforeID is not None else len(archived)
+        for stanzaID in self.ids or ():
+            at(stanzaID)
+        matching = [n for n in range(low + 1, high) if self.matches(archived[n])]
+        window = matching
+        if self.after is not None:
+            after = at(self.after)
+            window = [n for n in window if n > after]
+        if self.before:
+            before = at(self.before)
+            window = [n for n in window if n < before]
+        if self.before is not None:
+            page = window[max(len(window) - self.max, 0):] if self.max else []
+        else:
+            page = window[:self.max]
+        firstIndex = matching.index(page[0]) if page else None
+        return ArchivePage([archived[n] for n in page], len(page) == len(window),
+                           len(matching), firstIndex)

@@ -21,6 +21,7 @@ from mucservice.room.buckets import Rate
 from mucservice.room.config import RoomConfig, parseBoolean
 from mucservice.room.invitations import DEFAULT_MAX_PENDING
 from mucservice.room.limits import LimitSettings
+from mucservice.room.retention import parseExpiry
 from mucservice.room.service import CREATION_POLICIES, RoomService
 from mucservice.xmpp.admin import AdminHandler
 from mucservice.xmpp.commands import HatCommands
@@ -30,8 +31,10 @@ from mucservice.xmpp.guard import StanzaGuard
 from mucservice.xmpp.handler import setAddressCache
 from mucservice.xmpp.hats import HatPresence
 from mucservice.xmpp.links import LinkWatcher
+from mucservice.xmpp.mam import ArchiveHandler
 from mucservice.xmpp.margins import MIN_STANZA_SIZE
 from mucservice.xmpp.message import MessageHandler
+from mucservice.xmpp.moderation import ModerationHandler
 from mucservice.xmpp.offline import OfflineLink
 from mucservice.xmpp.owner import OwnerHandler
 from mucservice.xmpp.ping import OccupantIQRouter, PingHandler
@@ -183,6 +186,9 @@ class Options(OperationOptions, ProviderOptions, usage.Options):
         ["offline-delivery-default", None, "on",
          "Whether new rooms copy messages to absent members who asked for it at "
          "registration (a room option).", _onOff],
+        ["archive-expires", None, "1y",
+         "How long archived messages are kept: a whole number of h, d, w, m (30 days) or "
+         "y (365 days), or never."],
     ] + [_limitOption(*option) for option in LIMIT_OPTIONS]
     optFlags = [
         ["log-traffic", None, "Log every byte exchanged with the XMPP server."],
@@ -239,6 +245,10 @@ class Options(OperationOptions, ProviderOptions, usage.Options):
         self.checkOperations()
         # The default is text, as --help shows it; given values are coerced already.
         self["offline-delivery-default"] = _onOff(str(self["offline-delivery-default"]))
+        try:
+            self["archive-expires"] = parseExpiry(self["archive-expires"])
+        except ValueError as e:
+            raise usage.UsageError("--archive-expires %s" % (e,))
 
 
 def makeProviders(config, context):
@@ -312,6 +322,7 @@ def makeService(config, reactor=None):
         rooms.fatal = lambda why: exitWithStatus(reactor, why)
     rooms.maxPendingInvitations = config["max-pending-invitations"]
     rooms.maxAvatarBytes = config["max-avatar-bytes"]
+    rooms.archiveExpires = config["archive-expires"]
     providers = makeProviders(config, context)
     rooms.setProviders(store=providers["room-store"], joinTracker=providers["join-tracker"],
                        hatStore=providers["hat-store"], pinger=providers["pinger"],
@@ -335,7 +346,8 @@ def makeService(config, reactor=None):
                     ServiceDiscovery(rooms, reactor, config["name"]),
                     RegisterHandler(rooms, reactor), PingHandler(rooms, reactor),
                     OccupantIQRouter(rooms, reactor), LinkWatcher(rooms, reactor),
-                    OfflineLink(rooms, reactor), RoomVCard(rooms, reactor)):
+                    OfflineLink(rooms, reactor), RoomVCard(rooms, reactor),
+                    ArchiveHandler(rooms, reactor), ModerationHandler(rooms, reactor)):
         handler.setHandlerParent(component)
     hatPresence = HatPresence(rooms, reactor)
     rooms.hatStore.addObserver(hatPresence)

@@ -21,6 +21,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(mucservice.__file__)))
     ("stall.py", ["--scenario", "admin-1000", "--runs", "1"], "longest turn"),
     ("component.py", ["--sizes", "5", "--rooms", "2", "--messages", "5"], "deliveries/s"),
     ("e2e.py", ["--clients", "2", "--messages", "2", "--rounds", "1"], "mucservice/null"),
+    ("archive.py", ["--messages", "2000", "--runs", "3", "--appends", "20"], "p99"),
 ])
 def test_benchmarkRuns(script, args, printed):
     """Each benchmark runs to its end and prints its figures."""

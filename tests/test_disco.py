@@ -104,7 +104,11 @@ class RoomInfoTests(DiscoTestCase):
             "http://jabber.org/protocol/muc#stable_id", "http://jabber.org/protocol/muc#request",
             "muc_public", "muc_temporary", "muc_open", "muc_unmoderated", "muc_semianonymous",
             "muc_unsecured", "http://tigase.org/protocol/muc#offline", "urn:xmpp:hats:0",
-            "http://jabber.org/protocol/commands", "vcard-temp"}
+            "http://jabber.org/protocol/commands", "vcard-temp", "urn:xmpp:mam:2",
+            "urn:xmpp:mam:2#extended", "urn:xmpp:message-moderate:1",
+            "urn:xmpp:message-moderate:0", "urn:xmpp:message-retract:1",
+            "urn:xmpp:message-retract:0", "urn:xmpp:message-retract:1#tombstone",
+            "urn:xmpp:message-retract:0#tombstone"}
         self.assertEqual(expected, features(self.ask(disco(BOB, ROOM))))
 
     def test_featuresConfigured(self):

@@ -42,6 +42,7 @@ CONFIG_FIELDS = [
     ("muc#roomconfig_enablelogging", "boolean"),
     ("muc#roomconfig_registerednicksonly", "boolean"),
     ("mucservice#roomconfig_offlinedelivery", "boolean"),
+    ("muc#roomconfig_enablearchiving", "boolean"),
     ("muc#roomconfig_roomadmins", "jid-multi"),
     ("muc#roomconfig_roomowners", "jid-multi"),
 ]

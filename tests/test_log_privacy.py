@@ -91,12 +91,15 @@ class NothingSecretLoggedTests(SynchronousTestCase):
         self.network.advance(61)
         self.deliver("<presence from='%s' to='%s/bob'><x xmlns='%s'><password>%s</password>"
                      "</x></presence>" % (BOB, ROOM, NS_MUC, PASSWORD))
-        appendHistory = self.rooms.store.appendHistory
-        self.rooms.store.appendHistory = lambda *args: defer.fail(OSError("disk I/O error"))
+        store = self.rooms.store
+        writes = {name: getattr(store, name) for name in ("appendHistory", "archiveMessage")}
+        for name in writes:
+            setattr(store, name, lambda *args: defer.fail(OSError("disk I/O error")))
         for body in (BODY, BODY * 10):
             self.deliver("<message type='groupchat' from='%s' to='%s'><body>%s</body>"
                          "</message>" % (ALICE, ROOM, body))
-        self.rooms.store.appendHistory = appendHistory
+        for name, write in writes.items():
+            setattr(store, name, write)
         self.deliver("<message type='chat' from='%s' to='%s/alice'><body>%s</body></message>"
                      % (BOB, ROOM, BODY))
         self.deliver("<message type='error' from='%s' to='%s/alice'><error type='cancel'>"

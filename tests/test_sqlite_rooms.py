@@ -20,15 +20,17 @@ from twisted.words.protocols.jabber.jid import JID
 from zope.interface.verify import verifyObject
 
 from mucservice import errors, registry, tap
+from mucservice.providers import sqlite_archive
 from mucservice.providers.sqlite import SynchronousRunner, ThreadedRunner
+from mucservice.providers.sqlite_archive import appendMessages
 from mucservice.providers.sqlite_rooms import (
     MIGRATIONS,
     SCHEMA_VERSION,
     SQLiteRoomStore,
     makeSQLiteRoomStore,
 )
-from mucservice.records import Affiliation, HistoryEntry
-from mucservice.testing import RoomStoreContract, storedRoom
+from mucservice.records import Affiliation, ArchiveQuery, HistoryEntry
+from mucservice.testing import ArchiveContract, RoomStoreContract, storedRoom
 from mucservice.testing.room_store import ALICE, ROOM, historyEntry
 
 OTHER = JID("other@muc.example.org")
@@ -128,6 +130,42 @@ class SQLiteRoomStoreTests(RoomStoreContract, SynchronousTestCase):
         self.assertEqual([("history_room", "history")], self.successResultOf(self.runner(
             lambda c: c.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' "
                                 "AND name = 'history_room'").fetchall())))
+
+    def test_historyOfVersionTwo(self):
+        """
+        A database of schema version 2, which kept each room's history, gives
+        those messages as the room's archive once migrated, each under the
+        stanza id its occupants saw live (a row written twice counts once);
+        the indexes of the archive are made.
+        """
+        connection = sqlite3.connect(self.path)
+        for statement in MIGRATIONS[0] + MIGRATIONS[1]:
+            if not callable(statement):
+                connection.execute(statement)
+        connection.execute("PRAGMA user_version = 2")
+        connection.execute("INSERT INTO rooms (jid, config) VALUES (?, '{}')", (ROOM.full(),))
+        for n in (1, 2, 2, 3):
+            entry = historyEntry(n)
+            connection.execute(
+                "INSERT INTO history (room_jid, stamp, nick, real_jid, payload, stanza_id,"
+                " occupant_id, message_id, lang) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (ROOM.full(), entry.stamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), entry.nick,
+                 entry.realJID.full(), entry.payload, entry.stanzaID, entry.occupantID,
+                 entry.messageID, entry.lang))
+        connection.commit()
+        connection.close()
+        store = self.openStore()
+        page = self.successResultOf(store.queryArchive(ROOM, ArchiveQuery()))
+        self.assertEqual([historyEntry(n) for n in (1, 2, 3)], page.entries)
+        self.assertEqual([historyEntry(2), historyEntry(3)],
+                         self.successResultOf(store.getHistory(ROOM, 2)))
+        self.assertEqual(SCHEMA_VERSION, self.pragma("user_version"))
+        self.assertEqual(4, SCHEMA_VERSION)
+        indexes = self.successResultOf(self.runner(lambda c: c.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'history'"
+            " AND name LIKE 'history_%'").fetchall()))
+        self.assertEqual({"history_room", "history_stanza", "history_time", "history_expiry"},
+                         {name for (name,) in indexes})
 
     def test_addressesRefusedNow(self):
         """
@@ -254,6 +292,59 @@ class SQLiteRoomStoreTests(RoomStoreContract, SynchronousTestCase):
         self.assertFalse(os.path.exists(path))
 
 
+class SQLiteArchiveTests(ArchiveContract, SynchronousTestCase):
+    """
+    The archive part of the contract, on a real file.
+    """
+
+    makeStore = SQLiteRoomStoreTests.makeStore
+    openStore = SQLiteRoomStoreTests.openStore
+
+    def reopen(self, store):
+        return self.openStore()
+
+
+class SQLiteCountTests(SynchronousTestCase):
+    """
+    Counts of queries of a large archive, with a small L{COUNT_LIMIT}.
+    """
+
+    makeStore = SQLiteRoomStoreTests.makeStore
+    openStore = SQLiteRoomStoreTests.openStore
+
+    def setUp(self):
+        self.patch(sqlite_archive, "COUNT_LIMIT", 5)
+        self.store = self.makeStore()
+        self.successResultOf(self.store.saveRoom(ROOM, {}))
+        for n in range(20):
+            self.successResultOf(self.store.archiveMessage(ROOM, historyEntry(n)))
+
+    def count(self, **query):
+        return self.successResultOf(self.store.queryArchive(ROOM, ArchiveQuery(**query))).count
+
+    def test_cheapCounts(self):
+        """
+        What leaves few messages out, or keeps few, is counted; so is an
+        archive that small for queries by sender.
+        """
+        start = historyEntry(2).stamp
+        self.assertEqual([20, 20, 18, 3, 4],
+                         [self.count(), self.count(before=""), self.count(start=start),
+                          self.count(afterID="stanza-16"), self.count(beforeID="stanza-4")])
+
+    def test_costlyCountsLeftOut(self):
+        """
+        A query that would count much of a large archive leaves its count
+        out, and its page index; the page is whole.
+        """
+        page = self.successResultOf(self.store.queryArchive(
+            ROOM, ArchiveQuery(start=historyEntry(10).stamp, max=3)))
+        self.assertEqual((None, 0), (page.count, page.firstIndex))
+        self.assertEqual(["stanza-10", "stanza-11", "stanza-12"],
+                         [e.stanzaID for e in page.entries])
+        self.assertIsNone(self.count(nick="nick3"))
+
+
 class ThreadedRunnerTests(TestCase):
     """
     The default runner, on its thread, with the real reactor.
@@ -294,6 +385,51 @@ class ThreadedRunnerTests(TestCase):
         self.assertEqual({ALICE: Affiliation("owner", {"nick": "al"})}, room.affiliations)
         yield self.assertFailure(store.setSubject(OTHER, "s", "n"), errors.ItemNotFound)
         yield self.assertFailure(store.setAffiliation(ROOM, ALICE, "king"), errors.BadRequest)
+
+    @defer.inlineCallbacks
+    def test_batches(self):
+        """
+        Messages added while a write of messages is under way go together in
+        the next transaction, in order; one for a room not stored fails
+        alone.
+        """
+        runner = ThreadedRunner(self.path)
+        written = []
+
+        class Counting:
+            def __call__(self, func, *args):
+                if func is appendMessages:
+                    written.append(len(args[0]))
+                return runner(func, *args)
+
+            close = runner.close
+
+        store = SQLiteRoomStore(self.path, runner=Counting())
+        self.addCleanup(store.close)
+        yield store.saveRoom(ROOM, {})
+        added = [store.archiveMessage(ROOM, historyEntry(n)) for n in range(50)]
+        added.append(store.archiveMessage(OTHER, historyEntry(50)))
+        added += [store.archiveMessage(ROOM, historyEntry(n)) for n in range(51, 100)]
+        results = yield defer.DeferredList(added, consumeErrors=True)
+        self.assertEqual([1, 99], written)
+        failed = [n for n, (ok, _) in enumerate(results) if not ok]
+        self.assertEqual([50], failed)
+        results[50][1].trap(errors.ItemNotFound)
+        history = yield store.getHistory(ROOM, 200)
+        self.assertEqual([historyEntry(n) for n in range(100) if n != 50], history)
+
+    @defer.inlineCallbacks
+    def test_closeWritesWaiting(self):
+        """Closing the store writes the messages still waiting for a group commit first."""
+        store = SQLiteRoomStore(self.path)
+        yield store.saveRoom(ROOM, {})
+        for n in range(20):
+            store.archiveMessage(ROOM, historyEntry(n))
+        yield store.close()
+        again = SQLiteRoomStore(self.path)
+        self.addCleanup(again.close)
+        history = yield again.getHistory(ROOM, 100)
+        self.assertEqual([historyEntry(n) for n in range(20)], history)
 
     @defer.inlineCallbacks
     def test_survivesRestart(self):

@@ -9,7 +9,6 @@ user_version}.
 
 import json
 import re
-from datetime import datetime, timezone
 from xml.sax.saxutils import unescape
 
 from twisted.internet import defer
@@ -18,6 +17,7 @@ from zope.interface import implementer
 from mucservice import errors
 from mucservice.address import parseJID
 from mucservice.interfaces import IRoomStore
+from mucservice.providers import sqlite_archive as archive
 from mucservice.providers.sqlite import (
     SQLiteStore,
     applyMigrations,
@@ -25,9 +25,8 @@ from mucservice.providers.sqlite import (
     databasePath,
 )
 from mucservice.providers.sqlite_avatars import AVATAR_MIGRATION, readAvatars, setAvatar
-from mucservice.records import AFFILIATIONS, Affiliation, HistoryEntry, RoomRecord
-
-STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+from mucservice.providers.sqlite_batches import AppendBatches
+from mucservice.records import AFFILIATIONS, Affiliation, RoomRecord
 
 _ATTRIBUTE = re.compile(r" ([\w:]+)='([^']*)'")
 _STANZA_ID = re.compile(r"<stanza-id xmlns='[^']*' id='([^']*)'[^>]*/>")
@@ -90,9 +89,10 @@ MIGRATIONS = ((
     "DROP TABLE history_1",
     "CREATE INDEX IF NOT EXISTS history_room ON history (room_jid, id)",
 ),
-    # Version 3: room avatars (sqlite_avatars). The archive's branch adds a
-    # version 3 of its own: the one merged second becomes version 4.
+    # Version 3: room avatars (sqlite_avatars).
     AVATAR_MIGRATION,
+    # Version 4: history and archive, one table (sqlite_archive).
+    archive.MIGRATION_TO_ARCHIVE,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -114,16 +114,6 @@ def migrateRooms(connection):
     """
     if applyMigrations(connection, "rooms", MIGRATIONS, schemaVersion(connection)):
         connection.execute("PRAGMA user_version = %d" % (SCHEMA_VERSION,))
-
-
-def _formatStamp(stamp):
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=timezone.utc)
-    return stamp.astimezone(timezone.utc).strftime(STAMP_FORMAT)
-
-
-def _parseStamp(text):
-    return datetime.strptime(text, STAMP_FORMAT).replace(tzinfo=timezone.utc)
 
 
 def _requireRoom(connection, roomJID):
@@ -211,60 +201,43 @@ def _setSubject(connection, roomJID, subject, nick):
         raise errors.ItemNotFound("room %s is not stored" % (roomJID,))
 
 
-def _appendHistory(connection, roomJID, row, maxLength):
-    _requireRoom(connection, roomJID)
-    connection.execute("INSERT INTO history (room_jid, stamp, nick, real_jid, payload,"
-                       " stanza_id, occupant_id, message_id, lang)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (roomJID,) + row)
-    _keepNewest(connection, roomJID, maxLength)
-
-
 def _trimHistory(connection, roomJID, maxLength):
     _requireRoom(connection, roomJID)
-    _keepNewest(connection, roomJID, maxLength)
-
-
-def _keepNewest(connection, roomJID, maxLength):
-    # Delete from the newest entry past the first maxLength, and all older.
-    connection.execute(
-        "DELETE FROM history WHERE room_jid = ? AND id <= (SELECT id FROM history "
-        "WHERE room_jid = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
-        (roomJID, roomJID, max(maxLength, 0)))
-
-
-def _getHistory(connection, roomJID, limit):
-    rows = connection.execute(
-        "SELECT stamp, nick, real_jid, payload, stanza_id, occupant_id, message_id, lang"
-        " FROM history WHERE room_jid = ? ORDER BY id DESC LIMIT ?",
-        (roomJID, limit)).fetchall()
-    return [HistoryEntry(_parseStamp(stamp), nick, _storedAddress(realJID), *rest)
-            for stamp, nick, realJID, *rest in reversed(rows)]
-
-
-def _storedAddress(text):
-    """
-    @return: the address kept with a history message, or L{None} if there
-        is none or the parser refuses it now.
-    """
-    try:
-        return parseJID(text) if text is not None else None
-    except errors.JIDMalformed:
-        return None
+    archive.keepNewest(connection, roomJID, maxLength)
 
 
 @implementer(IRoomStore)
 class SQLiteRoomStore(SQLiteStore):
     """
-    Rooms, their affiliations and their history in an SQLite file, under
-    the schema of L{MIGRATIONS}, whose version is the file's C{PRAGMA
+    Rooms, their affiliations and their messages (history and archive,
+    L{mucservice.providers.sqlite_archive}) in an SQLite file, under the
+    schema of L{MIGRATIONS}, whose version is the file's C{PRAGMA
     user_version}. L{SQLiteStore} says when the file is opened and closed,
-    and on which thread the transactions run.
+    and on which thread the transactions run; messages are written in
+    batches (L{AppendBatches}).
     """
 
     migrateSchema = staticmethod(migrateRooms)
     readSchemaVersion = staticmethod(schemaVersion)
     openedMessage = "room database {path} open, schema version {version}"
     failedMessage = "cannot open the room database {path}"
+
+    def __init__(self, path, runner=None, reactor=None):
+        SQLiteStore.__init__(self, path, runner, reactor)
+        self._batches = AppendBatches(lambda *args: SQLiteStore._run(self, *args))
+
+    def _run(self, func, *args):
+        # Messages added before this transaction are written before it.
+        self._batches.flush()
+        return SQLiteStore._run(self, func, *args)
+
+    def close(self):
+        """
+        Close the database after the pending changes, messages waiting for
+        their group commit included.
+        """
+        self._batches.flush()
+        return SQLiteStore.close(self)
 
     def loadRooms(self):
         def logSkipped(result):
@@ -303,10 +276,7 @@ class SQLiteRoomStore(SQLiteStore):
         return self._run(setAvatar, roomJID.full(), avatar)
 
     def appendHistory(self, roomJID, entry, maxLength):
-        realJID = entry.realJID.full() if entry.realJID is not None else None
-        row = (_formatStamp(entry.stamp), entry.nick, realJID, entry.payload, entry.stanzaID,
-               entry.occupantID, entry.messageID, entry.lang)
-        return self._run(_appendHistory, roomJID.full(), row, maxLength)
+        return self._batches.append(roomJID.full(), archive.entryRow(entry), maxLength)
 
     def trimHistory(self, roomJID, maxLength):
         """
@@ -317,7 +287,26 @@ class SQLiteRoomStore(SQLiteStore):
     def getHistory(self, roomJID, limit):
         if limit <= 0:
             return defer.succeed([])
-        return self._run(_getHistory, roomJID.full(), limit)
+        return self._run(archive.getHistory, roomJID.full(), limit)
+
+    # The archive (sqlite_archive)
+
+    def archiveMessage(self, roomJID, entry):
+        return self._batches.append(roomJID.full(), archive.entryRow(entry), None)
+
+    def queryArchive(self, roomJID, query):
+        return self._run(archive.queryArchive, roomJID.full(), query)
+
+    def findMessage(self, roomJID, stanzaID):
+        return self._run(archive.findMessage, roomJID.full(), stanzaID)
+
+    def retractMessage(self, roomJID, stanzaID, retraction, announcement=None, maxLength=None):
+        added = (archive.entryRow(announcement), maxLength) if announcement is not None else None
+        return self._run(archive.retractMessage, roomJID.full(), stanzaID,
+                         archive.retractionText(retraction), added)
+
+    def expireArchive(self, before, limit):
+        return self._run(archive.expireArchive, archive.formatStamp(before), limit)
 
 
 def sqliteRoomStorePath(database):

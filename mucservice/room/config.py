@@ -52,6 +52,7 @@ FIELD_NAMES = {
     "logging": "muc#roomconfig_enablelogging",
     "registeredNicksOnly": "muc#roomconfig_registerednicksonly",
     "offlineDelivery": OFFLINE_DELIVERY_FIELD,
+    "archiving": "muc#roomconfig_enablearchiving",
 }
 """
 Attribute of L{RoomConfig} to the C{muc#roomconfig} field name that carries
@@ -128,6 +129,10 @@ class RoomConfig:
         registration receive the room's messages while absent (see
         L{mucservice.room.offline}); the service's default comes from
         C{--offline-delivery-default}.
+    @ivar archiving: whether the room keeps an archive of its messages that
+        those who may read it query (XEP-0313): a persistent room keeps
+        every message in the room store until it expires, a temporary room
+        its history; the room's history is the newest of them either way.
     """
 
     name: str = ""
@@ -150,6 +155,7 @@ class RoomConfig:
     logging: bool = False
     registeredNicksOnly: bool = False
     offlineDelivery: bool = True
+    archiving: bool = True
 
     def toDict(self):
         """

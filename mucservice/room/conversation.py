@@ -40,6 +40,8 @@ class GroupchatMessage:
     @ivar subject: the new subject if it changes the subject (a subject and
         no body), else L{None}.
     @ivar bodyLength: the characters of its body (0 if it has none).
+    @ivar retracts: the stanza id of the message of its sender it retracts
+        (XEP-0424), or L{None}.
     """
 
     payload: str
@@ -48,13 +50,14 @@ class GroupchatMessage:
     kept: bool = True
     subject: Optional[str] = None
     bodyLength: int = 0
+    retracts: Optional[str] = None
 
 
 class Conversation:
     """
     What occupants say. Expects of the class it is mixed into: C{getRoom},
     C{now}, C{reactor}, C{writer}, C{joinTracker}, C{limits}, C{offlineDelivery},
-    C{offersOfflineDelivery} and C{applied}.
+    C{offersOfflineDelivery}, C{applied} and C{retractOwn}.
 
     @ivar maxPendingInvitations: how many invitations a room keeps pending
         at most (C{--max-pending-invitations}).
@@ -80,7 +83,9 @@ class Conversation:
         A groupchat message from C{realJID} to the room.
 
         @param message: a L{GroupchatMessage}.
-        @return: a L{Reflected}, or a L{SubjectChanged}.
+        @return: a L{Reflected}, or a L{SubjectChanged}; a Deferred of the
+            L{Reflected} when the store must be waited for (see L{keep} and
+            L{retractOwn<mucservice.room.archive.Archiving.retractOwn>}).
         @raise errors.Error: the sender may not say it.
         """
         room = self.roomFor(realJID, roomJID)
@@ -96,7 +101,18 @@ class Conversation:
                              message.lang)
         if not message.kept:
             return Reflected(room, entry)
-        if not self.writer.storeWorks and room.config.persistent and room.config.historyLength:
+        if message.retracts is not None:
+            return self.retractOwn(room, occupant, entry, message.retracts)
+        return self.keep(room, entry)
+
+    def keep(self, room, entry):
+        """
+        Keep a groupchat message in the room's history (and archive), hand
+        the store its write, and pick who gets offline copies.
+
+        @return: a L{Reflected}, or a Deferred of it while the store fails.
+        """
+        if not self.writer.storeWorks and self.writer.keepsMessages(room):
             return self._keptFirst(room, entry)
         room.addHistory(entry)
         self.limits.boundHistory(room)

@@ -204,6 +204,15 @@ class Limits:
                           "max-subject-length", realJID, room.jid)
         self.message(room, realJID)
 
+    def archiveQuery(self, room, realJID):
+        """
+        A query of the room's archive, counted as a message of its user,
+        whether in the room or not: a query may read many messages.
+
+        @raise errors.ResourceConstraint: the user sent too many.
+        """
+        self.messages.take((room.jid, realJID.userhostJID()))
+
     def invitation(self, room, realJID, inviteeJID):
         """
         An invitation: a message, and in a members-only room maybe a new

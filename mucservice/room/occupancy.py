@@ -14,8 +14,8 @@ from mucservice.room.outcomes import Entered, Left, NickChanged, PresenceChanged
 class Occupancy:
     """
     Who is in which room. Expects of the class it is mixed into:
-    C{getRoom}, C{createRoom}, C{occupantGone}, C{now}, C{joinTracker} and
-    C{limits}.
+    C{getRoom}, C{createRoom}, C{occupantGone}, C{now}, C{unexpired},
+    C{joinTracker} and C{limits}.
     """
 
     def presence(self, realJID, occupantJID, payload, joining=False, password=None,
@@ -83,7 +83,7 @@ class Occupancy:
         others = ()
         if changed and (joined.rejoin or joined.newSession):
             others = tuple(j for j in occupant.realJIDs if j != realJID)
-        history = selectHistory(list(room.history), now=self.now(), **historyRequest)
+        history = selectHistory(self.unexpired(room.history), now=self.now(), **historyRequest)
         return Entered(room, occupant, realJID, tuple(statuses), changed, others, history)
 
     def nickOf(self, realJID, roomJID):

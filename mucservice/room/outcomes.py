@@ -244,3 +244,17 @@ class Relayed:
     room: object
     sender: object
     recipient: object
+
+
+@dataclass
+class ArchiveResult:
+    """
+    A page of a room's archive (XEP-0313), for the one that asked.
+
+    @ivar page: the L{ArchivePage<mucservice.records.ArchivePage>}.
+    @ivar showSenders: whether the asker may see the senders' real JIDs.
+    """
+
+    room: object
+    page: object
+    showSenders: bool = False

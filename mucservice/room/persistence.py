@@ -3,9 +3,10 @@ Keeping persistent rooms in the room store (L{IRoomStore
 <mucservice.interfaces.IRoomStore>}), on behalf of the room service.
 
 Two kinds of writes. Changes that are acknowledged (configuration,
-affiliations, registrations, avatars, destruction) are stored first and applied in
-memory only once stored (L{StoredChanges}): a failed write changes nothing
-and is an error to the requester. What occupants say (history, subject) is
+affiliations, registrations, avatars, destruction, moderation) are stored
+first and applied in memory only once stored (L{StoredChanges}): a failed
+write changes nothing and is an error to the requester. What occupants say
+(messages to the history and archive, their own retractions, subject) is
 told first and written after; a failed write is logged at once, and the
 room is written again whole once the store works again (L{RoomWriter}).
 While the store fails, new messages of persistent rooms wait for their
@@ -162,14 +163,45 @@ class RoomWriter:
                 "saving the subject of", roomJID, acknowledged=acknowledged))
         writes.append(self._store(self.store.setAvatar(roomJID, room.avatar),
                                   "saving the avatar of", roomJID, acknowledged=acknowledged))
-        writes.append(self._store(self.store.trimHistory(roomJID, 0), "saving history of",
-                                  roomJID, acknowledged=acknowledged))
-        if config.historyLength:
-            for entry in list(room.history)[-config.historyLength:]:
-                writes.append(self._store(
-                    self.store.appendHistory(roomJID, entry, config.historyLength),
-                    "saving history of", roomJID, acknowledged=acknowledged))
+        if config.archiving:
+            # The archive is kept: the messages in memory are written again,
+            # each over its stored self (tombstones included), and the
+            # history is cut to them.
+            entries = list(room.history)
+        else:
+            writes.append(self._store(self.store.trimHistory(roomJID, 0), "saving history of",
+                                      roomJID, acknowledged=acknowledged))
+            entries = list(room.history)[-config.historyLength:] if config.historyLength else []
+        for entry in entries:
+            writes.append(self._store(self._addMessage(room, entry, config),
+                                      "saving history of", roomJID, acknowledged=acknowledged))
+        if config.archiving:
+            writes.append(self._store(self.store.trimHistory(roomJID, len(entries)),
+                                      "saving history of", roomJID, acknowledged=acknowledged))
         return self._all(writes)
+
+    def keepsMessages(self, room, config=None):
+        """
+        @return: whether the store keeps messages of C{room} (so
+            configured): it is persistent, and it archives or keeps history.
+        """
+        config = config or room.config
+        return config.persistent and (config.archiving or config.historyLength > 0)
+
+    def _addMessage(self, room, entry, config=None):
+        """
+        Hand the store a message of C{room} (so configured): to its archive,
+        or to its history, which keeps only the newest.
+
+        @return: the store's Deferred, or L{None} if it keeps no messages of
+            the room.
+        """
+        config = config or room.config
+        if not self.keepsMessages(room, config):
+            return None
+        if config.archiving:
+            return self.store.archiveMessage(room.jid, entry)
+        return self.store.appendHistory(room.jid, entry, config.historyLength)
 
     # Acknowledged changes: each returns a Deferred that fires once it is
     # stored (and fails if it could not be), or None if nothing is stored.
@@ -193,7 +225,8 @@ class RoomWriter:
         come with it: the whole room when it becomes persistent, its removal
         when it stops being persistent (the history is shortened when the
         configuration keeps fewer messages, so that the messages dropped do
-        not come back with a restart once it is made longer).
+        not come back with a restart once it is made longer; archived ones
+        stay in the archive).
 
         @param config: the new L{RoomConfig<mucservice.room.config.RoomConfig>}.
         @param changed: as for L{storeAffiliations}.
@@ -246,8 +279,31 @@ class RoomWriter:
         message is kept (and told) only if this succeeds.
         """
         self.catchUp()
-        return self._store(self.store.appendHistory(room.jid, entry, room.config.historyLength),
-                           "saving history of", room.jid, acknowledged=True)
+        return self._store(self._addMessage(room, entry), "saving history of", room.jid,
+                           acknowledged=True)
+
+    def storeRetraction(self, room, retraction, announcement):
+        """
+        Store a moderation, in one change: the tombstone of the message it
+        takes back, and the room's announcement of it.
+        """
+        if not room.config.persistent:
+            return None
+        self.catchUp()
+        config = room.config
+        maxLength = None if config.archiving else config.historyLength
+        return self._store(self.store.retractMessage(
+            room.jid, retraction.target, retraction,
+            announcement if self.keepsMessages(room) else None, maxLength),
+            "retracting a message of", room.jid, acknowledged=True)
+
+    def saveRetraction(self, room, retraction):
+        """
+        Store the tombstone of a message its sender took back.
+        """
+        if room.config.persistent:
+            self._store(self.store.retractMessage(room.jid, retraction.target, retraction),
+                        "retracting a message of", room.jid)
 
     def saveSubject(self, room):
         if room.jid in self.catchUp():
@@ -262,9 +318,9 @@ class RoomWriter:
         """
         if room.jid in self.catchUp():
             return
-        if room.config.persistent and room.config.historyLength:
-            self._store(self.store.appendHistory(room.jid, entry, room.config.historyLength),
-                        "saving history of", room.jid)
+        added = self._addMessage(room, entry)
+        if added is not None:
+            self._store(added, "saving history of", room.jid)
 
 
 class StoredChanges:

@@ -28,6 +28,21 @@ calls L{groupchat}; that checks the sender may speak, stamps the message
 store the write, sends offline copies to absent registrants through the
 offline delivery provider, and returns a L{Reflected}; the edge renders
 the message once and writes it to every session in the room.
+
+An archive query: C{<iq type='set'><query xmlns='urn:xmpp:mam:2'/></iq>}
+reaches L{ArchiveHandler<mucservice.xmpp.mam.ArchiveHandler>}, which reads
+the form and the paging into an L{ArchiveQuery
+<mucservice.records.ArchiveQuery>} and calls L{queryArchive}; that checks
+who may read the archive and what of the senders they see, bounds the page
+and asks the room store (a temporary room: its history), and returns an
+L{ArchiveResult}; the edge writes each message found through the room's
+lane of the outbox, then the IQ's result with the C{<fin/>}. A moderation
+(XEP-0425) reaches L{ModerationHandler
+<mucservice.xmpp.moderation.ModerationHandler>}, which calls L{moderate};
+that checks the moderator, finds the message, stores its tombstone and the
+room's announcement, and only then applies them and returns a
+L{Reflected} announcement, which the edge tells everyone before the IQ's
+result.
 """
 
 from datetime import datetime, timezone
@@ -40,6 +55,7 @@ from zope.interface import implementer
 from mucservice import errors
 from mucservice.interfaces import IRoomDirectory
 from mucservice.room import roles
+from mucservice.room.archive import Archiving
 from mucservice.room.avatars import Avatars
 from mucservice.room.config import RoomConfig
 from mucservice.room.conversation import Conversation
@@ -47,6 +63,7 @@ from mucservice.room.governance import Governance
 from mucservice.room.limits import Limits, LimitSettings
 from mucservice.room.occupancy import Occupancy
 from mucservice.room.persistence import RoomWriter, StoredChanges
+from mucservice.room.retention import ArchiveSweep
 from mucservice.room.room import Room
 from mucservice.room.serviceadmin import ServiceAdministration
 
@@ -55,7 +72,7 @@ CREATION_POLICIES = ("none", "local", "admins")
 
 
 @implementer(IRoomDirectory)
-class RoomService(Occupancy, Conversation, Governance, Avatars, ServiceAdministration,
+class RoomService(Occupancy, Conversation, Governance, Archiving, Avatars, ServiceAdministration,
                   service.Service):
     """
     Keeps the rooms, coordinates what happens in them and hands the
@@ -81,10 +98,11 @@ class RoomService(Occupancy, Conversation, Governance, Avatars, ServiceAdministr
     @ivar writer: the L{RoomWriter} of the room store.
     @ivar changes: the L{StoredChanges} of every room.
     @ivar limits: the L{Limits} in force.
+    @ivar sweep: the L{ArchiveSweep} that forgets expired messages.
     """
 
     log = Logger()
-    store = writer = changes = joinTracker = hatStore = pinger = offlineDelivery = None
+    store = writer = changes = sweep = joinTracker = hatStore = pinger = offlineDelivery = None
 
     #: Whether rooms also show hats in Prosody 0.12's namespace
     #: (C{--hats-legacy-namespace}); set before the service starts.
@@ -111,6 +129,7 @@ class RoomService(Occupancy, Conversation, Governance, Avatars, ServiceAdministr
         self.store = store
         self.writer = RoomWriter(store, self.getRoom)
         self.changes = StoredChanges(self.writer)
+        self.sweep = ArchiveSweep(store, self.archiveCutoff, self.reactor)
         self.joinTracker = joinTracker
         self.hatStore = hatStore
         self.pinger = pinger
@@ -119,10 +138,12 @@ class RoomService(Occupancy, Conversation, Governance, Avatars, ServiceAdministr
     def startService(self):
         service.Service.startService(self)
         self.joinTracker.forgetAll()
+        self.sweep.start()
         return self.loadRooms()
 
     def stopService(self):
         service.Service.stopService(self)
+        self.sweep.stop()
         # The stores stop after this service, once the writes queued are done.
         self.writer.catchUp(force=True)
         self.pinger.stop()

@@ -24,6 +24,7 @@ L{mucservice.errors}) and nothing of the rooms, the edge or the built-in
 providers.
 """
 
+from mucservice.testing.archive import ArchiveContract
 from mucservice.testing.hat_store import (
     FakeRoomDirectory,
     HatStoreContract,
@@ -34,6 +35,7 @@ from mucservice.testing.offline_delivery import OfflineDeliveryContract, Recordi
 from mucservice.testing.room_store import RoomStoreContract, storedRoom
 
 __all__ = [
+    "ArchiveContract",
     "FakeRoomDirectory",
     "HatStoreContract",
     "JoinTrackerContract",

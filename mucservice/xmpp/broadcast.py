@@ -8,10 +8,10 @@ writes it in bounded batches).
 """
 
 import itertools
-from datetime import timezone
 
 from mucservice.room.hats import shownHats
 from mucservice.room.status import SELF
+from mucservice.xmpp import retraction
 from mucservice.xmpp.namespaces import (
     NS_DELAY,
     NS_HATS,
@@ -21,7 +21,7 @@ from mucservice.xmpp.namespaces import (
     NS_STANZA_ID,
 )
 from mucservice.xmpp.outbox import Fanout
-from mucservice.xmpp.render import Template, attributes, quote
+from mucservice.xmpp.render import Template, attributes, quote, stamp
 from mucservice.xmpp.sizes import utf8len
 
 #: The most bytes of C{<hat/>} elements a presence shows, in each namespace
@@ -32,13 +32,6 @@ HATS_SHOWN = 8192
 
 def occupantJID(room, nick):
     return "%s/%s" % (room.jid.userhost(), nick)
-
-
-def stamp(when):
-    """
-    @return: a XEP-0082 timestamp in UTC.
-    """
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _mucUser(affiliation, role, realJID, statuses, actorNick, reason, newNick, destroy):
@@ -224,7 +217,10 @@ def groupchatTemplate(roomJID, entry, extra="", xmlns=None):
     """
     A groupchat message as the room reflects it: from the sender's occupant
     JID, with the sender's id, language and payload, and the room's stanza
-    id (XEP-0359) and the sender's occupant id (XEP-0421).
+    id (XEP-0359) and the sender's occupant id (XEP-0421). A message taken
+    back shows its tombstone instead of its payload; the room's own
+    announcement of a moderation comes from the room
+    (L{mucservice.xmpp.retraction}).
 
     @param roomJID: the room's JID.
     @param entry: the message, a L{HistoryEntry<mucservice.records.HistoryEntry>}.
@@ -234,14 +230,15 @@ def groupchatTemplate(roomJID, entry, extra="", xmlns=None):
     @return: a L{Template}.
     """
     room = roomJID.userhost()
-    inner = entry.payload
+    inner = retraction.content(roomJID, entry)
     if entry.stanzaID is not None:
         inner += "<stanza-id xmlns='%s' id='%s' by='%s'/>" % (
             NS_STANZA_ID, quote(entry.stanzaID), quote(room))
     if entry.occupantID is not None:
         inner += "<occupant-id xmlns='%s' id='%s'/>" % (NS_OCCUPANT_ID, quote(entry.occupantID))
     return Template("message", inner + extra, xmlns=xmlns,
-                    **{"from": "%s/%s" % (room, entry.nick), "type": "groupchat",
+                    **{"from": "%s/%s" % (room, entry.nick) if entry.nick else room,
+                       "type": "groupchat",
                        "id": entry.messageID, "xml:lang": entry.lang})
 
 

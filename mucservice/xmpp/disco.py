@@ -8,22 +8,28 @@ occupant IQ router of L{mucservice.xmpp.ping} takes them first.
 
 from mucservice import errors
 from mucservice.room import privacy, roles
-from mucservice.xmpp import forms, margins, rsm, servicecommands
+from mucservice.xmpp import archive, forms, margins, rsm, servicecommands
 from mucservice.xmpp.handler import RoomHandler
 from mucservice.xmpp.hats import COMMANDS
 from mucservice.xmpp.namespaces import (
     FEATURE_OFFLINE,
     FEATURE_STABLE_ID,
+    FEATURE_TOMBSTONE,
+    FEATURE_TOMBSTONE_LEGACY,
     NS_COMMANDS,
     NS_DATA,
     NS_DISCO_INFO,
     NS_DISCO_ITEMS,
     NS_HATS,
     NS_IQ_REGISTER,
+    NS_MODERATE,
+    NS_MODERATE_LEGACY,
     NS_MUC,
     NS_OCCUPANT_ID,
     NS_PING,
     NS_REQUEST,
+    NS_RETRACT,
+    NS_RETRACT_LEGACY,
     NS_SELF_PING,
     NS_STANZA_ID,
     NS_VCARD,
@@ -39,10 +45,12 @@ NODE_ROOMUSER = "x-roomuser-item"
 #: XEP-0486 asks it to advertise vcard-temp, the room avatars.
 SERVICE_FEATURES = (NS_MUC, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_HATS, NS_VCARD)
 
-#: What every room supports, whatever its configuration.
+#: What every room supports, whatever its configuration; messages taken
+#: back (XEP-0424, XEP-0425) in the current and the older namespaces.
 ROOM_FEATURES = (NS_MUC, FEATURE_STABLE_ID, NS_REQUEST, NS_OCCUPANT_ID, NS_STANZA_ID,
                  NS_IQ_REGISTER, NS_PING, NS_SELF_PING, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_HATS,
-                 NS_COMMANDS, NS_VCARD)
+                 NS_COMMANDS, NS_VCARD, NS_MODERATE, NS_MODERATE_LEGACY, NS_RETRACT,
+                 NS_RETRACT_LEGACY, FEATURE_TOMBSTONE, FEATURE_TOMBSTONE_LEGACY)
 
 
 def roomFeatures(config):
@@ -56,7 +64,8 @@ def roomFeatures(config):
              (config.moderated, "muc_moderated", "muc_unmoderated"),
              (config.whois == "anyone", "muc_nonanonymous", "muc_semianonymous"),
              (config.passwordProtected, "muc_passwordprotected", "muc_unsecured"))
-    return ROOM_FEATURES + tuple(yes if flag else no for flag, yes, no in flags)
+    archived = archive.FEATURES if config.archiving else ()
+    return ROOM_FEATURES + archived + tuple(yes if flag else no for flag, yes, no in flags)
 
 
 def _query(namespace, inner="", node=None):

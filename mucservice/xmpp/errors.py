@@ -22,6 +22,7 @@ MAX_ERROR_TEXT = 1024
 CONDITIONS = {
     errors.BadRequest: ("bad-request", "modify"),
     errors.Conflict: ("conflict", "cancel"),
+    errors.FeatureNotImplemented: ("feature-not-implemented", "cancel"),
     errors.Forbidden: ("forbidden", "auth"),
     errors.ItemNotFound: ("item-not-found", "cancel"),
     errors.JIDMalformed: ("jid-malformed", "modify"),

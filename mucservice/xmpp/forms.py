@@ -62,6 +62,7 @@ _CONFIG_FIELDS = (
     ("registeredNicksOnly", "boolean", "Members must use their registered nick", None),
     ("offlineDelivery", "boolean",
      "Members who asked for it at registration receive messages while absent", None),
+    ("archiving", "boolean", "Archive the messages for those who may read them", None),
 )
 
 

@@ -20,7 +20,11 @@ largest message the room can make around an empty payload:
     both hat namespaces;
   - for messages, the stanza id, occupant id and delay, and the offline
     copy's wrapper (private messages and IQs passed on between occupants
-    carry less).
+    carry less);
+  - for the messages an archive query sends, the C{<result/>} and
+    C{<forwarded/>} wrappers with the longest C{queryid}, the sender's real
+    JID, and the tombstone of a moderation or its announcement, with a
+    reason of L{REASON_BUDGET} bytes.
 
 A client's own part of a stanza (a presence's children, a message's
 children with its C{id} and C{xml:lang}) may take L{allowance} bytes: the
@@ -36,11 +40,12 @@ from datetime import datetime, timezone
 from twisted.words.protocols.jabber.jid import JID
 
 from mucservice import errors
-from mucservice.records import HistoryEntry
+from mucservice.records import HistoryEntry, Retraction
 from mucservice.room import roles, status
 from mucservice.room.config import RoomConfig
 from mucservice.room.occupant import Occupant
 from mucservice.room.room import Room
+from mucservice.xmpp.archive import resultTemplate
 from mucservice.xmpp.broadcast import HATS_SHOWN, PresenceBroadcast, delay, groupchatTemplate
 from mucservice.xmpp.offline import forwardedTemplate
 from mucservice.xmpp.render import quote
@@ -57,6 +62,10 @@ REASON_BUDGET = 4096
 #: The longest hat URI, and the longest hat title, a hat command accepts, in
 #: bytes once escaped.
 HAT_TEXT_BUDGET = 1024
+
+#: The longest C{queryid} of an archive query, which every message found
+#: carries back, in bytes once escaped.
+QUERY_ID_BUDGET = 1024
 
 #: How many texts of L{fieldBudget} bytes the largest answer that shows kept
 #: texts carries, with room to spare for its fixed parts.
@@ -112,12 +121,37 @@ def _messageMargin():
     return max(t.size for t in templates) + utf8len(quote(user.full()))
 
 
+def _archiveMargin():
+    """
+    @return: the largest message an archive query sends around an empty
+        payload, id and language, in bytes: a message found, a tombstone of
+        a moderation (which stands in place of the payload) or the room's
+        announcement of one, each with the longest C{queryid} and the
+        sender's real JID.
+    """
+    user = _worstJID('"' * JID_PART)
+    roomJID = _worstJID()
+    stamp = datetime(2000, 1, 1, tzinfo=timezone.utc)
+    retraction = Retraction("s" * 36, stamp, '"' * JID_PART, "o" * 24, "r" * REASON_BUDGET,
+                            True, "s" * 36)
+    message = HistoryEntry(stamp, '"' * JID_PART, user, "", "s" * 36, "o" * 24, "", "")
+    entries = (message, message.tombstone(retraction),
+               HistoryEntry(stamp, "", None, "", "s" * 36, None, "s" * 36,
+                            moderation=retraction))
+    queryID = "q" * QUERY_ID_BUDGET
+    return max(resultTemplate(roomJID, entry, queryID, True).size
+               for entry in entries) + utf8len(quote(user.full()))
+
+
 #: What the room's presence adds around a client's payload, at most, in bytes.
 PRESENCE_MARGIN = _presenceMargin()
 #: What the room's messages add around a client's payload, at most, in bytes.
 MESSAGE_MARGIN = _messageMargin()
-#: The larger of the two: what the door leaves for the room's additions.
-MARGIN = max(PRESENCE_MARGIN, MESSAGE_MARGIN)
+#: What a message of an archive query adds around a client's payload, at
+#: most, in bytes.
+ARCHIVE_MARGIN = _archiveMargin()
+#: The largest of them: what the door leaves for the room's additions.
+MARGIN = max(PRESENCE_MARGIN, MESSAGE_MARGIN, ARCHIVE_MARGIN)
 #: The smallest C{--max-stanza-size} accepted.
 MIN_STANZA_SIZE = MARGIN + MIN_STANZA_SIZE_SLACK
 
@@ -180,6 +214,15 @@ def checkReason(reason):
     if escapedSize(reason) > REASON_BUDGET:
         raise errors.PolicyViolation("a reason may take at most %d bytes" % (REASON_BUDGET,))
     return reason
+
+
+def checkQueryID(queryID):
+    """
+    @param queryID: the C{queryid} of an archive query, or L{None}.
+    @raise errors.PolicyViolation: it is longer than L{QUERY_ID_BUDGET}.
+    """
+    if escapedSize(queryID) > QUERY_ID_BUDGET:
+        raise errors.PolicyViolation("a queryid may take at most %d bytes" % (QUERY_ID_BUDGET,))
 
 
 def jidsWithin(jids):

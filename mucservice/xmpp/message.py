@@ -10,7 +10,7 @@ from twisted.internet import defer
 from mucservice import errors
 from mucservice.room.conversation import GroupchatMessage
 from mucservice.room.outcomes import VoiceRequested
-from mucservice.xmpp import forms, margins, occupancy
+from mucservice.xmpp import forms, margins, occupancy, retraction
 from mucservice.xmpp.broadcast import toEveryone
 from mucservice.xmpp.handler import RoomHandler, parseJID
 from mucservice.xmpp.namespaces import (
@@ -41,15 +41,16 @@ STRIPPED = frozenset([(NS_STANZA_ID, "stanza-id"), (NS_OCCUPANT_ID, "occupant-id
                       (NS_LEGACY_DELAY, "x"), (NS_ADDRESS, "addresses")])
 
 
-def goesToHistory(message):
+def goesToHistory(message, retracts=False):
     """
     Whether a groupchat message belongs in the history: it has a body or a
-    C{store} hint, and no C{no-store}/C{no-permanent-store} hint.
+    C{store} hint, or it C{retracts} a message (XEP-0424 wants retractions
+    archived), and no C{no-store}/C{no-permanent-store} hint.
     """
     hints = {child.name for child in message.elements() if child.uri == NS_HINTS}
     if hints & {"no-store", "no-permanent-store"}:
         return False
-    return message.body is not None or "store" in hints
+    return message.body is not None or "store" in hints or retracts
 
 
 def _reason(element):
@@ -91,10 +92,12 @@ class MessageHandler(RoomHandler):
         if message.subject is not None and message.body is None and message.thread is None:
             subject = str(message.subject)
             skipped = STRIPPED | {(message.subject.uri, "subject")}
+        retracts = retraction.retractTarget(message)
         request = GroupchatMessage(childrenText(message, skipped), message.getAttribute("id"),
                                    message.getAttribute((NS_XML, "lang")),
-                                   goesToHistory(message), subject,
-                                   len(str(message.body)) if message.body is not None else 0)
+                                   goesToHistory(message, retracts is not None), subject,
+                                   len(str(message.body)) if message.body is not None else 0,
+                                   retracts)
         margins.checkPayload(request.payload, request.messageID, request.lang)
         margins.checkFields(subject=subject)
         outcome = self.rooms.groupchat(realJID, roomJID, request)

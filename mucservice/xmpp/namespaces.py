@@ -66,6 +66,21 @@ NODE_ADMIN_ANNOUNCE = ADMIN_FORM_TYPE + ":announce"
 #: The disco feature of a room that offers it.
 FEATURE_OFFLINE = "http://tigase.org/protocol/muc#offline"
 
+# The archive (XEP-0313) and messages taken back (XEP-0424, XEP-0425), each
+# in its current namespace and the older one clients still use.
+NS_MAM = "urn:xmpp:mam:2"
+#: The disco feature of before-id, after-id, ids, flip-page and metadata.
+FEATURE_MAM_EXTENDED = NS_MAM + "#extended"
+NS_RETRACT = "urn:xmpp:message-retract:1"
+NS_RETRACT_LEGACY = "urn:xmpp:message-retract:0"
+NS_MODERATE = "urn:xmpp:message-moderate:1"
+NS_MODERATE_LEGACY = "urn:xmpp:message-moderate:0"
+#: XEP-0422, which the older retractions and moderations wrap themselves in.
+NS_FASTEN = "urn:xmpp:fasten:0"
+#: The disco features of a service that keeps tombstones of messages taken back.
+FEATURE_TOMBSTONE = NS_RETRACT + "#tombstone"
+FEATURE_TOMBSTONE_LEGACY = NS_RETRACT_LEGACY + "#tombstone"
+
 # Other protocols.
 NS_DATA = "jabber:x:data"
 NS_VALIDATE = "http://jabber.org/protocol/xdata-validate"

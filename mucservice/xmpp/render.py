@@ -10,6 +10,8 @@ against the limit of the link (L{mucservice.xmpp.sizes}) without being
 built first.
 """
 
+from datetime import timezone
+
 from mucservice.xmpp.namespaces import NS_COMPONENT
 from mucservice.xmpp.sizes import LIMIT, utf8len
 from mucservice.xmpp.traffic import TRAFFIC
@@ -28,6 +30,13 @@ def quote(text):
         return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                 .replace("'", "&apos;").replace('"', "&quot;"))
     return text
+
+
+def stamp(when):
+    """
+    @return: a XEP-0082 timestamp in UTC.
+    """
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def attributes(**attrs):

@@ -129,9 +129,25 @@ def _set(keys, positions, count):
     @return: the answer's C{<set/>}: the first and last keys of the page
         (none for an empty page) and the count of the whole list.
     """
+    if not positions:
+        return resultSet(count)
+    return resultSet(count, keys[positions[0]], keys[positions[-1]], positions[0])
+
+
+def resultSet(count, first=None, last=None, index=None):
+    """
+    @param count: how many items the whole list has, or L{None} if
+        unknown.
+    @param first: the key of the page's first item, or L{None} for an
+        empty page.
+    @param last: the key of its last item.
+    @param index: the position of its first item in the list, or L{None}.
+    @return: the C{<set/>} that describes a page.
+    """
     inner = ""
-    if positions:
+    if first is not None:
         inner = "<first%s>%s</first><last>%s</last>" % (
-            attributes(index=str(positions[0])), quote(keys[positions[0]]),
-            quote(keys[positions[-1]]))
-    return "<set xmlns='%s'>%s<count>%d</count></set>" % (NS_RSM, inner, count)
+            attributes(index=None if index is None else str(index)), quote(first), quote(last))
+    if count is not None:
+        inner += "<count>%d</count>" % (count,)
+    return "<set xmlns='%s'>%s</set>" % (NS_RSM, inner)

@@ -291,15 +291,13 @@ KNOWN = {
         "also the unavailable one that tells the occupant of its own nick change; Prosody's "
         "has none.",
         ours=_nickChangeUnmarked),
-    "archive": Difference(
-        "Prosody's rooms keep an archive (muc_mam); mucservice's (XEP-0313) is another "
-        "branch's work.",
-        prosody=_without(features=("urn:xmpp:mam:2", "urn:xmpp:mam:2#extended"))),
     "disco-extras": Difference(
         "Each MUC advertises what it has that the other has not. Ours: the disco features "
         "themselves (XEP-0030), pings of the room (XEP-0199), the hat commands (XEP-0050, "
         "XEP-0317), offline delivery (Tigase's), the room's vCard for its avatar (XEP-0486; "
-        "Prosody offers it only with mod_vcard_muc, which the test Prosody does not load); "
+        "Prosody offers it only with mod_vcard_muc, which the test Prosody does not load), "
+        "moderation and retraction (XEP-0425, XEP-0424, current and older namespaces, "
+        "with their tombstones), which Prosody 0.12's MUC lacks; "
         "the registered roominfo fields "
         "muc#roominfo_subjectmod beside the muc#roomconfig_changesubject Prosody gives, the "
         "subject, and the owners as contacts where they reveal nothing (README, Privacy). "
@@ -310,7 +308,11 @@ KNOWN = {
         ours=_without(features=(NS_DISCO_INFO, "http://jabber.org/protocol/disco#items",
                                 "urn:xmpp:ping", "http://jabber.org/protocol/commands",
                                 "urn:xmpp:hats:0", "http://tigase.org/protocol/muc#offline",
-                                "vcard-temp"),
+                                "vcard-temp", "urn:xmpp:message-moderate:0",
+                                "urn:xmpp:message-moderate:1", "urn:xmpp:message-retract:0",
+                                "urn:xmpp:message-retract:1",
+                                "urn:xmpp:message-retract:0#tombstone",
+                                "urn:xmpp:message-retract:1#tombstone"),
                       fields=("muc#roominfo_subjectmod", "muc#roominfo_subject",
                               "muc#roominfo_contactjid"))),
 
