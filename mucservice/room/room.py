@@ -16,6 +16,7 @@ from mucservice.room import nicks, offline, roles
 from mucservice.room.administration import Administration
 from mucservice.room.hats import WornHats
 from mucservice.room.invitations import PendingInvitations
+from mucservice.room.membership import Membership
 from mucservice.room.occupant import Occupant
 
 
@@ -36,7 +37,7 @@ class JoinOutcome:
     newSession: bool = False
 
 
-class Room(Administration, WornHats):
+class Room(Administration, Membership, WornHats):
     """
     @ivar jid: the room's bare JID.
     @ivar config: its L{RoomConfig<mucservice.room.config.RoomConfig>}.
