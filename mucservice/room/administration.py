@@ -1,7 +1,8 @@
 """
 The administrative side of a room: roles, affiliations and their lists,
-configuration, destruction, registration, invitations and voice requests
-(XEP-0045 sections 7.10, 8, 9 and 10). Mixed into L{Room}.
+configuration and destruction (XEP-0045 sections 8, 9 and 10). Mixed into
+L{Room}; registration, invitations and voice requests are in
+L{mucservice.room.membership}.
 """
 
 from dataclasses import dataclass, field
