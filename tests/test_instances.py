@@ -321,6 +321,28 @@ class TrackerTests(InstanceTestCase):
         self.assertEqual({JID(ALICE)}, tracker.occupantsFrom("example.org"))
 
 
+class PingTests(InstanceTestCase):
+    """
+    Pings go from rooms this instance serves, whose answers come back here.
+    """
+
+    def test_pingFromRoomServedHere(self):
+        """
+        A ping asked from a room another instance serves goes from a room
+        this instance serves that the occupant is in; with none, it is not
+        sent.
+        """
+        a = self.start("a")
+        a.join(ALICE, ROOM + "/alice")
+        host = a.rooms.pinger.host
+        host.ping(JID("elsewhere@" + SERVICE), JID(ALICE), 30)
+        a.component.outbox.flush()
+        sent = a.stream.sent()
+        self.assertEqual([(ROOM, ALICE)], [(s["from"], s["to"]) for s in sent])
+        self.failureResultOf(host.ping(JID("elsewhere@" + SERVICE), JID(BOB), 30))
+        self.assertEqual([], a.stream.sent())
+
+
 class OptionTests(SynchronousTestCase):
     """
     The options of an instance.
