@@ -92,3 +92,26 @@ class InternalServerError(Error):
 
 class ServiceUnavailable(Error):
     """The service will not do this now (e.g. the room is full)."""
+
+
+class RoomNotHeld(ItemNotFound):
+    """
+    This instance of the service no longer serves the room: another one of
+    the instances that share the database took it over (C{--instance-id}),
+    so a write of this one must not reach the database.
+    """
+
+
+class RoomHeldElsewhere(ResourceConstraint):
+    """
+    Another instance of the service serves the room now; it may be free
+    later.
+
+    @ivar retryAfter: in how many seconds its lease expires unless renewed.
+    @ivar holder: the instance that holds it.
+    """
+
+    def __init__(self, *args, retryAfter=0.0, holder=None, **kwargs):
+        ResourceConstraint.__init__(self, *args, **kwargs)
+        self.retryAfter = retryAfter
+        self.holder = holder

@@ -559,6 +559,88 @@ class IRoomStore(Interface):
         """
 
 
+class IClaimObserver(Interface):
+    """
+    Told by an L{IRoomClaims} provider about the rooms this instance lost.
+    """
+
+    def roomLost(roomJID):
+        """
+        Another instance took C{roomJID} over (this one's lease lapsed, for
+        example while it was paused): this instance must forget the room at
+        once, without writing or saying anything more of it.
+        """
+
+
+class IRoomClaims(Interface):
+    """
+    Rooms served by several instances of the service that share one room
+    store (C{--instance-id}): each room is served by the one instance that
+    holds its lease, which it claims when the room's first stanza arrives
+    and renews while it runs. A store that offers this refuses every write
+    of a room's state from an instance that no longer holds the room's
+    lease with the epoch it claimed (L{RoomNotHeld
+    <mucservice.errors.RoomNotHeld>}), in the write's own transaction.
+
+    Provided by the room store, besides L{IRoomStore}, when it is made for
+    an instance.
+    """
+
+    instanceID = Attribute("This instance's id (C{--instance-id}), a L{str}.")
+
+    def holds(roomJID):
+        """
+        I{Hot path}: asked for every stanza sent to a room.
+
+        @return: whether this instance holds the lease of C{roomJID} and may
+            serve it now: claimed, and renewed recently enough that no
+            other instance can have taken it.
+        """
+
+    def claim(roomJID):
+        """
+        Claim the room's lease, if it is free, expired, or held by this
+        instance (or by an earlier process with this instance's id), with a
+        new epoch, and read the room as stored, in one transaction: the
+        records of its former occupants are taken away with it.
+
+        @return: a Deferred that fires with a L{RoomClaim
+            <mucservice.records.RoomClaim>}; fails with L{RoomHeldElsewhere
+            <mucservice.errors.RoomHeldElsewhere>} while another instance
+            holds it.
+        """
+
+    def confirm():
+        """
+        Renew every lease this instance holds now, rather than at the next
+        renewal; a lease found lost is told to the observers.
+
+        @return: a Deferred that fires with L{None} once done; fails if the
+            store could not renew them.
+        """
+
+    def release(roomJID):
+        """
+        Give up the room's lease (the room is gone from this instance), with
+        the records of its occupants here.
+
+        @return: a Deferred that fires with L{None}.
+        """
+
+    def releaseAll():
+        """
+        Give up every lease this instance holds (it stops cleanly), with the
+        records of its occupants.
+
+        @return: a Deferred that fires with L{None}.
+        """
+
+    def addClaimObserver(observer):
+        """
+        Subscribe an L{IClaimObserver} to the rooms this instance loses.
+        """
+
+
 class IRoomDirectory(Interface):
     """
     The rooms of this service, as the room service knows them (temporary and

@@ -262,3 +262,26 @@ class ArchiveQuery:
         firstIndex = matching.index(page[0]) if page else None
         return ArchivePage([archived[n] for n in page], len(page) == len(window),
                            len(matching), firstIndex)
+
+
+@dataclass(frozen=True)
+class RoomClaim:
+    """
+    What an instance of the service gets when it claims a room
+    (L{IRoomClaims.claim<mucservice.interfaces.IRoomClaims.claim>}): the
+    room as stored when the claim was made, and who was in it under the
+    instance that served it before.
+
+    @ivar epoch: the lease's epoch, one more than any before it: the writes
+        of an instance with an older one are refused.
+    @ivar room: the L{RoomRecord} of the room, or L{None} if it is not
+        stored (a new room, or a temporary one).
+    @ivar formerOccupants: C{(realJID, nick)} for each session the former
+        instance recorded in the room and nobody removed: the new instance
+        tells each it was removed (status 333) so that its client joins
+        again.
+    """
+
+    epoch: int
+    room: Optional[RoomRecord]
+    formerOccupants: Tuple[Tuple[object, str], ...] = ()

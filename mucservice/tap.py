@@ -13,7 +13,8 @@ from twisted.logger import Logger
 from twisted.python import usage
 from zope.interface.exceptions import Invalid
 
-from mucservice import __version__, address, errors, logs, operations, registry
+from mucservice import __version__, address, errors, instances, logs, operations, registry
+from mucservice.instances import InstanceOptions
 from mucservice.operations import EXIT_CONFIG, OperationOptions
 from mucservice.provideroptions import ProviderOptions
 from mucservice.room.avatars import DEFAULT_MAX_AVATAR_BYTES
@@ -145,7 +146,7 @@ def parseJID(text, what):
         raise usage.UsageError("%s is not a valid JID: %r (%s)" % (what, text, e.text))
 
 
-class Options(OperationOptions, ProviderOptions, usage.Options):
+class Options(OperationOptions, InstanceOptions, ProviderOptions, usage.Options):
     synopsis = "--jid JID (--secret SECRET | --secret-file PATH) [options]"
     longdesc = ("An XMPP Multi-User Chat service (XEP-0045) that connects to an XMPP server "
                 "as an external component (XEP-0114).")
@@ -242,6 +243,7 @@ class Options(OperationOptions, ProviderOptions, usage.Options):
             raise usage.UsageError(str(e))
         checkDatabase(self["db"])
         self.checkProviders(self["db"])
+        self.checkInstance()
         self.checkOperations()
         # The default is text, as --help shows it; given values are coerced already.
         self["offline-delivery-default"] = _onOff(str(self["offline-delivery-default"]))
@@ -353,6 +355,7 @@ def makeService(config, reactor=None):
     rooms.hatStore.addObserver(hatPresence)
     for handler in (hatPresence, ServiceCommands(rooms, reactor), HatCommands(rooms, reactor)):
         handler.setHandlerParent(component)
+    instances.setUp(config, reactor, rooms, component, providers)
     component.setServiceParent(root)
     operations.setUp(root, config, reactor, rooms, component, providers)
     return root

@@ -139,7 +139,8 @@ def test_listed(plugin):
 def test_argumentsCheckedAtParsing(plugin):
     """A hat store name after the colon that is not installed is refused at option parsing."""
     with pytest.raises(usage.UsageError, match=r"^unknown --hat-store provider 'nope'; "
-                                                r"installed: acme-member-hats, memory, sql$"):
+                                                r"installed: acme-member-hats, memory, "
+                                                r"postgresql, sql$"):
         tap.Options().parseOptions(["--jid", "muc.example.org", "--secret", "s",
                                     "--hat-store", "acme-member-hats:nope"])
 

@@ -278,11 +278,15 @@ def test_noReactorWhileChecking():
     """The registry's checks and help, as option parsing runs them, import no reactor."""
     script = (
         "import sys\n"
+        "from twisted.python import usage\n"
         "from mucservice import provideroptions, registry\n"
         "for service in registry.SERVICES:\n"
         "    for name in registry.findFactories(service):\n"
         "        factory = registry.checkChoice(service, name)\n"
-        "        registry.checkBeforeMaking(service, name, factory, 'sqlite:m.sqlite')\n"
+        "        try:\n"
+        "            registry.checkBeforeMaking(service, name, factory, 'sqlite:m.sqlite')\n"
+        "        except usage.UsageError as e:\n"
+        "            assert 'needs --db postgresql://' in str(e), e\n"
         "        provideroptions.describeProvider(service.option + ':' + name)\n"
         "assert 'twisted.internet.reactor' not in sys.modules, 'reactor imported'\n")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,

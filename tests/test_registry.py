@@ -194,7 +194,7 @@ def test_helpProviderThirdPartyDefaults(acme, capsys):
                r"join-tracker:memory, room-store:memory, hat-store:memory$"),
     ("nope", r"^--help-provider nope: no such provider; installed: join-tracker:memory, "),
     ("hat-store:nope", r"^--help-provider hat-store:nope: no such provider; installed: "
-                       r"hat-store:memory, hat-store:sql$"),
+                       r"hat-store:memory, hat-store:postgresql, hat-store:sql$"),
     ("hats:memory", r"^--help-provider hats:memory: no service 'hats'; the services: "
                     r"join-tracker, room-store, hat-store, pinger, offline-delivery$"),
 ])

@@ -54,7 +54,7 @@ CONFIG_TEMPLATE = """\
   "acl": {{"local": {{"user_regexp": ""}}}},
   "access_rules": {{"register": {{"allow": "all"}}, "local": {{"allow": "local"}},
                     "c2s": {{"allow": "all"}}}},
-  "shaper_rules": {{"max_user_offline_messages": 1000}},
+  "shaper_rules": {{"max_user_offline_messages": 1000}},{balancing}
   "modules": {{
     "mod_admin_extra": {{}},
     "mod_disco": {{}},
@@ -124,13 +124,17 @@ class LocalEjabberd(ServerProcess):
 
     def __init__(self, folder, domain="localhost", componentJID="muc.localhost",
                  componentSecret=None, interface="127.0.0.1", c2sPort=None,
-                 componentPort=None, httpPort=None, logLevel="info", extraModules=None):
+                 componentPort=None, httpPort=None, logLevel="info", extraModules=None,
+                 componentNumber=None):
         """
         @param folder: where to keep everything; made when needed.
         @param componentSecret: the component password; a random one when
             L{None}.
         @param c2sPort: the client port; a free one when L{None}, and so for
             C{componentPort} and C{httpPort}.
+        @param componentNumber: how many connections share the component
+            (C{domain_balancing} by the bare destination: one room always
+            reaches one of them), or L{None} for one.
         """
         self.folder = os.path.abspath(folder)
         self.domain = domain
@@ -143,6 +147,7 @@ class LocalEjabberd(ServerProcess):
         self.httpPort = httpPort if httpPort is not None else next(free)
         self.logLevel = logLevel
         self.extraModules = dict(extraModules or {})
+        self.componentNumber = componentNumber
         self.configPath = os.path.join(self.folder, "ejabberd.yml")
         self.logPath = os.path.join(self.folder, "logs", "ejabberd.log")
         self.outputPath = os.path.join(self.folder, "ejabberd.out")
@@ -158,12 +163,17 @@ class LocalEjabberd(ServerProcess):
         """
         extra = "".join(",\n    %s: %s" % (json.dumps(name), json.dumps(options))
                         for name, options in sorted(self.extraModules.items()))
+        balancing = ""
+        if self.componentNumber:
+            balancing = '\n  "domain_balancing": %s,' % (json.dumps({self.componentJID: {
+                "type": "bare_destination", "component_number": self.componentNumber}}),)
         text = CONFIG_TEMPLATE.format(
             domain=json.dumps(self.domain), logLevel=json.dumps(self.logLevel),
             c2sPort=int(self.c2sPort), componentPort=int(self.componentPort),
             httpPort=int(self.httpPort),
             interface=json.dumps(self.interface), componentJID=json.dumps(self.componentJID),
-            componentSecret=json.dumps(self.componentSecret), extraModules=extra)
+            componentSecret=json.dumps(self.componentSecret), extraModules=extra,
+            balancing=balancing)
         json.loads(text)  # a template or an option that breaks it fails here, not in ejabberd
         return text
 

@@ -14,13 +14,9 @@ room store.
 
 from mucservice import errors
 from mucservice.address import parseJID
+from mucservice.providers.database import applyMigrations
 from mucservice.providers.hats import HatStoreBase
-from mucservice.providers.sqlite import (
-    SQLiteStore,
-    applyMigrations,
-    checkDatabaseFile,
-    databasePath,
-)
+from mucservice.providers.sqlite import SQLiteStore, checkDatabaseFile, databasePath
 
 # HAT_MIGRATIONS[n] brings the hats from version n (0: no table yet) to n + 1.
 HAT_MIGRATIONS = ((
@@ -105,12 +101,42 @@ def _deleteRoomHats(connection, roomJID):
     connection.execute("DELETE FROM hats WHERE room_jid = ?", (roomJID,))
 
 
-class SQLHatStore(HatStoreBase, SQLiteStore):
+class HatTable(HatStoreBase):
+    """
+    The storage primitives of L{HatStoreBase} over the table C{hats}, with
+    the statements of this module, which SQLite and PostgreSQL run alike:
+    mixed into a L{DatabaseStore
+    <mucservice.providers.database.DatabaseStore>}, whose C{_run} runs
+    them. Every change goes through L{_write}, which a store may guard.
+    """
+
+    def _write(self, roomText, func, *args):
+        """
+        Run a change of the hats of C{roomText}, as C{_run} does.
+        """
+        return self._run(func, *args)
+
+    def _readUserHats(self, userJID, roomJID):
+        return self._run(_readUserHats, roomJID.full(), userJID.full())
+
+    def _writeUserHats(self, userJID, roomJID, hats):
+        rows = [(uri, int(bool(a.get("active"))), int(bool(a.get("required"))), a.get("title"))
+                for uri, a in hats.items()]
+        return self._write(roomJID.full(), _writeUserHats, roomJID.full(), userJID.full(), rows)
+
+    def _readRoomHats(self, roomJID):
+        return self._run(_readRoomHats, roomJID.full())
+
+    def _deleteRoomHats(self, roomJID):
+        return self._write(roomJID.full(), _deleteRoomHats, roomJID.full())
+
+
+class SQLHatStore(HatTable, SQLiteStore):
     """
     Hats in the table C{hats} of an SQLite file, whose version is kept in
     C{hat_schema}: the checks, the order of changes and the observers are
-    L{HatStoreBase}'s; the file's life cycle and the runner are
-    L{SQLiteStore}'s.
+    L{HatStoreBase}'s, the statements L{HatTable}'s; the file's life cycle
+    and the runner are L{SQLiteStore}'s.
     """
 
     migrateSchema = staticmethod(migrateHats)
@@ -130,22 +156,6 @@ class SQLHatStore(HatStoreBase, SQLiteStore):
         """
         HatStoreBase.__init__(self, rooms)
         SQLiteStore.__init__(self, path, runner, reactor)
-
-    # HatStoreBase
-
-    def _readUserHats(self, userJID, roomJID):
-        return self._run(_readUserHats, roomJID.full(), userJID.full())
-
-    def _writeUserHats(self, userJID, roomJID, hats):
-        rows = [(uri, int(bool(a.get("active"))), int(bool(a.get("required"))), a.get("title"))
-                for uri, a in hats.items()]
-        return self._run(_writeUserHats, roomJID.full(), userJID.full(), rows)
-
-    def _readRoomHats(self, roomJID):
-        return self._run(_readRoomHats, roomJID.full())
-
-    def _deleteRoomHats(self, roomJID):
-        return self._run(_deleteRoomHats, roomJID.full())
 
 
 def sqlHatStorePath(database):

@@ -185,7 +185,7 @@ def appendMessages(connection, messages):
                 archived = archived or bool(old[1])
         connection.execute("INSERT INTO history (room_jid, archived, %s)"
                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" % (COLUMNS,),
-                           (roomJID, archived) + row)
+                           (roomJID, int(archived)) + row)
         if maxLength is not None:
             keepNewest(connection, roomJID, maxLength)
         outcomes.append(None)
@@ -259,7 +259,8 @@ def _count(connection, where, args, limit=None):
     sql = "SELECT 1 FROM history WHERE " + where
     if limit is not None:
         sql += " LIMIT %d" % (limit,)
-    return connection.execute("SELECT COUNT(*) FROM (%s)" % (sql,), args).fetchone()[0]
+    return connection.execute("SELECT COUNT(*) FROM (%s) AS counted" % (sql,),
+                              args).fetchone()[0]
 
 
 def _bounds(connection, roomJID, query):

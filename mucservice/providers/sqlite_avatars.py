@@ -21,12 +21,15 @@ AVATAR_MIGRATION = (
 )
 
 
-def readAvatars(connection):
+def readAvatars(connection, only=None):
     """
+    @param only: the one room to read (its JID as text), or L{None}.
     @return: room JID (as stored, text) to its L{RoomAvatar}, for every
         room that has one.
     """
-    rows = connection.execute("SELECT room_jid, mime_type, data FROM room_avatars").fetchall()
+    where, args = (" WHERE room_jid = ?", (only,)) if only is not None else ("", ())
+    rows = connection.execute("SELECT room_jid, mime_type, data FROM room_avatars" + where,
+                              args).fetchall()
     return {roomText: RoomAvatar(mimeType, bytes(data)) for roomText, mimeType, data in rows}
 
 

@@ -18,12 +18,8 @@ from mucservice import errors
 from mucservice.address import parseJID
 from mucservice.interfaces import IRoomStore
 from mucservice.providers import sqlite_archive as archive
-from mucservice.providers.sqlite import (
-    SQLiteStore,
-    applyMigrations,
-    checkDatabaseFile,
-    databasePath,
-)
+from mucservice.providers.database import applyMigrations
+from mucservice.providers.sqlite import SQLiteStore, checkDatabaseFile, databasePath
 from mucservice.providers.sqlite_avatars import AVATAR_MIGRATION, readAvatars, setAvatar
 from mucservice.providers.sqlite_batches import AppendBatches
 from mucservice.records import AFFILIATIONS, Affiliation, RoomRecord
@@ -121,17 +117,21 @@ def _requireRoom(connection, roomJID):
         raise errors.ItemNotFound("room %s is not stored" % (roomJID,))
 
 
-def _readRooms(connection):
+def readRooms(connection, only=None):
     """
-    @return: the records of every room, and what was left out: rooms and
+    @param only: the one room to read (its JID as text), or L{None} for
+        every room.
+    @return: the records of the rooms, and what was left out: rooms and
         affiliations whose address the parser refuses (kept by an older
         mucservice whose rules were looser), as text for the log.
     """
+    where, args = (" WHERE jid = ?", (only,)) if only is not None else ("", ())
     roomRows = connection.execute("SELECT jid, config, subject, subject_nick "
-                                  "FROM rooms").fetchall()
+                                  "FROM rooms" + where, args).fetchall()
+    where = " WHERE room_jid = ?" if only is not None else ""
     affiliationRows = connection.execute("SELECT room_jid, user_jid, affiliation, data "
-                                         "FROM affiliations").fetchall()
-    avatars = readAvatars(connection)
+                                         "FROM affiliations" + where, args).fetchall()
+    avatars = readAvatars(connection, only)
     rooms = {}
     skipped = []
     for roomText, config, subject, subjectNick in roomRows:
@@ -207,29 +207,43 @@ def _trimHistory(connection, roomJID, maxLength):
 
 
 @implementer(IRoomStore)
-class SQLiteRoomStore(SQLiteStore):
+class SQLRoomStore:
     """
-    Rooms, their affiliations and their messages (history and archive,
-    L{mucservice.providers.sqlite_archive}) in an SQLite file, under the
-    schema of L{MIGRATIONS}, whose version is the file's C{PRAGMA
-    user_version}. L{SQLiteStore} says when the file is opened and closed,
-    and on which thread the transactions run; messages are written in
-    batches (L{AppendBatches}).
+    The L{IRoomStore} over the statements of this module and of
+    L{mucservice.providers.sqlite_archive}, which SQLite and PostgreSQL run
+    alike: mixed into a L{DatabaseStore
+    <mucservice.providers.database.DatabaseStore>}, whose C{_run} it runs
+    them through. Messages are written in batches (L{AppendBatches}), and
+    any other transaction first sends on those that wait.
+
+    Every change of a room's state goes through L{_write}, and every batch
+    of messages through L{_runBatch}, which a store may guard (the
+    PostgreSQL store of one of several instances checks its lease there).
     """
 
-    migrateSchema = staticmethod(migrateRooms)
-    readSchemaVersion = staticmethod(schemaVersion)
-    openedMessage = "room database {path} open, schema version {version}"
-    failedMessage = "cannot open the room database {path}"
+    def _startBatches(self):
+        self._batches = AppendBatches(self._runBatch)
 
-    def __init__(self, path, runner=None, reactor=None):
-        SQLiteStore.__init__(self, path, runner, reactor)
-        self._batches = AppendBatches(lambda *args: SQLiteStore._run(self, *args))
+    def _runNow(self, func, *args):
+        return super()._run(func, *args)
 
     def _run(self, func, *args):
         # Messages added before this transaction are written before it.
         self._batches.flush()
-        return SQLiteStore._run(self, func, *args)
+        return self._runNow(func, *args)
+
+    def _write(self, roomJID, func, *args):
+        """
+        Run a change of the state of C{roomJID} (text), as C{_run} does.
+        """
+        return self._run(func, *args)
+
+    def _runBatch(self, func, messages):
+        """
+        Run C{func(connection, messages)}, a batch of messages
+        (L{appendMessages<mucservice.providers.sqlite_archive.appendMessages>}).
+        """
+        return self._runNow(func, messages)
 
     def close(self):
         """
@@ -237,7 +251,7 @@ class SQLiteRoomStore(SQLiteStore):
         their group commit included.
         """
         self._batches.flush()
-        return SQLiteStore.close(self)
+        return super().close()
 
     def loadRooms(self):
         def logSkipped(result):
@@ -247,7 +261,7 @@ class SQLiteRoomStore(SQLiteStore):
                               event="store.row-skipped", what=what)
             return records
 
-        return self._run(_readRooms).addCallback(logSkipped)
+        return self._run(readRooms).addCallback(logSkipped)
 
     def saveRoom(self, roomJID, config, affiliations=None):
         try:
@@ -257,23 +271,23 @@ class SQLiteRoomStore(SQLiteStore):
                     for userJID, entry in (affiliations or {}).items()]
         except (TypeError, ValueError, errors.BadRequest):
             return defer.fail()
-        return self._run(_saveRoom, roomJID.full(), config, rows)
+        return self._write(roomJID.full(), _saveRoom, roomJID.full(), config, rows)
 
     def deleteRoom(self, roomJID):
-        return self._run(_deleteRoom, roomJID.full())
+        return self._write(roomJID.full(), _deleteRoom, roomJID.full())
 
     def setAffiliation(self, roomJID, userJID, affiliation, data=None):
         try:
             row = _affiliationRow(userJID, affiliation, data)
         except errors.BadRequest:
             return defer.fail()
-        return self._run(_setAffiliation, roomJID.full(), *row)
+        return self._write(roomJID.full(), _setAffiliation, roomJID.full(), *row)
 
     def setSubject(self, roomJID, subject, nick):
-        return self._run(_setSubject, roomJID.full(), subject, nick)
+        return self._write(roomJID.full(), _setSubject, roomJID.full(), subject, nick)
 
     def setAvatar(self, roomJID, avatar):
-        return self._run(setAvatar, roomJID.full(), avatar)
+        return self._write(roomJID.full(), setAvatar, roomJID.full(), avatar)
 
     def appendHistory(self, roomJID, entry, maxLength):
         return self._batches.append(roomJID.full(), archive.entryRow(entry), maxLength)
@@ -282,7 +296,7 @@ class SQLiteRoomStore(SQLiteStore):
         """
         Keep only the newest C{maxLength} entries of the room's history.
         """
-        return self._run(_trimHistory, roomJID.full(), maxLength)
+        return self._write(roomJID.full(), _trimHistory, roomJID.full(), maxLength)
 
     def getHistory(self, roomJID, limit):
         if limit <= 0:
@@ -302,11 +316,30 @@ class SQLiteRoomStore(SQLiteStore):
 
     def retractMessage(self, roomJID, stanzaID, retraction, announcement=None, maxLength=None):
         added = (archive.entryRow(announcement), maxLength) if announcement is not None else None
-        return self._run(archive.retractMessage, roomJID.full(), stanzaID,
-                         archive.retractionText(retraction), added)
+        return self._write(roomJID.full(), archive.retractMessage, roomJID.full(), stanzaID,
+                           archive.retractionText(retraction), added)
 
     def expireArchive(self, before, limit):
         return self._run(archive.expireArchive, archive.formatStamp(before), limit)
+
+
+class SQLiteRoomStore(SQLRoomStore, SQLiteStore):
+    """
+    Rooms, their affiliations and their messages (history and archive,
+    L{mucservice.providers.sqlite_archive}) in an SQLite file, under the
+    schema of L{MIGRATIONS}, whose version is the file's C{PRAGMA
+    user_version}. L{SQLiteStore} says when the file is opened and closed,
+    and on which thread the transactions run; L{SQLRoomStore} what they do.
+    """
+
+    migrateSchema = staticmethod(migrateRooms)
+    readSchemaVersion = staticmethod(schemaVersion)
+    openedMessage = "room database {path} open, schema version {version}"
+    failedMessage = "cannot open the room database {path}"
+
+    def __init__(self, path, runner=None, reactor=None):
+        SQLiteStore.__init__(self, path, runner, reactor)
+        self._startBatches()
 
 
 def sqliteRoomStorePath(database):

@@ -73,6 +73,11 @@ class RoomWriter:
             return result
 
         def failed(f):
+            if f.check(errors.RoomNotHeld):
+                # Another instance serves the room now: not ours to write again.
+                self.log.warn("{what} room {room} refused: another instance serves it now",
+                              event="lease.lost", what=what, room=roomJID.full())
+                return f if acknowledged else None
             self.failures += 1
             self.log.failure("{what} room {room} failed", f, event="store.failed", what=what,
                              room=roomJID.full())
@@ -100,6 +105,12 @@ class RoomWriter:
             return None
 
         return d.addCallback(check)
+
+    def forget(self, roomJID):
+        """
+        Write nothing more of C{roomJID}: another instance serves it now.
+        """
+        self._unsaved.pop(roomJID, None)
 
     def catchUp(self, force=False):
         """

@@ -104,6 +104,11 @@ class RoomService(Occupancy, Conversation, Governance, Archiving, Avatars, Servi
     log = Logger()
     store = writer = changes = sweep = joinTracker = hatStore = pinger = offlineDelivery = None
 
+    #: The L{RoomClaims<mucservice.room.claims.RoomClaims>} of an instance
+    #: of several (C{--instance-id}), which loads rooms as they are
+    #: claimed; L{None} when the service runs alone and loads them all.
+    claims = None
+
     #: Whether rooms also show hats in Prosody 0.12's namespace
     #: (C{--hats-legacy-namespace}); set before the service starts.
     legacyHats = False
@@ -167,14 +172,13 @@ class RoomService(Occupancy, Conversation, Governance, Archiving, Avatars, Servi
         created, so that none shadows or overwrites a stored one.
         """
         try:
-            records = yield self.store.loadRooms()
+            if self.claims is None:
+                records = yield self.store.loadRooms()
+            else:
+                # Rooms come as they are claimed; the store must serve first.
+                records = yield self.claims.store.confirm().addCallback(lambda _: [])
             for record in records:
-                room = self._roomFromRecord(record)
-                entries = yield self.store.getHistory(room.jid, room.config.historyLength)
-                room.history.extend(entries)
-                self.limits.roomLoaded(room)
-                yield self.loadHats(room)
-                self.rooms[room.jid] = room
+                yield self.loadRoom(record)
         except Exception as e:
             self._loadFailure = e
             waiting, self._waitingForLoad = self._waitingForLoad, []
@@ -188,6 +192,22 @@ class RoomService(Occupancy, Conversation, Governance, Archiving, Avatars, Servi
         waiting, self._waitingForLoad = self._waitingForLoad, []
         for d in waiting:
             d.callback(None)
+
+    @defer.inlineCallbacks
+    def loadRoom(self, record):
+        """
+        Make a stored room live, with its history and hats.
+
+        @param record: its L{RoomRecord<mucservice.records.RoomRecord>}.
+        @return: a Deferred that fires with the L{Room}.
+        """
+        room = self._roomFromRecord(record)
+        entries = yield self.store.getHistory(room.jid, room.config.historyLength)
+        room.history.extend(entries)
+        self.limits.roomLoaded(room)
+        yield self.loadHats(room)
+        self.rooms[room.jid] = room
+        return room
 
     def whenLoaded(self):
         """
@@ -295,6 +315,8 @@ class RoomService(Occupancy, Conversation, Governance, Archiving, Avatars, Servi
             self.rooms.pop(room.jid, None)
             self.limits.roomGone(room.jid)
             self._write(self.hatStore.forgetRoom(room.jid), "forgetting hats of", room)
+            if self.claims is not None:
+                self.claims.release(room.jid)
 
     def removeRoom(self, room):
         """
@@ -306,6 +328,8 @@ class RoomService(Occupancy, Conversation, Governance, Archiving, Avatars, Servi
         self.limits.roomGone(room.jid)
         self.joinTracker.forgetRoom(room.jid)
         self._write(self.hatStore.forgetRoom(room.jid), "forgetting hats of", room)
+        if self.claims is not None:
+            self.claims.release(room.jid)
 
     def _write(self, d, what, room):
         d.addErrback(lambda f: self.log.failure("{what} room {room} failed", f,

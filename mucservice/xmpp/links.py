@@ -76,6 +76,13 @@ class LinkWatcher(RoomHandler):
     # IPingHost
 
     def ping(self, roomJID, realJID, timeout):
+        if self.rooms.claims is not None and self.rooms.getRoom(roomJID) is None:
+            # Another instance serves that room (--instance-id), and would
+            # get the answer: ping from a room served here, or not at all.
+            here = [r for r in self.joinTracker.roomsOf(realJID) if self.rooms.getRoom(r)]
+            if not here:
+                return defer.fail(defer.CancelledError())
+            roomJID = here[0]
         pingID = "ghost-%d" % (next(self._ids),)
 
         def cancel(d):

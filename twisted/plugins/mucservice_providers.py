@@ -4,7 +4,8 @@ The providers that come with mucservice, as twisted plugins.
 Each module is imported only when its provider is chosen: while the options
 are parsed, for the check of its class (C{providerClass}) and of C{--db}
 (C{databaseChecker}), and when the service is built, for its maker. None of
-them takes ARGS; only the xmpp pinger reads settings, and only its own.
+them takes ARGS; only the xmpp pinger and the PostgreSQL providers read
+settings, and only their own.
 """
 
 from mucservice.interfaces import (
@@ -25,6 +26,21 @@ memoryJoinTracker = ProviderFactory(
     longHelp="Who is in which room under which nick, indexed in the service's memory.\n"
              "Occupants are not kept across restarts: clients join again.")
 
+#: What the PostgreSQL providers read: whether they serve one instance of
+#: several, and how long its leases last.
+_INSTANCE = ("instance-id", "lease-time")
+
+postgresqlJoinTracker = ProviderFactory(
+    IJoinTrackerFactory, "postgresql",
+    "Occupants of every instance (--instance-id) sharing the --db PostgreSQL database",
+    _P + "postgresql_tracker.makeSharedJoinTracker",
+    providerClass=_P + "postgresql_tracker.SharedJoinTracker", settings=_INSTANCE,
+    longHelp="Who is in which room under which nick, across every instance of the service\n"
+             "that shares the --db postgresql://... database (--instance-id): this\n"
+             "instance's occupants in memory, the others' read from the table occupants\n"
+             "every few seconds. Needs --instance-id and --room-store postgresql, which\n"
+             "records each instance's occupants.")
+
 memoryRoomStore = ProviderFactory(
     IRoomStoreFactory, "memory", "Rooms kept in memory only: lost on restart",
     _P + "memory_rooms.makeMemoryRoomStore",
@@ -43,6 +59,18 @@ sqliteRoomStore = ProviderFactory(
              "Needs a file in a folder that exists: not postgresql://, not sqlite::memory:.\n"
              "Every write runs on one thread of its own; the reactor never waits for the disk.")
 
+postgresqlRoomStore = ProviderFactory(
+    IRoomStoreFactory, "postgresql",
+    "Rooms in the --db PostgreSQL database; survive restarts, shared by instances",
+    _P + "postgresql_rooms.makePostgreSQLRoomStore",
+    providerClass=_P + "postgresql_rooms.PostgreSQLRoomStore",
+    databaseChecker=_P + "postgresql_rooms.checkPostgreSQLRoomStore", settings=_INSTANCE,
+    longHelp="Persistent rooms, their configuration, affiliations, history and archive in\n"
+             "the database of --db postgresql://..., through psycopg on a thread of its own.\n"
+             "With --instance-id, several instances share the database: each room is\n"
+             "served by the instance that holds its lease (renewed every --lease-time / 3\n"
+             "seconds), and no other can write it.")
+
 sqlHatStore = ProviderFactory(
     IHatStoreFactory, "sql", "Hats in the --db SQLite file, beside the rooms; survive restarts",
     _P + "sql_hats.makeSQLHatStore",
@@ -58,6 +86,15 @@ memoryHatStore = ProviderFactory(
     providerClass=_P + "memory_hats.MemoryHatStore",
     longHelp="The hats users wear in rooms, kept in memory only: lost when the service\n"
              "stops. --db is not used.")
+
+postgresqlHatStore = ProviderFactory(
+    IHatStoreFactory, "postgresql", "Hats in the --db PostgreSQL database, beside the rooms",
+    _P + "postgresql_hats.makePostgreSQLHatStore",
+    providerClass=_P + "postgresql_hats.PostgreSQLHatStore",
+    databaseChecker=_P + "postgresql_hats.checkPostgreSQLHatStore", settings=_INSTANCE,
+    longHelp="The hats users wear in rooms, in the database of --db postgresql://..., with\n"
+             "a schema version of their own. Works with any room store; with --instance-id,\n"
+             "a room's hats change only under the room's lease.")
 
 xmppPinger = ProviderFactory(
     IPingerFactory, "xmpp", "Ping occupants that may be gone, after --ping-delay; remove the dead",
