@@ -13,6 +13,10 @@ from twisted.python import usage
 
 from mucservice import registry
 
+#: The C{--db} scheme of PostgreSQL, and the name of the providers that use it.
+POSTGRESQL = "postgresql://"
+POSTGRESQL_PROVIDER = "postgresql"
+
 
 def findByName(name, package=None):
     """
@@ -105,15 +109,30 @@ class ProviderOptions:
         """
         Check every service's choice against the whole command line.
 
+        Services left at their default follow the database: with
+        C{--db postgresql://...}, each service that has an installed
+        provider named C{postgresql} uses it (the default ones, made for a
+        SQLite file, could not use that URL); a provider chosen on the
+        command line or in the configuration file stays as chosen.
+
         @param database: the C{--db} URL.
         @raise usage.UsageError: a chosen provider could not be made or used.
         """
+        if database.startswith(POSTGRESQL):
+            self._followDatabase(POSTGRESQL_PROVIDER)
         for service in registry.SERVICES:
             choice = self["providers"][service.option]
             factory = self._factories.get(service.option)
             if factory is None:
                 factory = registry.checkChoice(service, choice, self.settingNames())
             registry.checkBeforeMaking(service, choice, factory, database)
+
+    def _followDatabase(self, name):
+        for service in registry.SERVICES:
+            if service.option in self._factories:
+                continue
+            if name in registry.findFactories(service):
+                self["providers"][service.option] = name
 
     def opt_help_providers(self):
         """

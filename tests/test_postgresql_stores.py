@@ -214,3 +214,41 @@ class DatabaseCheckTests(SynchronousTestCase):
         """The log shows a URL without its password."""
         self.assertEqual("postgresql://u@h:5/db",
                          postgresql.describe("postgresql://u:secret@h:5/db"))
+
+
+class DefaultProvidersTests(SynchronousTestCase):
+    """
+    C{--db postgresql://...} alone chooses the PostgreSQL providers of the
+    services left at their default; a choice given stays.
+    """
+
+    def parse(self, *args):
+        from mucservice import tap
+        config = tap.Options()
+        config.parseOptions(["--jid", "muc.example.org", "--secret", "s"] + list(args))
+        return config["providers"]
+
+    def test_followed(self):
+        """The storing services take their postgresql providers; the others keep theirs."""
+        providers = self.parse("--db", freshSchema(self))
+        self.assertEqual(("postgresql", "postgresql", "postgresql"),
+                         (providers["room-store"], providers["hat-store"],
+                          providers["join-tracker"]))
+        from mucservice import registry
+        for option in ("pinger", "offline-delivery"):
+            self.assertEqual(registry.serviceFor(option).default, providers[option])
+
+    def test_chosen(self):
+        """A provider chosen on the command line is not replaced."""
+        providers = self.parse("--db", freshSchema(self), "--hat-store", "memory",
+                               "--join-tracker", "memory")
+        self.assertEqual(("postgresql", "memory", "memory"),
+                         (providers["room-store"], providers["hat-store"],
+                          providers["join-tracker"]))
+
+    def test_sqlite(self):
+        """An SQLite --db keeps the default providers."""
+        providers = self.parse("--db", "sqlite:" + self.mktemp() + ".sqlite")
+        self.assertEqual(("sqlite", "sql", "memory"),
+                         (providers["room-store"], providers["hat-store"],
+                          providers["join-tracker"]))

@@ -157,7 +157,7 @@ def test_choiceUsageErrors(acme, args, message):
     (("--db", "sqlite:/nonexistent/m.sqlite"), r"^--db sqlite:/nonexistent/m.sqlite: no folder "
                                                r"/nonexistent$"),
     (("--db", "mysql://x"), r"^--db must be sqlite:PATH or postgresql://\.\.\.$"),
-    (("--db", "postgresql://u@h/db"),
+    (("--db", "postgresql://u@h/db", "--hat-store", "sql"),
      r"^--hat-store sql: the sql hat store needs --db sqlite:PATH"),
     (("--db", "postgresql://u@h/db", "--room-store", "sqlite", "--hat-store", "memory"),
      r"^--room-store sqlite: the sqlite room store needs --db sqlite:PATH$"),
@@ -173,7 +173,8 @@ def test_databaseUsageErrors(args, message):
 @pytest.mark.parametrize("database", ["sqlite::memory:", "sqlite:", "postgresql://u@h/db"])
 def test_databaseNotNeeded(database):
     """Providers that need no file accept a --db without one."""
-    config = parse("--hat-store", "memory", "--db", database)
+    config = parse("--hat-store", "memory", "--room-store", "memory", "--join-tracker", "memory",
+                   "--db", database)
     assert config["db"] == database
 
 
@@ -250,7 +251,7 @@ def twistd(cwd, *args, pythonPath=None):
     (("--hat-store", "sneaky"), "--hat-store sneaky: the plugin asks for the setting 'secret'"),
     (("--hat-store", "misdeclared"), "acme_failures.NotAHatStore does not implement IHatStore"),
     (("--db", "sqlite:/nonexistent/m.sqlite"), "no folder /nonexistent"),
-    (("--db", "postgresql://u@h/db", "--hat-store", "memory"),
+    (("--db", "postgresql://u@h/db", "--hat-store", "memory", "--room-store", "sqlite"),
      "--room-store sqlite: the sqlite room store needs --db sqlite:PATH"),
     (("--hat-store", "broken"), "mucservice: --hat-store broken: the provider made does not "
                                 "provide IHatStore"),
