@@ -181,7 +181,8 @@ class RoomMessageTests(SynchronousTestCase):
             self.assertEqual(["subject", "origin-id", "store"],
                              [child.name for child in stanza.elements()])
         self.assertEqual("Plans", self.room.subject)
-        subject = self.service.join(CAROL, ROOM + "/carol")[-1]
+        (subject,) = [s for s in self.service.join(CAROL, ROOM + "/carol")
+                      if s.name == "message" and s["to"] == CAROL]
         self.assertEqual(["subject"], [child.name for child in subject.elements()])
 
     def test_subjectWithThread(self):

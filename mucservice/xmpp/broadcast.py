@@ -185,7 +185,8 @@ class PresenceBroadcast:
     def toRoom(self, selfSessions=None, occupants=None):
         """
         @param selfSessions: the occupant's own sessions to send to (default:
-            all of them, even if the occupant is no longer in the room).
+            all of them, even if the occupant is no longer in the room;
+            none for C{()}: a join tells the newcomer first).
         @param occupants: the room's occupants, as a list taken now, for
             broadcasts that share one (default: taken here).
         @return: an iterator of the text for every occupant of the room now,

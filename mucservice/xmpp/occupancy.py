@@ -54,22 +54,28 @@ def _presences(room, occupants, viewer, realJID):
 
 def entered(outcome):
     """
-    The join sequence (XEP-0045 section 7.2): the others' presence, the
-    newcomer's own presence (to the others too when it changed), the
-    history, the subject.
+    The join sequence (XEP-0045 section 7.2): first everything the newcomer
+    receives, in the order it wants (the others' presence, the newcomer's
+    own presence with 110, the history, the subject), then the newcomer's
+    presence to the others when it changed (and to its other sessions).
+
+    Section 7.2 orders only what the newcomer receives (the occupant list
+    before its self-presence, the self-presence before the history, the
+    history before the subject); when the others hear of it is not
+    ordered. Telling them first would make the newcomer's join in a large
+    room wait behind a copy of its presence to every occupant.
     """
     room, occupant, realJID = outcome.room, outcome.occupant, outcome.realJID
     parts = [occupantList(room, occupant, realJID)]
     own = PresenceBroadcast(room, occupant, selfStatuses=outcome.statuses)
+    parts.append([own.forSelf(realJID)])
+    parts.append(historyMessages(room, outcome.history, realJID))
+    parts.append([subjectMessage(room, realJID)])
     if outcome.changed:
         if outcome.otherSessions:
             again = PresenceBroadcast(room, occupant)
             parts.append([again.forSelf(j) for j in outcome.otherSessions])
-        parts.append(own.toRoom(selfSessions=[realJID]))
-    else:
-        parts.append([own.forSelf(realJID)])
-    parts.append(historyMessages(room, outcome.history, realJID))
-    parts.append([subjectMessage(room, realJID)])
+        parts.append(own.toRoom(selfSessions=()))
     return chain(parts)
 
 
