@@ -18,6 +18,8 @@ from mucservice.xmpp.broadcast import (
     PresenceBroadcast,
     groupchatTemplate,
     historyMessages,
+    shownPresence,
+    shownTemplate,
     subjectMessage,
     toEveryone,
 )
@@ -42,14 +44,14 @@ def occupantList(room, viewer, realJID=None):
 
 
 def _presences(room, occupants, viewer, realJID):
+    # Each presence is rendered once per change (shownTemplate), and the
+    # address of the session it goes to quoted once for all of them.
+    recipients = [realJID.full()] if realJID is not None else None
     for occupant in occupants:
         if (occupant is not viewer and room.broadcastsPresenceOf(occupant)
                 and room.occupants.get(occupant.nick) is occupant):
-            presence = PresenceBroadcast(room, occupant)
-            if realJID is not None:
-                yield presence.forSession(viewer, realJID)
-            else:
-                yield presence.forOccupant(viewer)
+            template = shownTemplate(room, occupant, viewer)
+            yield "".join(template.toEach(recipients or [j.full() for j in viewer.sessions]))
 
 
 def entered(outcome):
@@ -72,15 +74,14 @@ def entered(outcome):
     parts.append(historyMessages(room, outcome.history, realJID))
     parts.append([subjectMessage(room, realJID)])
     if outcome.changed:
-        if outcome.otherSessions:
-            again = PresenceBroadcast(room, occupant)
-            parts.append([again.forSelf(j) for j in outcome.otherSessions])
-        parts.append(own.toRoom(selfSessions=()))
+        shown = shownPresence(room, occupant)
+        parts.append([shown.forSelf(j) for j in outcome.otherSessions])
+        parts.append(shown.toRoom(selfSessions=()))
     return chain(parts)
 
 
 def presenceChanged(outcome):
-    return PresenceBroadcast(outcome.room, outcome.occupant).toRoom()
+    return shownPresence(outcome.room, outcome.occupant).toRoom()
 
 
 def probed(outcome):
@@ -88,7 +89,7 @@ def probed(outcome):
     The presence of an occupant, as the room shows it to the session that
     probed it.
     """
-    presence = PresenceBroadcast(outcome.room, outcome.occupant)
+    presence = shownPresence(outcome.room, outcome.occupant)
     return [presence.forSession(outcome.viewer, outcome.realJID)]
 
 
@@ -100,7 +101,7 @@ def nickChanged(outcome):
     room, occupant = outcome.room, outcome.occupant
     gone = PresenceBroadcast(room, occupant, unavailable=True, nick=outcome.oldNick,
                              statuses=(NICK_CHANGED,), newNick=occupant.nick)
-    return itertools.chain(gone.toRoom(), PresenceBroadcast(room, occupant).toRoom())
+    return itertools.chain(gone.toRoom(), shownPresence(room, occupant).toRoom())
 
 
 def left(outcome):
@@ -118,7 +119,7 @@ def left(outcome):
         previousRole=outcome.previousRole)
     if outcome.gone:
         return presence.toRoom(selfSessions=[realJID])
-    return itertools.chain([presence.forSelf(realJID)], PresenceBroadcast(room, occupant).toRoom())
+    return itertools.chain([presence.forSelf(realJID)], shownPresence(room, occupant).toRoom())
 
 
 def changed(outcome):

@@ -102,6 +102,11 @@ def childrenText(element, skip=()):
     return "".join(parts)
 
 
+#: Stanza name to the text before its C{to}: one string for all templates
+#: (an occupant's rendered presence is kept, L{mucservice.xmpp.broadcast}).
+_HEADS = {}
+
+
 class Template:
     """
     A stanza's text with a hole for the C{to} attribute.
@@ -113,7 +118,10 @@ class Template:
 
     def __init__(self, name, inner="", **attrs):
         self.name = name
-        self.head = "<%s to='" % (name,)
+        head = _HEADS.get(name)
+        if head is None:
+            head = _HEADS[name] = "<%s to='" % (name,)
+        self.head = head
         self.tail = "'%s>%s</%s>" % (attributes(**attrs), inner, name)
         self.size = utf8len(self.head) + utf8len(self.tail)
         _sent.setdefault(name, 0)
