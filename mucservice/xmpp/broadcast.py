@@ -284,8 +284,8 @@ def subjectMessage(room, recipient):
     empty C{<subject/>} when there is none).
     """
     fromJID = occupantJID(room, room.subjectNick) if room.subjectNick else room.jid.full()
-    return Template("message", "<subject>%s</subject>" % quote(room.subject),
-                    from_=fromJID, type_="groupchat").to(recipient.full())
+    subject = "<subject>%s</subject>" % quote(room.subject) if room.subject else "<subject/>"
+    return Template("message", subject, from_=fromJID, type_="groupchat").to(recipient.full())
 
 
 def groupchatTemplate(roomJID, entry, extra="", xmlns=None):
