@@ -46,12 +46,15 @@ def occupantList(room, viewer, realJID=None):
 def _presences(room, occupants, viewer, realJID):
     # Each presence is rendered once per change (shownTemplate), and the
     # address of the session it goes to quoted once for all of them.
-    recipients = [realJID.full()] if realJID is not None else None
+    to = quote(realJID.full()) if realJID is not None else None
     for occupant in occupants:
         if (occupant is not viewer and room.broadcastsPresenceOf(occupant)
                 and room.occupants.get(occupant.nick) is occupant):
             template = shownTemplate(room, occupant, viewer)
-            yield "".join(template.toEach(recipients or [j.full() for j in viewer.sessions]))
+            if to is not None:
+                yield template.toQuoted(to)
+            else:
+                yield "".join(template.toEach([j.full() for j in viewer.sessions]))
 
 
 def entered(outcome):

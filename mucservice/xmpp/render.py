@@ -150,7 +150,7 @@ class Template:
         if quote(joined) is not joined:
             recipients = [quote(r) for r in recipients]
         if recipients and 4 * max(map(len, recipients)) > self._spare:
-            return (text for text in map(self._toQuoted, recipients) if text)
+            return (text for text in map(self.toQuoted, recipients) if text)
         return self._each(recipients)
 
     def _each(self, recipients):
@@ -163,7 +163,11 @@ class Template:
         finally:
             _sent[self.name] += taken
 
-    def _toQuoted(self, to):
+    def toQuoted(self, to):
+        """
+        @param to: the recipient's JID, as text already escaped (L{quote}).
+        @return: the stanza's text for it, as L{to} gives it.
+        """
         # A character is at most 4 bytes: most recipients need no counting.
         if 4 * len(to) > self._spare and utf8len(to) > self._spare:
             LIMIT.drop(self, self.name, to, self.size + utf8len(to))
@@ -179,4 +183,4 @@ class Template:
             the link's limit (it is dropped, logged and counted: see
             L{StanzaLimit<mucservice.xmpp.sizes.StanzaLimit>}).
         """
-        return self._toQuoted(quote(recipient))
+        return self.toQuoted(quote(recipient))
