@@ -98,8 +98,8 @@ class PresenceBroadcast:
     The occupant's active hats (from the room's cache, L{Room.hats
     <mucservice.room.room.Room.hats>}) follow, in every presence.
 
-    Each variant is rendered once, when first asked for, and kept (but the
-    occupant's own copies, which go to one session each, once).
+    Each variant the others see is rendered once, when first asked for, and
+    kept; the occupant's own copy is rendered for each session it goes to.
     """
 
     __slots__ = ("room", "affiliation", "role", "previousRole", "occupant", "fromJID", "type",

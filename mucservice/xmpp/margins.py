@@ -175,9 +175,9 @@ def fieldBudget():
 def escapedSize(text):
     """
     @return: the size of C{text} as the room writes it, escaped, in bytes:
-        as L{quote} escapes it, and each C{"} six times larger, as domish
-        escapes it in the answers it serializes (forms, lists), whichever
-        is larger.
+        as L{quote} escapes it, but each C{"} counted as six bytes, as
+        domish escapes it in the answers it serializes (forms, lists): for
+        each character, the larger of the two.
     """
     return utf8len(quote(text)) + 5 * text.count('"') if text else 0
 
