@@ -22,6 +22,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(mucservice.__file__)))
     ("component.py", ["--sizes", "5", "--rooms", "2", "--messages", "5"], "deliveries/s"),
     ("e2e.py", ["--clients", "2", "--messages", "2", "--rounds", "1"], "mucservice/null"),
     ("archive.py", ["--messages", "2000", "--runs", "3", "--appends", "20"], "p99"),
+    ("stanzasize.py", ["--occupants", "3", "--rounds", "2"], "minimum"),
 ])
 def test_benchmarkRuns(script, args, printed):
     """Each benchmark runs to its end and prints its figures."""

@@ -3,6 +3,7 @@ Groupchat, subject, private messages, invitations and voice requests
 (XEP-0045 sections 7.4 to 7.8 and 8.6), through the fake component stream.
 """
 
+import string
 from datetime import datetime, timedelta, timezone
 
 from twisted.trial.unittest import SynchronousTestCase
@@ -45,6 +46,20 @@ class RoomMessageTests(SynchronousTestCase):
             oid = next(stanza.elements("urn:xmpp:occupant-id:0", "occupant-id"))
             self.assertEqual(self.room.occupants["bob"].occupantID, oid["id"])
         self.assertEqual(1, len(ids))
+
+    def test_stanzaIDsShort(self):
+        """
+        Each message gets its own stanza id of 128 random bits in 22
+        characters of base64url, which need no escaping.
+        """
+        ids = set()
+        for n in range(20):
+            out = self.service.send(groupchat(BOB, "hello %d" % (n,), id="m%d" % (n,)))
+            ids.add(next(out[0].elements("urn:xmpp:sid:0", "stanza-id"))["id"])
+        self.assertEqual(20, len(ids))
+        for stanzaID in ids:
+            self.assertEqual(22, len(stanzaID))
+            self.assertEqual("", stanzaID.strip(string.ascii_letters + string.digits + "-_"))
 
     def test_language(self):
         """The message's xml:lang is kept on the reflection and in history, well-formed."""
@@ -181,7 +196,8 @@ class RoomMessageTests(SynchronousTestCase):
             self.assertEqual(["subject", "origin-id", "store"],
                              [child.name for child in stanza.elements()])
         self.assertEqual("Plans", self.room.subject)
-        subject = self.service.join(CAROL, ROOM + "/carol")[-1]
+        (subject,) = [s for s in self.service.join(CAROL, ROOM + "/carol")
+                      if s.name == "message" and s["to"] == CAROL]
         self.assertEqual(["subject"], [child.name for child in subject.elements()])
 
     def test_subjectWithThread(self):

@@ -20,7 +20,6 @@ groupchat message like any other, told first and written after, with its
 tombstone.
 """
 
-import uuid
 from datetime import timedelta
 
 from twisted.internet import defer
@@ -28,6 +27,7 @@ from twisted.internet import defer
 from mucservice import errors
 from mucservice.records import ArchiveQuery, HistoryEntry, Retraction
 from mucservice.room import roles
+from mucservice.room.history import newStanzaID
 from mucservice.room.outcomes import ArchiveResult, Reflected
 
 #: The messages of a page of the archive when the query names no C{max}.
@@ -209,7 +209,7 @@ class Archiving:
             if target.moderation is not None:
                 raise errors.NotAllowed("the room's own messages cannot be retracted")
             now = self.now()
-            announcementID = str(uuid.uuid4())
+            announcementID = newStanzaID()
             retraction = Retraction(target.stanzaID, now, moderator.nick, moderator.occupantID,
                                     reason, True, announcementID)
             announcement = HistoryEntry(now, "", None, "", announcementID, None, announcementID,

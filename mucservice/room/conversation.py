@@ -5,7 +5,6 @@ Mixed into the L{RoomService<mucservice.room.service.RoomService>}, which
 keeps the history and picks who gets offline copies.
 """
 
-import uuid
 from dataclasses import dataclass
 from typing import Optional
 
@@ -14,6 +13,7 @@ from twisted.logger import Logger
 from mucservice import errors
 from mucservice.records import HistoryEntry
 from mucservice.room import offline, privacy, roles
+from mucservice.room.history import newStanzaID
 from mucservice.room.invitations import DEFAULT_MAX_PENDING
 from mucservice.room.outcomes import (
     Declined,
@@ -97,7 +97,7 @@ class Conversation:
             return SubjectChanged(room, occupant, message.messageID, message.payload)
         occupant = room.checkGroupchat(realJID)
         entry = HistoryEntry(self.now(), occupant.nick, realJID, message.payload,
-                             str(uuid.uuid4()), occupant.occupantID, message.messageID,
+                             newStanzaID(), occupant.occupantID, message.messageID,
                              message.lang)
         if not message.kept:
             return Reflected(room, entry)

@@ -16,9 +16,12 @@ L{PresenceHandler<mucservice.xmpp.presence.PresenceHandler>}, which reads
 the password and the history request and calls L{presence}; that creates
 the room if it must (and removes it again if the join is refused), admits
 the session (L{Room.join}), records it with the join tracker, picks the
-history asked for, and returns an L{Entered}; the edge renders the other
-occupants' presence, the newcomer's own presence (to everyone), the history
-and the subject, in that order, through its outbox.
+history asked for, and returns an L{Entered}; the edge renders, through
+its outbox, first what the newcomer receives (the other occupants'
+presence, each rendered once per change of that occupant and reused for
+every later newcomer, its own presence with 110, the history and the
+subject, in the order XEP-0045 section 7.2 wants), and only then the
+newcomer's presence to the others, whose order the XEP leaves free.
 
 A groupchat message: C{<message type='groupchat' to='room@service'>}
 reaches L{MessageHandler<mucservice.xmpp.message.MessageHandler>}, which

@@ -22,7 +22,7 @@ from mucservice.xmpp.namespaces import (
 )
 from mucservice.xmpp.outbox import Fanout
 from mucservice.xmpp.render import Template, attributes, quote, stamp
-from mucservice.xmpp.sizes import utf8len
+from mucservice.xmpp.sizes import LIMIT, utf8len
 
 #: The most bytes of C{<hat/>} elements a presence shows, in each namespace
 #: it shows them in: hats are kept by the hat store, which any provider may
@@ -74,6 +74,10 @@ def hatsText(hats, legacy=False):
     return "".join("<hats xmlns='%s'>%s</hats>" % (ns, inner) for ns in namespaces)
 
 
+#: The key of each kind of variant, made unavailable.
+_HIDDEN = {"anonymous": "hidden-anonymous", "withjid": "hidden-withjid", "self": "hidden-self"}
+
+
 class PresenceBroadcast:
     """
     An occupant's presence as each kind of recipient sees it: without the
@@ -93,7 +97,13 @@ class PresenceBroadcast:
 
     The occupant's active hats (from the room's cache, L{Room.hats
     <mucservice.room.room.Room.hats>}) follow, in every presence.
+
+    Each variant the others see is rendered once, when first asked for, and
+    kept; the occupant's own copy is rendered for each session it goes to.
     """
+
+    __slots__ = ("room", "affiliation", "role", "previousRole", "occupant", "fromJID", "type",
+                 "payload", "args", "statuses", "selfStatuses", "realJID", "_variants")
 
     def __init__(self, room, occupant, unavailable=False, statuses=(), selfStatuses=(),
                  actorNick=None, reason=None, newNick=None, destroy=None, payload=None,
@@ -122,8 +132,8 @@ class PresenceBroadcast:
             own full JID it shows.
         @param hidden: make it unavailable: the occupant leaves the view.
         """
-        key = (kind, selfJID, hidden)
-        template = self._variants.get(key)
+        key = _HIDDEN[kind] if hidden else kind
+        template = self._variants.get(key) if selfJID is None else None
         if template is None:
             if kind == "anonymous":
                 realJID = None
@@ -138,7 +148,8 @@ class PresenceBroadcast:
                                                             self.occupant.occupantID)
             template = Template("presence", inner, from_=self.fromJID,
                                 type_="unavailable" if hidden else self.type)
-            self._variants[key] = template
+            if selfJID is None:
+                self._variants[key] = template
         return template
 
     def forSelf(self, realJID):
@@ -168,7 +179,11 @@ class PresenceBroadcast:
         if recipient is self.occupant:
             return "".join(self.forSelf(j) for j in recipient.sessions)
         template = self._templateFor(recipient, hidden)
-        return "".join(template.to(j.full()) for j in recipient.sessions)
+        sessions = recipient.sessions
+        if len(sessions) == 1:  # most occupants: no join of one piece
+            for realJID in sessions:
+                return template.to(realJID.full())
+        return "".join(template.to(j.full()) for j in sessions)
 
     def _toOthers(self):
         """
@@ -185,7 +200,8 @@ class PresenceBroadcast:
     def toRoom(self, selfSessions=None, occupants=None):
         """
         @param selfSessions: the occupant's own sessions to send to (default:
-            all of them, even if the occupant is no longer in the room).
+            all of them, even if the occupant is no longer in the room;
+            none for C{()}: a join tells the newcomer first).
         @param occupants: the room's occupants, as a list taken now, for
             broadcasts that share one (default: taken here).
         @return: an iterator of the text for every occupant of the room now,
@@ -203,14 +219,73 @@ class PresenceBroadcast:
                                (self.forSelf(j) for j in sessions))
 
 
+def _kept(room, occupant):
+    """
+    The variants of the occupant's presence as the others see it now, kept
+    in C{occupant.rendered} with what they show, and forgotten when that
+    changes.
+
+    Whether it changed is asked of what it shows, not told by whatever
+    changed it: the nick, the role, the affiliation, the latest session
+    (the real JID shown) and its payload (show, status, what clients add),
+    the hats, the hats' namespaces and the link's size limit. The rest of
+    what a presence shows is the occupant's for good (its occupant id, the
+    room's JID) or not in the variants kept: the occupant's own copy (110)
+    is rendered for its session each time.
+
+    @return: a L{dict} of kind to L{Template}, as
+        L{PresenceBroadcast._template} keeps them.
+    """
+    sessions = occupant.sessions
+    latest = next(reversed(sessions), None)
+    key = (occupant.nick, occupant.role, room.affiliationOf(occupant.userJID), latest,
+           sessions.get(latest), room.hats.get(occupant.userJID), room.legacyHats,
+           LIMIT.maxSize)
+    rendered = occupant.rendered
+    if rendered is not None and rendered[0] == key:
+        return rendered[1]
+    variants = {}
+    occupant.rendered = (key, variants)
+    return variants
+
+
+def shownPresence(room, occupant):
+    """
+    The occupant's presence as it is now, each variant of which the others
+    see rendered once each time it changes and reused until it changes
+    again (by every broadcast of it and for every later newcomer,
+    L{shownTemplate}), so that a join does not render the whole room
+    again.
+
+    @return: a L{PresenceBroadcast}.
+    """
+    presence = PresenceBroadcast(room, occupant)
+    presence._variants = _kept(room, occupant)
+    return presence
+
+
+def shownTemplate(room, occupant, viewer):
+    """
+    @return: the L{Template} of the occupant's presence as it is now, for
+        another occupant C{viewer} (with the real JID or without, as it may
+        see it), rendered only if it changed since it was last (see
+        L{shownPresence}).
+    """
+    kind = "withjid" if room.mayDiscoverJIDs(viewer) else "anonymous"
+    template = _kept(room, occupant).get(kind)
+    if template is None:
+        template = shownPresence(room, occupant)._template(kind)
+    return template
+
+
 def subjectMessage(room, recipient):
     """
     The subject as a newcomer receives it last in the join sequence (an
     empty C{<subject/>} when there is none).
     """
     fromJID = occupantJID(room, room.subjectNick) if room.subjectNick else room.jid.full()
-    return Template("message", "<subject>%s</subject>" % quote(room.subject),
-                    from_=fromJID, type_="groupchat").to(recipient.full())
+    subject = "<subject>%s</subject>" % quote(room.subject) if room.subject else "<subject/>"
+    return Template("message", subject, from_=fromJID, type_="groupchat").to(recipient.full())
 
 
 def groupchatTemplate(roomJID, entry, extra="", xmlns=None):
@@ -264,5 +339,4 @@ def toEveryone(room, template):
     """
     @return: a L{Fanout} of C{template} for every session in the room now.
     """
-    sessions = list(room.sessions)
-    return Fanout(room.jid, (template.to(j.full()) for j in sessions))
+    return Fanout(room.jid, template.toEach([j.full() for j in room.sessions]))

@@ -14,7 +14,7 @@ import itertools
 from zope.interface import implementer
 
 from mucservice.interfaces import IHatObserver
-from mucservice.xmpp.broadcast import PresenceBroadcast
+from mucservice.xmpp.broadcast import shownPresence
 from mucservice.xmpp.handler import RoomHandler
 from mucservice.xmpp.namespaces import NODE_HATS_DOFF, NODE_HATS_DON, NODE_HATS_LIST
 from mucservice.xmpp.outbox import Fanout
@@ -67,5 +67,5 @@ class HatPresence(RoomHandler):
         if room is None or self.xmlstream is None:
             return
         self.sendText(Fanout(room.jid, itertools.chain.from_iterable(
-            [PresenceBroadcast(room, occupant).toRoom()
+            [shownPresence(room, occupant).toRoom()
              for occupant in room.occupantsOfUser(userJID)])))

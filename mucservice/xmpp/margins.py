@@ -13,7 +13,7 @@ largest message the room can make around an empty payload:
 
   - every address as long as RFC 7622 allows (1023 bytes for each of
     localpart, domainpart and resourcepart), with a resourcepart (a nick)
-    made only of C{"}, which escaping makes six times longer;
+    made only of C{'}, which escaping makes six times longer (C{&apos;});
   - every status code at once, an actor, a new nick, a C{<destroy/>}, and
     two reasons of L{REASON_BUDGET} bytes;
   - L{HATS_SHOWN<mucservice.xmpp.broadcast.HATS_SHOWN>} bytes of hats in
@@ -90,7 +90,7 @@ def _presenceMargin():
         payload, as its occupant's own copy (which also shows its real
         JID), in bytes.
     """
-    nick = '"' * JID_PART
+    nick = "'" * JID_PART
     user = _worstJID(nick)
     room = Room(_worstJID(), RoomConfig())
     occupant = Occupant(nick, user.userhostJID(), roles.PARTICIPANT, "o" * 24)
@@ -112,10 +112,10 @@ def _messageMargin():
         id and language: a history message, or an offline copy forwarded,
         in bytes.
     """
-    user = _worstJID('"' * JID_PART)
+    user = _worstJID("'" * JID_PART)
     roomJID = _worstJID()
     stamp = datetime(2000, 1, 1, tzinfo=timezone.utc)  # every stamp is as long
-    entry = HistoryEntry(stamp, '"' * JID_PART, user, "", "s" * 36, "o" * 24, "", "")
+    entry = HistoryEntry(stamp, "'" * JID_PART, user, "", "s" * 36, "o" * 24, "", "")
     templates = (groupchatTemplate(roomJID, entry, delay(roomJID, entry.stamp)),
                  forwardedTemplate(roomJID, entry))
     return max(t.size for t in templates) + utf8len(quote(user.full()))
@@ -129,12 +129,12 @@ def _archiveMargin():
         announcement of one, each with the longest C{queryid} and the
         sender's real JID.
     """
-    user = _worstJID('"' * JID_PART)
+    user = _worstJID("'" * JID_PART)
     roomJID = _worstJID()
     stamp = datetime(2000, 1, 1, tzinfo=timezone.utc)
-    retraction = Retraction("s" * 36, stamp, '"' * JID_PART, "o" * 24, "r" * REASON_BUDGET,
+    retraction = Retraction("s" * 36, stamp, "'" * JID_PART, "o" * 24, "r" * REASON_BUDGET,
                             True, "s" * 36)
-    message = HistoryEntry(stamp, '"' * JID_PART, user, "", "s" * 36, "o" * 24, "", "")
+    message = HistoryEntry(stamp, "'" * JID_PART, user, "", "s" * 36, "o" * 24, "", "")
     entries = (message, message.tombstone(retraction),
                HistoryEntry(stamp, "", None, "", "s" * 36, None, "s" * 36,
                             moderation=retraction))
@@ -174,9 +174,12 @@ def fieldBudget():
 
 def escapedSize(text):
     """
-    @return: the size of C{text} as the room writes it: escaped, in bytes.
+    @return: the size of C{text} as the room writes it, escaped, in bytes:
+        as L{quote} escapes it, but each C{"} counted as six bytes, as
+        domish escapes it in the answers it serializes (forms, lists): for
+        each character, the larger of the two.
     """
-    return utf8len(quote(text)) if text else 0
+    return utf8len(quote(text)) + 5 * text.count('"') if text else 0
 
 
 def fits(payload, *attributeValues):

@@ -18,6 +18,8 @@ from mucservice.xmpp.broadcast import (
     PresenceBroadcast,
     groupchatTemplate,
     historyMessages,
+    shownPresence,
+    shownTemplate,
     subjectMessage,
     toEveryone,
 )
@@ -42,39 +44,47 @@ def occupantList(room, viewer, realJID=None):
 
 
 def _presences(room, occupants, viewer, realJID):
+    # Each presence is rendered once per change (shownTemplate), and the
+    # address of the session it goes to quoted once for all of them.
+    to = quote(realJID.full()) if realJID is not None else None
     for occupant in occupants:
         if (occupant is not viewer and room.broadcastsPresenceOf(occupant)
                 and room.occupants.get(occupant.nick) is occupant):
-            presence = PresenceBroadcast(room, occupant)
-            if realJID is not None:
-                yield presence.forSession(viewer, realJID)
+            template = shownTemplate(room, occupant, viewer)
+            if to is not None:
+                yield template.toQuoted(to)
             else:
-                yield presence.forOccupant(viewer)
+                yield "".join(template.toEach([j.full() for j in viewer.sessions]))
 
 
 def entered(outcome):
     """
-    The join sequence (XEP-0045 section 7.2): the others' presence, the
-    newcomer's own presence (to the others too when it changed), the
-    history, the subject.
+    The join sequence (XEP-0045 section 7.2): first everything the newcomer
+    receives, in the order it wants (the others' presence, the newcomer's
+    own presence with 110, the history, the subject), then the newcomer's
+    presence to the others when it changed (and to its other sessions).
+
+    Section 7.2 orders only what the newcomer receives (the occupant list
+    before its self-presence, the self-presence before the history, the
+    history before the subject); when the others hear of it is not
+    ordered. Telling them first would make the newcomer's join in a large
+    room wait behind a copy of its presence to every occupant.
     """
     room, occupant, realJID = outcome.room, outcome.occupant, outcome.realJID
     parts = [occupantList(room, occupant, realJID)]
     own = PresenceBroadcast(room, occupant, selfStatuses=outcome.statuses)
-    if outcome.changed:
-        if outcome.otherSessions:
-            again = PresenceBroadcast(room, occupant)
-            parts.append([again.forSelf(j) for j in outcome.otherSessions])
-        parts.append(own.toRoom(selfSessions=[realJID]))
-    else:
-        parts.append([own.forSelf(realJID)])
+    parts.append([own.forSelf(realJID)])
     parts.append(historyMessages(room, outcome.history, realJID))
     parts.append([subjectMessage(room, realJID)])
+    if outcome.changed:
+        shown = shownPresence(room, occupant)
+        parts.append([shown.forSelf(j) for j in outcome.otherSessions])
+        parts.append(shown.toRoom(selfSessions=()))
     return chain(parts)
 
 
 def presenceChanged(outcome):
-    return PresenceBroadcast(outcome.room, outcome.occupant).toRoom()
+    return shownPresence(outcome.room, outcome.occupant).toRoom()
 
 
 def probed(outcome):
@@ -82,7 +92,7 @@ def probed(outcome):
     The presence of an occupant, as the room shows it to the session that
     probed it.
     """
-    presence = PresenceBroadcast(outcome.room, outcome.occupant)
+    presence = shownPresence(outcome.room, outcome.occupant)
     return [presence.forSession(outcome.viewer, outcome.realJID)]
 
 
@@ -94,7 +104,7 @@ def nickChanged(outcome):
     room, occupant = outcome.room, outcome.occupant
     gone = PresenceBroadcast(room, occupant, unavailable=True, nick=outcome.oldNick,
                              statuses=(NICK_CHANGED,), newNick=occupant.nick)
-    return itertools.chain(gone.toRoom(), PresenceBroadcast(room, occupant).toRoom())
+    return itertools.chain(gone.toRoom(), shownPresence(room, occupant).toRoom())
 
 
 def left(outcome):
@@ -112,7 +122,7 @@ def left(outcome):
         previousRole=outcome.previousRole)
     if outcome.gone:
         return presence.toRoom(selfSessions=[realJID])
-    return itertools.chain([presence.forSelf(realJID)], PresenceBroadcast(room, occupant).toRoom())
+    return itertools.chain([presence.forSelf(realJID)], shownPresence(room, occupant).toRoom())
 
 
 def changed(outcome):
