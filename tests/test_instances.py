@@ -205,6 +205,9 @@ class TakeoverTests(InstanceTestCase):
         """
         a = self.start("a")
         a.createPersistent(ALICE, "alice")
+        # The process of a dies (SIGKILL): its session, and so its lock of
+        # the id, end with it.
+        a.leases.unlock()
         again = self.start("a")
         sent = again.join(BOB, ROOM + "/bob")
         self.assertEqual({110, 333}, statuses([s for s in sent if s["to"] == ALICE][0]))

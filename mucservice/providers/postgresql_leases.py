@@ -30,7 +30,7 @@ from twisted.python.failure import Failure
 
 from mucservice import errors
 from mucservice.address import parseJID
-from mucservice.providers import postgresql
+from mucservice.providers import postgresql, postgresql_instance
 from mucservice.providers.observers import ObserverList
 from mucservice.providers.postgresql_schema import withRoomSchema
 
@@ -164,6 +164,9 @@ class Leases:
     @ivar holder: the instance's id and a token of this process.
     @ivar leaseTime: how long a lease lasts unless renewed, in seconds.
     @ivar epochs: room JID (text) to the epoch of its lease.
+    @ivar instanceLock: the L{InstanceLock
+        <mucservice.providers.postgresql_instance.InstanceLock>} that keeps
+        other processes from running as this instance, or L{None}.
     """
 
     log = Logger()
@@ -179,6 +182,7 @@ class Leases:
         self.reactor = reactor
         self.leaseTime = leaseTime
         self.epochs = {}
+        self.instanceLock = None
         self._trusted = {}
         self._observers = ObserverList()
         self._renewing = None
@@ -288,6 +292,13 @@ class Leases:
         self._trusted.clear()
         return self.run(releaseLeases, self.holder)
 
+    def unlock(self):
+        """
+        Let another process run as this instance: the last step of a stop.
+        """
+        if self.instanceLock is not None:
+            self.instanceLock.release()
+
 
 class SharedDatabase:
     """
@@ -311,15 +322,20 @@ def sharedDatabase(context):
         factory reads the settings C{instance-id} and C{lease-time}.
     @return: the L{SharedDatabase} of the context's database, reactor and
         instance; the provider is one more user of its runner.
+    @raise SystemExit: another process runs as the instance
+        (L{postgresql_instance.lockInstance
+        <mucservice.providers.postgresql_instance.lockInstance>}).
     """
     instanceID = context.settings.get("instance-id") or None
+    leaseTime = float(context.settings.get("lease-time") or DEFAULT_LEASE_TIME)
     key = (context.database, instanceID, id(context.reactor))
     runner = postgresql.sharedRunner(context.database, context.reactor, instanceID)
     shared = _databases.get(key)
     if shared is None:
         leases = None
         if instanceID is not None:
-            leases = Leases(withRoomSchema(runner), instanceID, context.reactor,
-                            float(context.settings.get("lease-time") or DEFAULT_LEASE_TIME))
+            leases = Leases(withRoomSchema(runner), instanceID, context.reactor, leaseTime)
+            leases.instanceLock = postgresql_instance.lockInstance(context.database,
+                                                                   instanceID)
         shared = _databases[key] = SharedDatabase(runner, leases)
     return shared

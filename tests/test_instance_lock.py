@@ -1,0 +1,100 @@
+"""
+One process per instance id (C{--instance-id}): a second process that
+starts with the id of a live one exits, saying which process runs as it;
+the id is free again once that process stops or dies.
+"""
+
+from mucservice import _compat  # noqa: F401
+
+# isort: split
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from mucservice.providers import postgresql_instance
+from mucservice.providers.postgresql_instance import InstanceLock, InstanceRunning
+from tests.postgres import freshSchema, skipUnlessPostgres
+from tests.test_instances import Instance, InstanceTestCase
+
+skipUnlessPostgres()
+
+
+class FakeClock:
+    """
+    The time of L{InstanceLock.acquire}, which advances only when it
+    sleeps.
+    """
+
+    def __init__(self):
+        self.now = 0.0
+        self.slept = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+class InstanceLockTests(SynchronousTestCase):
+    """
+    The lock of an instance id.
+    """
+
+    def setUp(self):
+        self.url = freshSchema(self)
+
+    def held(self, instanceID):
+        lock = InstanceLock(self.url, instanceID)
+        lock.acquire(patience=0)
+        self.addCleanup(lock.release)
+        return lock
+
+    def test_secondRefused(self):
+        """
+        A second lock of one id waits its patience out, then is refused
+        with the application name of the session that holds it (which
+        names the host and the process).
+        """
+        self.held("a")
+        self.patch(postgresql_instance, "INTERVAL", 0.25)
+        clock = FakeClock()
+        e = self.assertRaises(InstanceRunning, InstanceLock(self.url, "a").acquire,
+                              patience=1.0, sleep=clock.sleep, clock=clock)
+        self.assertIn("--instance-id a: another process runs as this instance (mucservice a ",
+                      str(e))
+        self.assertEqual([0.25] * 4, clock.slept)
+
+    def test_freedByRelease(self):
+        """A lock released, as a process that stops or dies, is free again."""
+        self.held("a").release()
+        self.held("a")
+
+    def test_otherIdsAndSchemas(self):
+        """Other ids, and one id in another schema, are other locks."""
+        self.held("a")
+        self.held("b")
+        lock = InstanceLock(freshSchema(self), "a")
+        lock.acquire(patience=0)
+        lock.release()
+
+
+class DuplicateInstanceTests(InstanceTestCase):
+    """
+    The service of a second process with a running instance's id is never
+    built.
+    """
+
+    def test_refusedAtStart(self):
+        """
+        Building the service with the id of a live instance exits with one
+        line, before anything is claimed.
+        """
+        self.patch(postgresql_instance, "PATIENCE", 0)
+        a = self.start("a")
+        e = self.assertRaises(SystemExit, Instance, self.url, "a")
+        self.assertRegex(str(e), r"^mucservice: --instance-id a: another process runs as "
+                                 r"this instance \(mucservice a \S+:\d+, from 127\.0\.0\.1\); "
+                                 r"two processes cannot share an id$")
+        a.stop()
+        self.start("a")
