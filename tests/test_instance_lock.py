@@ -1,17 +1,22 @@
 """
 One process per instance id (C{--instance-id}): a second process that
 starts with the id of a live one exits, saying which process runs as it;
-the id is free again once that process stops or dies.
+the id is free again once that process stops or dies. And a paused
+process cannot keep a lease locked in a transaction it left open.
 """
 
 from mucservice import _compat  # noqa: F401
 
 # isort: split
 
+from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
+from twisted.words.protocols.jabber.jid import JID
 
-from mucservice.providers import postgresql_instance
+from mucservice.providers import postgresql_instance, postgresql_leases
 from mucservice.providers.postgresql_instance import InstanceLock, InstanceRunning
+from mucservice.registry import ProviderContext
+from tests.fakeservice import SERVICE
 from tests.postgres import freshSchema, skipUnlessPostgres
 from tests.test_instances import Instance, InstanceTestCase
 
@@ -98,3 +103,27 @@ class DuplicateInstanceTests(InstanceTestCase):
                                  r"two processes cannot share an id$")
         a.stop()
         self.start("a")
+
+
+class SilentTransactionTests(SynchronousTestCase):
+    """
+    The connections of an instance end a transaction left silent.
+    """
+
+    def test_idleTimeoutIsLeaseTime(self):
+        """
+        The connections of an instance's runner ask the server to end a
+        transaction left silent for the lease time, so that a paused
+        process cannot keep a lease's row locked; the lock's own
+        connection, never inside a transaction, does not.
+        """
+        url = freshSchema(self)
+        context = ProviderContext(Clock(), JID(SERVICE), url,
+                                  {"instance-id": "t", "lease-time": 4})
+        shared = postgresql_leases.sharedDatabase(context)
+        self.addCleanup(shared.leases.unlock)
+        connection = shared.runner.runner.connect()
+        self.addCleanup(connection.close)
+        show = "SHOW idle_in_transaction_session_timeout"
+        self.assertEqual("4s", connection.execute(show).fetchone()[0])
+        self.assertEqual("0", shared.leases.instanceLock.connection.execute(show).fetchone()[0])

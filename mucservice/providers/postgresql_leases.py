@@ -16,7 +16,11 @@ expires after C{--lease-time} seconds, and another instance may take it.
 Every write of a room's state checks, in its own transaction, that the
 lease is still this process's with the epoch it claimed (L{checkLease}),
 and locks the lease's row while it writes (C{FOR SHARE}), so that a claim
-waits for the write and then sees it. A paused instance that resumes
+waits for the write and then sees it. A process paused in the middle of
+such a transaction would keep the row locked, and its rooms from every
+other instance: its connections ask the server to end a transaction left
+silent for the lease time (C{idle_in_transaction_session_timeout}), which
+undoes the write. A paused instance that resumes
 after its rooms moved can thus never overwrite the new owner; and it stops
 serving a room as soon as the lease's time, counted on its own clock from
 its last renewal, is up (L{Leases.holds}), before it knows more.
@@ -329,7 +333,8 @@ def sharedDatabase(context):
     instanceID = context.settings.get("instance-id") or None
     leaseTime = float(context.settings.get("lease-time") or DEFAULT_LEASE_TIME)
     key = (context.database, instanceID, id(context.reactor))
-    runner = postgresql.sharedRunner(context.database, context.reactor, instanceID)
+    runner = postgresql.sharedRunner(context.database, context.reactor, instanceID,
+                                     leaseTime if instanceID is not None else None)
     shared = _databases.get(key)
     if shared is None:
         leases = None
