@@ -121,6 +121,21 @@ class ServiceProcess:
             self.process.kill()
             self.process.wait()
 
+    def pause(self):
+        """
+        Freeze the service where it is (SIGSTOP), as a stalled machine or a
+        debugger does: its connections stay open, nothing answers.
+        """
+        if self.running:
+            self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self):
+        """
+        Let a frozen service go on (SIGCONT); nothing for one that runs.
+        """
+        if self.running:
+            self.process.send_signal(signal.SIGCONT)
+
     def stop(self, timeout=10):
         """
         Stop the service with SIGTERM (SIGINT may be ignored in a process
