@@ -10,11 +10,13 @@ from mucservice import _compat  # noqa: F401
 # isort: split
 
 from twisted.internet.task import Clock
+from twisted.logger import capturedLogs
 from twisted.trial.unittest import SynchronousTestCase
 from twisted.words.protocols.jabber.jid import JID
 
 from mucservice.providers import postgresql_instance, postgresql_leases
-from mucservice.providers.postgresql_instance import InstanceLock, InstanceRunning
+from mucservice.providers.postgresql import Connection
+from mucservice.providers.postgresql_instance import InstanceLock, InstanceRunning, lockSession
 from mucservice.registry import ProviderContext
 from tests.fakeservice import SERVICE
 from tests.postgres import freshSchema, skipUnlessPostgres
@@ -41,6 +43,16 @@ class FakeClock:
         self.now += seconds
 
 
+def heldLock(case, url, instanceID):
+    """
+    @return: a lock of C{instanceID}, taken, released when C{case} ends.
+    """
+    lock = InstanceLock(url, instanceID)
+    lock.acquire(patience=0)
+    case.addCleanup(lock.release)
+    return lock
+
+
 class InstanceLockTests(SynchronousTestCase):
     """
     The lock of an instance id.
@@ -50,10 +62,7 @@ class InstanceLockTests(SynchronousTestCase):
         self.url = freshSchema(self)
 
     def held(self, instanceID):
-        lock = InstanceLock(self.url, instanceID)
-        lock.acquire(patience=0)
-        self.addCleanup(lock.release)
-        return lock
+        return heldLock(self, self.url, instanceID)
 
     def test_secondRefused(self):
         """
@@ -103,6 +112,48 @@ class DuplicateInstanceTests(InstanceTestCase):
                                  r"two processes cannot share an id$")
         a.stop()
         self.start("a")
+
+
+class LockCheckTests(InstanceTestCase):
+    """
+    An instance checks its lock at each renewal of its leases.
+    """
+
+    def endLockSession(self, instance):
+        """
+        End the session that holds the instance's lock, as a restart of
+        PostgreSQL would.
+        """
+        connection = Connection(self.url)
+        self.addCleanup(connection.close)
+        pid = lockSession(connection, instance.leases.instanceID)[0]
+        connection.execute("SELECT pg_terminate_backend(?)", (pid,))
+
+    def renew(self, instance):
+        with capturedLogs() as logs:
+            instance.advance(instance.leases.leaseTime / 3)
+        return [e["why"] for e in logs if e.get("event") == "service.fatal"]
+
+    def test_takenAgain(self):
+        """
+        A lock lost with its session is taken again at the next renewal,
+        and the instance goes on.
+        """
+        a = self.start("a")
+        self.endLockSession(a)
+        self.assertEqual([], self.renew(a))
+        self.assertRaises(InstanceRunning, InstanceLock(self.url, "a").acquire, patience=0)
+
+    def test_takenByAnother(self):
+        """
+        A lock lost with its session, which another process took meanwhile,
+        is fatal at the next renewal: two processes run as one instance.
+        """
+        a = self.start("a")
+        self.endLockSession(a)
+        heldLock(self, self.url, "a")
+        self.assertEqual(["another process runs as the instance a now (its lock was lost "
+                          "with its session and taken)"], self.renew(a))
 
 
 class SilentTransactionTests(SynchronousTestCase):

@@ -104,6 +104,7 @@ class InstanceTestCase(SynchronousTestCase):
         instance = Instance(self.url, instanceID, *args)
         self.instances.append(instance)
         self.addCleanup(instance.shared.runner.close)
+        self.addCleanup(instance.leases.unlock)
         return instance
 
     def sql(self, query, args=()):

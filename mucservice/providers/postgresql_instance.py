@@ -15,10 +15,14 @@ with the id finds the lock taken and exits with one line that names the
 process holding it. PostgreSQL frees the lock when the session ends: at a
 clean stop, or when the process dies (its connection closes with it), so
 that a restarted process gets it; a paused process keeps it, and no other
-process serves as that instance meanwhile.
+process serves as that instance meanwhile. A session that ends under a
+running process (PostgreSQL restarted, the connection cut) frees the lock
+too: the process checks its lock at each renewal of its leases
+(L{InstanceLock.check}), takes it again, and stops if another process
+took it meanwhile.
 
 Blocking code: it runs while the service is built, before the reactor
-runs.
+runs, and then on the thread of the database's transactions.
 """
 
 import time
@@ -57,22 +61,31 @@ def tryLock(connection, instanceID):
                               (INSTANCE_LOCK, instanceID)).fetchone()[0]
 
 
+def lockSession(connection, instanceID):
+    """
+    @return: the session that holds the lock of C{instanceID}: its server
+        process id, its application name and its client's address; or
+        L{None} if no session holds it.
+    """
+    return connection.execute(
+        "SELECT a.pid, a.application_name, host(a.client_addr) FROM pg_locks l"
+        " JOIN pg_stat_activity a ON a.pid = l.pid"
+        " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2"
+        " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        " AND l.classid = ?::bigint::oid AND l.objid = (%s)::bigint::oid"
+        % ("(" + _KEY + " & 4294967295)",), (INSTANCE_LOCK, instanceID)).fetchone()
+
+
 def lockHolder(connection, instanceID):
     """
     @return: how PostgreSQL names the session that holds the lock of
         C{instanceID} (its application name, which says the host and the
         process id), or L{None} if no session does.
     """
-    row = connection.execute(
-        "SELECT a.application_name, host(a.client_addr) FROM pg_locks l"
-        " JOIN pg_stat_activity a ON a.pid = l.pid"
-        " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2"
-        " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-        " AND l.classid = ?::bigint::oid AND l.objid = (%s)::bigint::oid"
-        % ("(" + _KEY + " & 4294967295)",), (INSTANCE_LOCK, instanceID)).fetchone()
+    row = lockSession(connection, instanceID)
     if row is None:
         return None
-    name, address = row
+    _, name, address = row
     return "%s, from %s" % (name or "a session without a name", address or "a local socket")
 
 
@@ -114,6 +127,28 @@ class InstanceLock:
             connection.close()
             raise
         self.connection = connection
+
+    def check(self):
+        """
+        Make sure this process still holds the lock: if its session ended,
+        take the lock again on a new connection.
+
+        @return: whether this process holds the lock.
+        @raise psycopg.Error: the database cannot be reached; nothing is
+            known.
+        """
+        try:
+            self.connection.execute("SELECT 1")
+            return True
+        except psycopg.Error:
+            self.connection.close()
+        connection = postgresql.Connection(self.url,
+                                           postgresql.applicationName(self.instanceID))
+        if tryLock(connection, self.instanceID):
+            self.connection = connection
+            return True
+        connection.close()
+        return False
 
     def release(self):
         """

@@ -171,6 +171,8 @@ class Leases:
     @ivar instanceLock: the L{InstanceLock
         <mucservice.providers.postgresql_instance.InstanceLock>} that keeps
         other processes from running as this instance, or L{None}.
+    @ivar lockLost: called with one line that says why, when another
+        process took the instance's lock: this one must stop.
     """
 
     log = Logger()
@@ -187,6 +189,7 @@ class Leases:
         self.leaseTime = leaseTime
         self.epochs = {}
         self.instanceLock = None
+        self.lockLost = lambda why: None
         self._trusted = {}
         self._observers = ObserverList()
         self._renewing = None
@@ -238,12 +241,36 @@ class Leases:
     def renew(self):
         """
         Renew every lease held, in one statement; one renewal at a time. A
-        lease that was not renewed is lost: its observers are told.
+        lease that was not renewed is lost: its observers are told. Then
+        check the instance's lock (L{checkLock}).
 
         @return: a Deferred that fires when done; a failure is logged.
         """
-        return self.confirm().addErrback(lambda f: self.log.failure(
+        d = self.confirm().addErrback(lambda f: self.log.failure(
             "the leases could not be renewed", f, event="lease.failed"))
+        return d.addCallback(lambda _: self.checkLock())
+
+    def checkLock(self):
+        """
+        Make sure this process still holds the instance's lock, on the
+        thread of the transactions; if another process holds it now, call
+        L{lockLost}.
+
+        @return: a Deferred that fires when done; a failure (the database
+            cannot be reached) is logged.
+        """
+        lock = self.instanceLock
+        if lock is None:
+            return defer.succeed(None)
+
+        def checked(held):
+            if not held:
+                self.lockLost("another process runs as the instance %s now (its lock was "
+                              "lost with its session and taken)" % (self.instanceID,))
+
+        d = self.run(lambda connection: lock.check())
+        return d.addCallbacks(checked, lambda f: self.log.failure(
+            "the lock of the instance could not be checked", f, event="lease.failed"))
 
     def confirm(self):
         """
@@ -342,5 +369,8 @@ def sharedDatabase(context):
             leases = Leases(withRoomSchema(runner), instanceID, context.reactor, leaseTime)
             leases.instanceLock = postgresql_instance.lockInstance(context.database,
                                                                    instanceID)
+            rooms = context.rooms
+            if rooms is not None:
+                leases.lockLost = lambda why: rooms.fatal(why)
         shared = _databases[key] = SharedDatabase(runner, leases)
     return shared
