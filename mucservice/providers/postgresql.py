@@ -228,8 +228,16 @@ def schemaVersion(connection, name):
     @return: the version of the schema C{name} in the database; 0 if it has
         none.
     """
-    exists = connection.execute("SELECT to_regclass('mucservice_schema')").fetchone()[0]
-    if exists is None:
+    # Whether the table of versions exists is read from pg_class as any
+    # table is, with the statement's snapshot, not looked up by name (as
+    # to_regclass does): a session keeps what a name lookup found, and
+    # after waiting for the migrations' lock it would not see the table
+    # another instance made meanwhile, and would make it again.
+    exists = connection.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class WHERE relname = 'mucservice_schema'"
+        " AND relnamespace = (SELECT oid FROM pg_catalog.pg_namespace"
+        " WHERE nspname = current_schema()))").fetchone()[0]
+    if not exists:
         return 0
     row = connection.execute("SELECT version FROM mucservice_schema WHERE name = ?",
                              (name,)).fetchone()
