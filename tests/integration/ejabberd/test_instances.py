@@ -328,11 +328,11 @@ def test_pausedCannotWrite(instances, relays, ejabberd, database, clients, tmp_p
     out: the server ends the frozen one's silent transaction, which undoes
     its write and frees the lease; the new owner tells the occupants to
     join again (333), and they change the room there. Resumed
-    (SIGCONT), the former owner's write and the message it had queued are
-    refused, its renewal finds the lease lost, and it forgets the room
-    without a word: the room in SQL is as the new owner keeps it, and the
-    former owner, back on the link and then stopped, tells nobody anything
-    of it.
+    (SIGCONT), the former owner finds its write failed (the server undid
+    it), the message it had queued refused for its old epoch, and the lease
+    lost at its renewal, and it forgets the room without a word: the room
+    in SQL is as the new owner keeps it, and the former owner, back on the
+    link and then stopped, tells nobody anything of it.
     """
     alice, bob, carol = clients("alice"), clients("bob"), clients("carol")
     room = "paused@" + SERVICE
