@@ -150,24 +150,32 @@ def burst(clients, room, messages):
     The first client sends C{messages} messages back to back; @return: the
     seconds until every client has every copy.
     """
-    expected = {client.sock: messages for client in clients}
-    tails = {client.sock: b"" for client in clients}
-    selector = selectors.DefaultSelector()
-    for client in clients:
-        client.sock.setblocking(False)
-        selector.register(client.sock, selectors.EVENT_READ)
     text = "".join("<message to='%s' type='groupchat' id='b%d'><body>Message %d, of an "
                    "ordinary length for a chat in a room.</body></message>" % (room, k, k)
                    for k in range(messages))
     start = time.perf_counter()
-    clients[0].sock.setblocking(True)
     clients[0].sock.sendall(text.encode("utf-8"))
-    clients[0].sock.setblocking(False)
-    deadline = start + 300
+    awaitCopies([client.sock for client in clients], messages, start + 300)
+    return time.perf_counter() - start
+
+
+def awaitCopies(socks, messages, deadline):
+    """
+    Read each socket until C{messages} message bodies have come to it.
+
+    @param deadline: the L{time.perf_counter} by which they must have.
+    @raise RuntimeError: some are still missing at the deadline.
+    """
+    expected = {sock: messages for sock in socks}
+    tails = {sock: b"" for sock in socks}
+    selector = selectors.DefaultSelector()
+    for sock in socks:
+        sock.setblocking(False)
+        selector.register(sock, selectors.EVENT_READ)
     try:
         while any(left > 0 for left in expected.values()):
             if time.perf_counter() > deadline:
-                raise RuntimeError("copies still missing after 300 s")
+                raise RuntimeError("copies still missing at the deadline")
             for key, _ in selector.select(1):
                 sock = key.fileobj
                 try:
@@ -177,11 +185,10 @@ def burst(clients, room, messages):
                 data = tails[sock] + chunk
                 expected[sock] -= data.count(b"</body>") - tails[sock].count(b"</body>")
                 tails[sock] = data[-8:]
-        return time.perf_counter() - start
     finally:
         selector.close()
-        for client in clients:
-            client.sock.setblocking(True)
+        for sock in socks:
+            sock.setblocking(True)
 
 
 def leaveAll(clients, room):

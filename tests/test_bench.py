@@ -10,6 +10,8 @@ import sys
 import pytest
 
 import mucservice
+from mucservice.devserver.ejabberd import ejabberdBinary
+from mucservice.devserver.postgres import cannotStart
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(mucservice.__file__)))
 
@@ -31,3 +33,18 @@ def test_benchmarkRuns(script, args, printed):
                          env=dict(os.environ, PYTHONPATH=ROOT))
     assert out.returncode == 0, out.stderr
     assert printed in out.stdout
+
+
+def test_instancesBenchmarkRuns():
+    """
+    The benchmark of several instances behind ejabberd runs to its end with
+    one and two instances, where ejabberd and PostgreSQL can start.
+    """
+    if ejabberdBinary() is None:
+        pytest.skip("ejabberd is not installed (apt-get install ejabberd)")
+    why = cannotStart()
+    if why is not None:
+        pytest.skip("PostgreSQL cannot start here: " + why)
+    test_benchmarkRuns("instances.py", ["--instances", "1,2", "--rooms", "2", "--occupants",
+                                        "2", "--messages", "2", "--rounds", "1"],
+                       "messages/s")

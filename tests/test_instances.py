@@ -104,6 +104,7 @@ class InstanceTestCase(SynchronousTestCase):
         instance = Instance(self.url, instanceID, *args)
         self.instances.append(instance)
         self.addCleanup(instance.shared.runner.close)
+        self.addCleanup(instance.leases.unlock)
         return instance
 
     def sql(self, query, args=()):
@@ -205,6 +206,9 @@ class TakeoverTests(InstanceTestCase):
         """
         a = self.start("a")
         a.createPersistent(ALICE, "alice")
+        # The process of a dies (SIGKILL): its session, and so its lock of
+        # the id, end with it.
+        a.leases.unlock()
         again = self.start("a")
         sent = again.join(BOB, ROOM + "/bob")
         self.assertEqual({110, 333}, statuses([s for s in sent if s["to"] == ALICE][0]))

@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 
 from mucservice.devserver.prosody import LocalProsody
 
@@ -121,6 +122,32 @@ class ServiceProcess:
             self.process.kill()
             self.process.wait()
 
+    def pause(self, timeout=10):
+        """
+        Freeze the service where it is (SIGSTOP), as a stalled machine or a
+        debugger does: its connections stay open, nothing answers. Returns
+        once every thread of the process is stopped (the signal takes
+        effect a moment after it is sent).
+
+        @raise RuntimeError: the threads were not all stopped within
+            C{timeout} seconds.
+        """
+        if not self.running:
+            return
+        self.process.send_signal(signal.SIGSTOP)
+        deadline = time.monotonic() + timeout
+        while not all(state == "T" for state in threadStates(self.process.pid)):
+            if time.monotonic() > deadline:
+                raise RuntimeError("mucservice was not stopped in %ss" % (timeout,))
+            time.sleep(0.01)
+
+    def resume(self):
+        """
+        Let a frozen service go on (SIGCONT); nothing for one that runs.
+        """
+        if self.running:
+            self.process.send_signal(signal.SIGCONT)
+
     def stop(self, timeout=10):
         """
         Stop the service with SIGTERM (SIGINT may be ignored in a process
@@ -138,6 +165,22 @@ class ServiceProcess:
                 self.process.kill()
                 self.process.wait()
         return self.process.returncode
+
+
+def threadStates(pid):
+    """
+    @return: the state letter of each thread of process C{pid}, as
+        C{/proc} shows it (C{T}: stopped by a signal).
+    """
+    states = []
+    folder = "/proc/%d/task" % (pid,)
+    for task in os.listdir(folder):
+        try:
+            with open(os.path.join(folder, task, "stat")) as f:
+                states.append(f.read().rpartition(")")[2].split()[0])
+        except OSError:
+            continue
+    return states
 
 
 def portIsFree(port, interface="127.0.0.1"):

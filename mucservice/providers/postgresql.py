@@ -86,11 +86,17 @@ class Connection:
     @ivar url: the database's URL.
     @ivar applicationName: what PostgreSQL shows of the connection in
         C{pg_stat_activity}, or L{None}.
+    @ivar idleTimeout: after how many seconds of silence in the middle of
+        a transaction the server ends the session (and so the
+        transaction, with its locks), or L{None} for never: for an
+        instance of several, so that a paused process cannot keep the
+        lease of a room locked (L{mucservice.providers.postgresql_leases}).
     """
 
-    def __init__(self, url, applicationName=None):
+    def __init__(self, url, applicationName=None, idleTimeout=None):
         self.url = url
         self.applicationName = applicationName
+        self.idleTimeout = idleTimeout
         self._connection = None
         self.open()
 
@@ -105,6 +111,10 @@ class Connection:
         if self.applicationName:
             options["application_name"] = self.applicationName
         self._connection = psycopg.connect(self.url, **options)
+        if self.idleTimeout:
+            # SET takes no parameter; the value is a number.
+            self._connection.execute("SET idle_in_transaction_session_timeout = %d"
+                                     % (int(self.idleTimeout * 1000),))
 
     def execute(self, sql, args=()):
         return self._connection.execute(_psycopgSQL(sql), args)
@@ -165,9 +175,9 @@ class ThreadedRunner(base.ThreadedRunner):
 
     threadName = "mucservice-postgresql"
 
-    def __init__(self, url, reactor=None, applicationName=None):
+    def __init__(self, url, reactor=None, applicationName=None, idleTimeout=None):
         base.ThreadedRunner.__init__(
-            self, lambda: Connection(url, applicationName), transact, reactor)
+            self, lambda: Connection(url, applicationName, idleTimeout), transact, reactor)
         self.url = url
 
 
@@ -198,8 +208,9 @@ class SharedRunner:
 _shared = {}
 
 
-def sharedRunner(url, reactor, instanceID=None):
+def sharedRunner(url, reactor, instanceID=None, idleTimeout=None):
     """
+    @param idleTimeout: as for L{Connection}, when the runner is made.
     @return: the L{SharedRunner} of C{url} for the providers of this
         process, made on first use, with one more user.
     """
@@ -207,7 +218,7 @@ def sharedRunner(url, reactor, instanceID=None):
     shared = _shared.get(key)
     if shared is None:
         shared = _shared[key] = SharedRunner(
-            ThreadedRunner(url, reactor, applicationName(instanceID)))
+            ThreadedRunner(url, reactor, applicationName(instanceID), idleTimeout))
     shared.users += 1
     return shared
 
@@ -217,8 +228,16 @@ def schemaVersion(connection, name):
     @return: the version of the schema C{name} in the database; 0 if it has
         none.
     """
-    exists = connection.execute("SELECT to_regclass('mucservice_schema')").fetchone()[0]
-    if exists is None:
+    # Whether the table of versions exists is read from pg_class as any
+    # table is, with the statement's snapshot, not looked up by name (as
+    # to_regclass does): a session keeps what a name lookup found, and
+    # after waiting for the migrations' lock it would not see the table
+    # another instance made meanwhile, and would make it again.
+    exists = connection.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class WHERE relname = 'mucservice_schema'"
+        " AND relnamespace = (SELECT oid FROM pg_catalog.pg_namespace"
+        " WHERE nspname = current_schema()))").fetchone()[0]
+    if not exists:
         return 0
     row = connection.execute("SELECT version FROM mucservice_schema WHERE name = ?",
                              (name,)).fetchone()

@@ -16,7 +16,11 @@ expires after C{--lease-time} seconds, and another instance may take it.
 Every write of a room's state checks, in its own transaction, that the
 lease is still this process's with the epoch it claimed (L{checkLease}),
 and locks the lease's row while it writes (C{FOR SHARE}), so that a claim
-waits for the write and then sees it. A paused instance that resumes
+waits for the write and then sees it. A process paused in the middle of
+such a transaction would keep the row locked, and its rooms from every
+other instance: its connections ask the server to end a transaction left
+silent for the lease time (C{idle_in_transaction_session_timeout}), which
+undoes the write. A paused instance that resumes
 after its rooms moved can thus never overwrite the new owner; and it stops
 serving a room as soon as the lease's time, counted on its own clock from
 its last renewal, is up (L{Leases.holds}), before it knows more.
@@ -30,7 +34,7 @@ from twisted.python.failure import Failure
 
 from mucservice import errors
 from mucservice.address import parseJID
-from mucservice.providers import postgresql
+from mucservice.providers import postgresql, postgresql_instance
 from mucservice.providers.observers import ObserverList
 from mucservice.providers.postgresql_schema import withRoomSchema
 
@@ -164,6 +168,11 @@ class Leases:
     @ivar holder: the instance's id and a token of this process.
     @ivar leaseTime: how long a lease lasts unless renewed, in seconds.
     @ivar epochs: room JID (text) to the epoch of its lease.
+    @ivar instanceLock: the L{InstanceLock
+        <mucservice.providers.postgresql_instance.InstanceLock>} that keeps
+        other processes from running as this instance, or L{None}.
+    @ivar lockLost: called with one line that says why, when another
+        process took the instance's lock: this one must stop.
     """
 
     log = Logger()
@@ -179,6 +188,8 @@ class Leases:
         self.reactor = reactor
         self.leaseTime = leaseTime
         self.epochs = {}
+        self.instanceLock = None
+        self.lockLost = lambda why: None
         self._trusted = {}
         self._observers = ObserverList()
         self._renewing = None
@@ -230,12 +241,36 @@ class Leases:
     def renew(self):
         """
         Renew every lease held, in one statement; one renewal at a time. A
-        lease that was not renewed is lost: its observers are told.
+        lease that was not renewed is lost: its observers are told. Then
+        check the instance's lock (L{checkLock}).
 
         @return: a Deferred that fires when done; a failure is logged.
         """
-        return self.confirm().addErrback(lambda f: self.log.failure(
+        d = self.confirm().addErrback(lambda f: self.log.failure(
             "the leases could not be renewed", f, event="lease.failed"))
+        return d.addCallback(lambda _: self.checkLock())
+
+    def checkLock(self):
+        """
+        Make sure this process still holds the instance's lock, on the
+        thread of the transactions; if another process holds it now, call
+        L{lockLost}.
+
+        @return: a Deferred that fires when done; a failure (the database
+            cannot be reached) is logged.
+        """
+        lock = self.instanceLock
+        if lock is None:
+            return defer.succeed(None)
+
+        def checked(held):
+            if not held:
+                self.lockLost("another process runs as the instance %s now (its lock was "
+                              "lost with its session and taken)" % (self.instanceID,))
+
+        d = self.run(lambda connection: lock.check())
+        return d.addCallbacks(checked, lambda f: self.log.failure(
+            "the lock of the instance could not be checked", f, event="lease.failed"))
 
     def confirm(self):
         """
@@ -288,6 +323,13 @@ class Leases:
         self._trusted.clear()
         return self.run(releaseLeases, self.holder)
 
+    def unlock(self):
+        """
+        Let another process run as this instance: the last step of a stop.
+        """
+        if self.instanceLock is not None:
+            self.instanceLock.release()
+
 
 class SharedDatabase:
     """
@@ -311,15 +353,24 @@ def sharedDatabase(context):
         factory reads the settings C{instance-id} and C{lease-time}.
     @return: the L{SharedDatabase} of the context's database, reactor and
         instance; the provider is one more user of its runner.
+    @raise SystemExit: another process runs as the instance
+        (L{postgresql_instance.lockInstance
+        <mucservice.providers.postgresql_instance.lockInstance>}).
     """
     instanceID = context.settings.get("instance-id") or None
+    leaseTime = float(context.settings.get("lease-time") or DEFAULT_LEASE_TIME)
     key = (context.database, instanceID, id(context.reactor))
-    runner = postgresql.sharedRunner(context.database, context.reactor, instanceID)
+    runner = postgresql.sharedRunner(context.database, context.reactor, instanceID,
+                                     leaseTime if instanceID is not None else None)
     shared = _databases.get(key)
     if shared is None:
         leases = None
         if instanceID is not None:
-            leases = Leases(withRoomSchema(runner), instanceID, context.reactor,
-                            float(context.settings.get("lease-time") or DEFAULT_LEASE_TIME))
+            leases = Leases(withRoomSchema(runner), instanceID, context.reactor, leaseTime)
+            leases.instanceLock = postgresql_instance.lockInstance(context.database,
+                                                                   instanceID)
+            rooms = context.rooms
+            if rooms is not None:
+                leases.lockLost = lambda why: rooms.fatal(why)
         shared = _databases[key] = SharedDatabase(runner, leases)
     return shared

@@ -80,7 +80,7 @@ class PostgreSQLRoomStore(SQLRoomStore, postgresql.PostgreSQLStore):
     def stopService(self):
         """
         For an instance, give up its leases after the pending changes; then
-        close.
+        close, and let another process run as the instance.
         """
         if self.leases is None:
             return postgresql.PostgreSQLStore.stopService(self)
@@ -89,7 +89,8 @@ class PostgreSQLRoomStore(SQLRoomStore, postgresql.PostgreSQLStore):
         d = self.releaseAll()
         d.addErrback(lambda f: self.log.failure("the leases could not be given up", f,
                                                 event="store.failed"))
-        return d.addBoth(lambda _: self.close())
+        d.addBoth(lambda _: self.close())
+        return d.addBoth(lambda _: self.leases.unlock())
 
     def _write(self, roomText, func, *args):
         if self.leases is None:
