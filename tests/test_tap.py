@@ -136,7 +136,8 @@ class ServiceTreeTests(SynchronousTestCase):
 
     def test_reconnectBackOff(self):
         """A lost server is retried on reactor timers, waits growing up to the cap."""
-        # No archive sweep: the reconnection's is the only timer.
+        # No archive sweep: the reconnection's is the only timer but the
+        # limits' sweep.
         reactor, root, component, rooms = build("--archive-expires", "never")
         root.startService()
         component.factory.jitter = 0
@@ -152,7 +153,7 @@ class ServiceTreeTests(SynchronousTestCase):
         for n in range(12):
             component.factory.clientConnectionFailed(
                 Connector(), failure.Failure(ConnectionRefusedError()))
-            (call,) = reactor.getDelayedCalls()
+            (call,) = [c for c in reactor.getDelayedCalls() if c is component.factory._callID]
             delays.append(call.getTime() - reactor.seconds())
             reactor.advance(delays[-1])
             self.assertEqual(n + 1, len(attempts))
