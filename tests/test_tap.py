@@ -85,6 +85,19 @@ class TestOptions:
         build()
         assert handler.addressCache.size == 4096
 
+    def test_linkBuffer(self):
+        """
+        --link-buffer bounds the bytes waiting for the server before the
+        service stops writing and reading the link (64 KiB by default).
+        """
+        assert parse(*BASE)["link-buffer"] == 64 * 1024
+        component = build("--link-buffer", "200000")[2]
+        assert component.outbox.linkBuffer == 200000
+        FakeComponentStream(component)
+        assert component.xmlstream.transport.bufferSize == 200000
+        with pytest.raises(usage.UsageError, match="positive whole number"):
+            parse(*BASE + ("--link-buffer", "0"))
+
     def test_providerChoice(self):
         """--SERVICE NAME[:ARGS] records the choice."""
         config = parse(*BASE + ("--join-tracker", "memory"))

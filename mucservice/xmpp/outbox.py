@@ -18,9 +18,19 @@ lane with nothing queued writes its first batch at once, in the turn the
 stanza that caused it is handled, so small rooms see no delay at all.
 
 The outbox is the link transport's streaming producer: when the XMPP
-server reads slower than we write, the transport pauses it and the lanes
-wait (rendered lazily, they hold no text meanwhile), instead of buffering
-without bound. A lost link drops what was left to write.
+server reads slower than we write, and the transport's write buffer holds
+more than C{--link-buffer} bytes, the transport pauses it and the lanes
+wait (rendered lazily, they hold no text meanwhile), and so does a lane
+that had nothing queued. The service also stops I{reading} from the link
+meanwhile: the server's stanzas wait in the kernel's buffers and in the
+server, instead of becoming more work queued here. Twisted resumes the
+outbox once its buffer is written out whole (its low-water mark is the
+empty buffer, and Twisted then lets go of the buffer's memory); the
+service reads again at once. A server that reads nothing at all for
+L{STALL_SECONDS} while the service does not read either may itself be
+waiting to write to us (ejabberd's component process does not read while
+its write blocks): the service reads again then, rather than let both sides
+wait for ever. A lost link drops what was left to write.
 """
 
 from mucservice import _compat  # noqa: F401
@@ -37,6 +47,27 @@ from zope.interface import implementer
 #: Characters written per batch, about: a batch ends with the stanza that
 #: reaches it (about a millisecond of rendering and writing).
 BATCH_CHARS = 128 * 1024
+
+#: The default of C{--link-buffer}: the bytes the link's write buffer may
+#: hold before the outbox waits and the service stops reading the link.
+#: Twisted's own default. Larger is no faster, and costs memory that stays:
+#: Twisted joins what waits into one string before it writes it, and the
+#: C library keeps the heap that strings of a megabyte grew.
+DEFAULT_LINK_BUFFER = 64 * 1024
+
+#: Seconds the service goes on not reading while the server reads nothing
+#: of what waits for it.
+STALL_SECONDS = 5.0
+
+
+def bufferedBytes(transport):
+    """
+    @return: the bytes a Twisted transport holds that are not written yet
+        (its C{FileDescriptor} buffers: C{dataBuffer} past C{offset}, and
+        C{_tempDataBuffer}); 0 for a transport that keeps none.
+    """
+    return (len(getattr(transport, "dataBuffer", b"")) - getattr(transport, "offset", 0)
+            + getattr(transport, "_tempDataLen", 0))
 
 
 class Fanout:
@@ -64,18 +95,26 @@ class Outbox(XMPPHandler):
     batch per turn of the reactor.
 
     @ivar batchChars: characters written per batch, about.
+    @ivar linkBuffer: the bytes the transport's write buffer may hold before
+        it pauses the outbox and the service stops reading (C{--link-buffer}).
     @ivar paused: whether the transport asked us to stop writing for now.
+    @ivar readingPaused: whether the service stopped reading from the link
+        meanwhile.
+    @ivar readPauses: how often it stopped reading, in all.
     """
 
     log = Logger()
     batchChars = BATCH_CHARS
+    linkBuffer = DEFAULT_LINK_BUFFER
 
     def __init__(self, reactor=None):
         XMPPHandler.__init__(self)
         if reactor is None:
             from twisted.internet import reactor
         self.reactor = reactor
-        self.paused = False
+        self.paused = self.readingPaused = False
+        self.readPauses = 0
+        self._watch = None
         # Lane to what it has left to write: iterators of text, and
         # callables to run when the lane reaches them.
         self._lanes = {}
@@ -84,13 +123,16 @@ class Outbox(XMPPHandler):
         self._call = None
 
     def connectionInitialized(self):
-        self.paused = False
+        self.paused = self.readingPaused = False
         transport = self.xmlstream.transport
+        transport.bufferSize = self.linkBuffer
         if getattr(transport, "producer", False) is None:
             transport.registerProducer(self, True)
 
     def connectionLost(self, reason):
         self._drop()
+        self.readingPaused = False
+        self._unwatch()
         XMPPHandler.connectionLost(self, reason)
 
     def send(self, lane, text, then=None):
@@ -115,7 +157,9 @@ class Outbox(XMPPHandler):
         queue.append(iter((text,)) if isinstance(text, str) else iter(text))
         if then is not None:
             queue.append(then)
-        if idle:
+        if idle and self.paused:
+            self._ready.append(lane)
+        elif idle:
             self._serve(lane)
 
     def _serve(self, lane):
@@ -202,13 +246,58 @@ class Outbox(XMPPHandler):
                 if callable(item):
                     self._run(item)
 
+    # Reading from the link
+
+    def _transport(self):
+        return self.xmlstream.transport if self.xmlstream is not None else None
+
+    def _pauseReading(self):
+        transport = self._transport()
+        if self.readingPaused or transport is None:
+            return
+        self.readingPaused = True
+        self.readPauses += 1
+        transport.pauseProducing()
+        self._watch = self.reactor.callLater(STALL_SECONDS, self._stalled,
+                                             bufferedBytes(transport))
+
+    def _resumeReading(self):
+        self._unwatch()
+        transport = self._transport()
+        if self.readingPaused and transport is not None:
+            self.readingPaused = False
+            transport.resumeProducing()
+
+    def _unwatch(self):
+        if self._watch is not None and self._watch.active():
+            self._watch.cancel()
+        self._watch = None
+
+    def _stalled(self, before):
+        """
+        L{STALL_SECONDS} after reading stopped, or after the last look:
+        read again if the server read nothing meanwhile.
+        """
+        self._watch = None
+        waiting = bufferedBytes(self._transport())
+        if waiting < before:
+            self._watch = self.reactor.callLater(STALL_SECONDS, self._stalled, waiting)
+            return
+        self.log.warn("the XMPP server read nothing of the {waiting} bytes waiting for it in "
+                      "{seconds} s: reading from the link again, lest both sides wait for "
+                      "each other", event="link.stalled", waiting=waiting,
+                      seconds=STALL_SECONDS)
+        self._resumeReading()
+
     # IPushProducer
 
     def pauseProducing(self):
         self.paused = True
+        self._pauseReading()
 
     def resumeProducing(self):
         self.paused = False
+        self._resumeReading()
         self._schedule()
 
     def stopProducing(self):
