@@ -109,6 +109,8 @@ class OutboxTests(SynchronousTestCase):
         self.clock.advance(0)
         self.assertEqual("", self.written())
         self.outbox.resumeProducing()
+        # The first turn lets the reactor read what came while it did not.
+        self.assertEqual("", self.turn())
         self.assertEqual(100, len(self.turn()))
 
     def test_idleLaneWaitsWhilePaused(self):
@@ -118,6 +120,7 @@ class OutboxTests(SynchronousTestCase):
         self.clock.advance(0)
         self.assertEqual("", self.written())
         self.outbox.resumeProducing()
+        self.assertEqual("", self.turn())
         self.assertEqual("<b/>", self.turn())
 
 
@@ -193,6 +196,12 @@ class LinkBackPressureTests(SynchronousTestCase):
                                                 self.transport.reading()))
         self.assertEqual((b"", []), (self.transport.dataBuffer,
                                      self.transport._tempDataBuffer))
+        # The reactor's next timed calls write nothing: it reads first.
+        for call in [c for c in self.clock.getDelayedCalls()
+                     if c.getTime() <= self.clock.seconds()]:
+            self.clock.calls.remove(call)
+            call.func(*call.args, **call.kw)
+        self.assertEqual((0, True), (bufferedBytes(self.transport), self.transport.reading()))
         self.turns()
         self.transport.doWrite()
         self.assertEqual("".join(stanzas("a", 40)) + "<b/>", self.transport.taken.decode())

@@ -26,11 +26,14 @@ meanwhile: the server's stanzas wait in the kernel's buffers and in the
 server, instead of becoming more work queued here. Twisted resumes the
 outbox once its buffer is written out whole (its low-water mark is the
 empty buffer, and Twisted then lets go of the buffer's memory); the
-service reads again at once. A server that reads nothing at all for
-L{STALL_SECONDS} while the service does not read either may itself be
-waiting to write to us (ejabberd's component process does not read while
-its write blocks): the service reads again then, rather than let both sides
-wait for ever. A lost link drops what was left to write.
+service reads again at once, and the outbox writes its next batch only
+once the reactor has read what came meanwhile, so that a backlog does not
+keep other rooms' stanzas waiting in the kernel until it is written. A
+server that reads nothing at all for L{STALL_SECONDS} while the service
+does not read either may itself be waiting to write to us (ejabberd's
+component process does not read while its write blocks): the service
+reads again then, rather than let both sides wait for ever. A lost link
+drops what was left to write.
 """
 
 from mucservice import _compat  # noqa: F401
@@ -112,7 +115,7 @@ class Outbox(XMPPHandler):
         if reactor is None:
             from twisted.internet import reactor
         self.reactor = reactor
-        self.paused = self.readingPaused = False
+        self.paused = self.readingPaused = self._yielding = False
         self.readPauses = 0
         self._watch = None
         # Lane to what it has left to write: iterators of text, and
@@ -123,7 +126,7 @@ class Outbox(XMPPHandler):
         self._call = None
 
     def connectionInitialized(self):
-        self.paused = self.readingPaused = False
+        self.paused = self.readingPaused = self._yielding = False
         transport = self.xmlstream.transport
         transport.bufferSize = self.linkBuffer
         if getattr(transport, "producer", False) is None:
@@ -215,6 +218,14 @@ class Outbox(XMPPHandler):
         One turn of the reactor: the next lane writes one batch.
         """
         self._call = None
+        if self._yielding:
+            # Reading has just resumed: the reactor runs its timed calls
+            # before it looks for input, and the batch written now would
+            # most likely stop reading again before any was read. One turn
+            # later, what came from the server has been read.
+            self._yielding = False
+            self._schedule()
+            return
         if self._ready and not self.paused:
             self._serve(self._ready.popleft())
         self._schedule()
@@ -297,6 +308,7 @@ class Outbox(XMPPHandler):
 
     def resumeProducing(self):
         self.paused = False
+        self._yielding = self.readingPaused
         self._resumeReading()
         self._schedule()
 
