@@ -197,15 +197,44 @@ class LinkBackPressureTests(SynchronousTestCase):
         self.assertEqual((b"", []), (self.transport.dataBuffer,
                                      self.transport._tempDataBuffer))
         # The reactor's next timed calls write nothing: it reads first.
-        for call in [c for c in self.clock.getDelayedCalls()
-                     if c.getTime() <= self.clock.seconds()]:
-            self.clock.calls.remove(call)
-            call.func(*call.args, **call.kw)
+        self.runDue()
         self.assertEqual((0, True), (bufferedBytes(self.transport), self.transport.reading()))
         self.turns()
         self.transport.doWrite()
         self.assertEqual("".join(stanzas("a", 40)) + "<b/>", self.transport.taken.decode())
         self.assertEqual(1, self.outbox.readPauses)
+
+    def runDue(self):
+        """
+        Run the calls due now once, as one iteration of the reactor does
+        before it looks for input.
+        """
+        for call in [c for c in self.clock.getDelayedCalls()
+                     if c.getTime() <= self.clock.seconds()]:
+            self.clock.calls.remove(call)
+            call.func(*call.args, **call.kw)
+
+    def test_muchQueuedReadsNothing(self):
+        """
+        While the lanes hold more than C{maxQueued} texts, a drained link
+        gets its next batch at once, before the reactor may read: what it
+        would read would queue more.
+        """
+        self.outbox.maxQueued = 2
+        self.transport.bufferSize = 40
+        for lane in "abcd":
+            self.outbox.send(lane, Fanout(lane, stanzas(lane, 15)))
+        self.turns()
+        self.assertEqual((True, 4), (self.outbox.readingPaused, self.outbox.queued))
+        self.transport.window = 10 ** 6
+        self.transport.doWrite()
+        self.runDue()
+        self.assertEqual((True, False), (self.outbox.readingPaused, self.transport.reading()))
+        while self.outbox.queued:
+            self.transport.doWrite()
+            self.turns()
+        self.transport.doWrite()
+        self.assertEqual(4 * 150, len(self.transport.taken))
 
     def test_stalledServer(self):
         """

@@ -26,7 +26,8 @@ meanwhile: the server's stanzas wait in the kernel's buffers and in the
 server, instead of becoming more work queued here. Twisted resumes the
 outbox once its buffer is written out whole (its low-water mark is the
 empty buffer, and Twisted then lets go of the buffer's memory); the
-service reads again at once, and the outbox writes its next batch only
+service reads again at once, and while the lanes hold at most
+L{MAX_QUEUED} texts and broadcasts, the outbox writes its next batch only
 once the reactor has read what came meanwhile, so that a backlog does not
 keep other rooms' stanzas waiting in the kernel until it is written. A
 server that reads nothing at all for L{STALL_SECONDS} while the service
@@ -61,6 +62,12 @@ DEFAULT_LINK_BUFFER = 64 * 1024
 #: Seconds the service goes on not reading while the server reads nothing
 #: of what waits for it.
 STALL_SECONDS = 5.0
+
+#: Texts and broadcasts queued in all lanes past which, while the link is
+#: slow, the reactor reads nothing between two batches: what it would read
+#: would queue more work (a broadcast holds its recipients meanwhile), as
+#: fast as the server sends it.
+MAX_QUEUED = 256
 
 
 def bufferedBytes(transport):
@@ -104,11 +111,16 @@ class Outbox(XMPPHandler):
     @ivar readingPaused: whether the service stopped reading from the link
         meanwhile.
     @ivar readPauses: how often it stopped reading, in all.
+    @ivar queued: the texts and broadcasts the lanes hold, not yet written
+        whole.
+    @ivar maxQueued: past that many, the reactor does not read between two
+        batches while the link is slow (L{MAX_QUEUED}).
     """
 
     log = Logger()
     batchChars = BATCH_CHARS
     linkBuffer = DEFAULT_LINK_BUFFER
+    maxQueued = MAX_QUEUED
 
     def __init__(self, reactor=None):
         XMPPHandler.__init__(self)
@@ -116,7 +128,7 @@ class Outbox(XMPPHandler):
             from twisted.internet import reactor
         self.reactor = reactor
         self.paused = self.readingPaused = self._yielding = False
-        self.readPauses = 0
+        self.readPauses = self.queued = 0
         self._watch = None
         # Lane to what it has left to write: iterators of text, and
         # callables to run when the lane reaches them.
@@ -158,6 +170,7 @@ class Outbox(XMPPHandler):
         if idle:
             queue = self._lanes[lane] = deque()
         queue.append(iter((text,)) if isinstance(text, str) else iter(text))
+        self.queued += 1
         if then is not None:
             queue.append(then)
         if idle and self.paused:
@@ -189,8 +202,10 @@ class Outbox(XMPPHandler):
                         break
                 else:
                     queue.popleft()
+                    self.queued -= 1
             except Exception:
                 queue.popleft()
+                self.queued -= 1
                 self.log.failure("rendering stanzas of {lane} failed", event="bug", lane=lane)
         self._write(parts)
         if queue:
@@ -222,7 +237,8 @@ class Outbox(XMPPHandler):
             # Reading has just resumed: the reactor runs its timed calls
             # before it looks for input, and the batch written now would
             # most likely stop reading again before any was read. One turn
-            # later, what came from the server has been read.
+            # later, what came from the server has been read (unless the
+            # lanes held too much to read more: see resumeProducing).
             self._yielding = False
             self._schedule()
             return
@@ -251,6 +267,7 @@ class Outbox(XMPPHandler):
             self._call.cancel()
         self._call = None
         lanes, self._lanes = self._lanes, {}
+        self.queued = 0
         self._ready.clear()
         for queue in lanes.values():
             for item in queue:
@@ -308,7 +325,7 @@ class Outbox(XMPPHandler):
 
     def resumeProducing(self):
         self.paused = False
-        self._yielding = self.readingPaused
+        self._yielding = self.readingPaused and self.queued <= self.maxQueued
         self._resumeReading()
         self._schedule()
 
