@@ -22,6 +22,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(mucservice.__file__)))
     ("component.py", ["--sizes", "5", "--rooms", "2", "--messages", "5"], "deliveries/s"),
     ("e2e.py", ["--clients", "2", "--messages", "2", "--rounds", "1"], "mucservice/null"),
     ("archive.py", ["--messages", "2000", "--runs", "3", "--appends", "20"], "p99"),
+    ("churn.py", ["--waves", "1", "--sessions", "20", "--rooms", "4", "--wait", "0",
+                  "--backlog-room", "5", "--backlog", "3"], "after wave 1"),
 ])
 def test_benchmarkRuns(script, args, printed):
     """Each benchmark runs to its end and prints its figures."""
