@@ -37,6 +37,7 @@ from mucservice.xmpp.margins import MIN_STANZA_SIZE
 from mucservice.xmpp.message import MessageHandler
 from mucservice.xmpp.moderation import ModerationHandler
 from mucservice.xmpp.offline import OfflineLink
+from mucservice.xmpp.outbox import DEFAULT_LINK_BUFFER
 from mucservice.xmpp.owner import OwnerHandler
 from mucservice.xmpp.ping import OccupantIQRouter, PingHandler
 from mucservice.xmpp.presence import PresenceHandler
@@ -175,6 +176,9 @@ class Options(OperationOptions, InstanceOptions, ProviderOptions, usage.Options)
          "What a service-unavailable answer to a ping means: gone or alive."],
         ["address-cache", None, 4096, "Parsed addresses kept (an LRU; 0: none).",
          _number(int, lambda n: n >= 0, "A whole number, 0 or more.", "must be 0 or more")],
+        ["link-buffer", None, DEFAULT_LINK_BUFFER,
+         "Bytes waiting to be written to the XMPP server past which the service stops "
+         "writing and reading the link until they are written.", _positiveInteger],
         ["max-pending-invitations", None, DEFAULT_MAX_PENDING,
          "Invitations a room keeps pending (that their invitees may decline) at most.",
          _positiveInteger],
@@ -337,6 +341,7 @@ def makeService(config, reactor=None):
     component = MUCComponent(config["host"], config["port"], config["jid"].full(),
                              config["secret"], reactor=reactor, ready=rooms.whenLoaded)
     component.logTraffic = config["log-traffic"]
+    component.outbox.linkBuffer = config["link-buffer"]
     if exitOnFatal and config["exit-on-auth-failure"]:
         component.link.authFailed = lambda why: exitWithStatus(reactor, why, EXIT_CONFIG)
     setAddressCache(config["address-cache"])

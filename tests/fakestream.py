@@ -45,6 +45,7 @@ class FakeComponentStream:
         self.xmlstream.thisEntity = xmlstream.jid.internJID(serviceJID)
         self.xmlstream.dispatch(self.xmlstream, xmlstream.STREAM_AUTHD_EVENT)
         self.transport.clear()
+        self._headerReceived = False
 
     def receive(self, xml):
         """
@@ -52,6 +53,18 @@ class FakeComponentStream:
         """
         element = parseStanzas(xml.encode("utf-8"))[0]
         self.xmlstream.onElement(element)
+
+    def dataReceived(self, xml):
+        """
+        Hand the stream's parser C{xml} (text: stanzas, or a part of some)
+        as the server would write it, after the server's stream header the
+        first time.
+        """
+        if not self._headerReceived:
+            self._headerReceived = True
+            self.xmlstream.dataReceived(_HEADER.replace(">", " id='fake'>", 1).encode("utf-8"))
+            self.transport.clear()
+        self.xmlstream.dataReceived(xml.encode("utf-8"))
 
     def sent(self):
         """

@@ -84,6 +84,17 @@ class TestBuckets:
         self.buckets.take("later")
         assert len(self.buckets) == 2
 
+    def test_expireWithoutTake(self):
+        """L{Buckets.expire} forgets the buckets full again, with nobody taking a token."""
+        for n in range(100):
+            self.buckets.take("user%d" % (n,))
+        self.clock.advance(29)
+        self.buckets.expire(self.clock.seconds())
+        assert len(self.buckets) == 100
+        self.clock.advance(1)
+        self.buckets.expire(self.clock.seconds())
+        assert len(self.buckets) == 0
+
     def test_clockBack(self):
         """A clock set back gives no token."""
         for _ in range(3):

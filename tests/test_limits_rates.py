@@ -141,6 +141,20 @@ class JoinRateTests(LimitTestCase):
         self.service.join("bob@example.org/phone", ROOM + "/bob")
         self.assertIn(JID("bob@example.org/phone"), self.room.sessions)
 
+    def test_sessionsGoneForgotten(self):
+        """
+        The join buckets of sessions that left are forgotten on the clock, a
+        period of the rate after their last join, with nobody joining since;
+        a session still under its limit keeps its bucket until then.
+        """
+        joins = self.service.rooms.limits.joins
+        self.service.send("<presence from='%s' to='%s/bob' type='unavailable'/>" % (BOB, ROOM))
+        self.assertIn(JID(BOB), joins._buckets)
+        self.advance(59)
+        self.assertIn(JID(BOB), joins._buckets)
+        self.advance(10)
+        self.assertEqual(0, len(joins))
+
     def test_noRoomMade(self):
         """A join refused for its rate makes no room."""
         self.service.join(BOB, ROOM + "/bob")

@@ -7,12 +7,13 @@ from mucservice import _compat  # noqa: F401
 
 # isort: split
 
+from twisted.internet.abstract import FileDescriptor
 from twisted.internet.task import Clock
-from twisted.internet.testing import StringTransport
+from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 from twisted.words.xish import xmlstream
 
-from mucservice.xmpp.outbox import Fanout, Outbox
+from mucservice.xmpp.outbox import STALL_SECONDS, Fanout, Outbox, bufferedBytes
 
 
 def stanzas(lane, count, size=10):
@@ -108,4 +109,149 @@ class OutboxTests(SynchronousTestCase):
         self.clock.advance(0)
         self.assertEqual("", self.written())
         self.outbox.resumeProducing()
+        # The first turn lets the reactor read what came while it did not.
+        self.assertEqual("", self.turn())
         self.assertEqual(100, len(self.turn()))
+
+    def test_idleLaneWaitsWhilePaused(self):
+        """While the transport has paused the outbox, even a lane with nothing queued waits."""
+        self.outbox.pauseProducing()
+        self.outbox.send("b", "<b/>")
+        self.clock.advance(0)
+        self.assertEqual("", self.written())
+        self.outbox.resumeProducing()
+        self.assertEqual("", self.turn())
+        self.assertEqual("<b/>", self.turn())
+
+
+class SlowPeer(FileDescriptor):
+    """
+    A transport with Twisted's own write buffer, whose peer (the XMPP
+    server) takes at most L{window} bytes each time the reactor finds it
+    writable, as a socket whose reader is slow does.
+
+    @ivar taken: what the peer read.
+    """
+
+    connected = 1
+
+    def __init__(self, reactor):
+        FileDescriptor.__init__(self, reactor)
+        self.window = 0
+        self.taken = b""
+        self.startReading()
+
+    def writeSomeData(self, data):
+        count = min(self.window, len(data))
+        self.taken += bytes(data[:count])
+        return count
+
+    def reading(self):
+        return self in self.reactor.getReaders()
+
+
+class LinkBackPressureTests(SynchronousTestCase):
+    """
+    The service stops reading from the link while the link's write buffer
+    holds more than C{--link-buffer} bytes, on a transport with Twisted's
+    own buffers (L{FileDescriptor}).
+    """
+
+    def setUp(self):
+        self.clock = MemoryReactorClock()
+        self.outbox = Outbox(self.clock)
+        self.outbox.batchChars = 100
+        self.outbox.linkBuffer = 250
+        self.transport = SlowPeer(self.clock)
+        stream = xmlstream.XmlStream()
+        stream.makeConnection(self.transport)
+        self.outbox.makeConnection(stream)
+        self.outbox.connectionInitialized()
+
+    def turns(self):
+        """
+        Run the outbox's turns (the calls due now) until it has none left.
+        """
+        while any(call.getTime() <= self.clock.seconds()
+                  for call in self.clock.getDelayedCalls()):
+            self.clock.advance(0)
+
+    def test_readingPausedAndResumed(self):
+        """
+        Past the bound, the outbox waits and the link is not read; once the
+        server has read everything, reading resumes, the lanes go on, and
+        the transport's buffers are empty.
+        """
+        self.outbox.send("a", Fanout("a", stanzas("a", 40)))
+        self.turns()
+        self.assertEqual((True, True, False), (self.outbox.paused, self.outbox.readingPaused,
+                                                self.transport.reading()))
+        self.assertEqual(300, bufferedBytes(self.transport))
+        self.outbox.send("b", "<b/>")
+        self.turns()
+        self.assertEqual(300, bufferedBytes(self.transport))
+        self.transport.window = 10 ** 6
+        self.transport.doWrite()
+        self.assertEqual((False, False, True), (self.outbox.paused, self.outbox.readingPaused,
+                                                self.transport.reading()))
+        self.assertEqual((b"", []), (self.transport.dataBuffer,
+                                     self.transport._tempDataBuffer))
+        # The reactor's next timed calls write nothing: it reads first.
+        self.runDue()
+        self.assertEqual((0, True), (bufferedBytes(self.transport), self.transport.reading()))
+        self.turns()
+        self.transport.doWrite()
+        self.assertEqual("".join(stanzas("a", 40)) + "<b/>", self.transport.taken.decode())
+        self.assertEqual(1, self.outbox.readPauses)
+
+    def runDue(self):
+        """
+        Run the calls due now once, as one iteration of the reactor does
+        before it looks for input.
+        """
+        for call in [c for c in self.clock.getDelayedCalls()
+                     if c.getTime() <= self.clock.seconds()]:
+            self.clock.calls.remove(call)
+            call.func(*call.args, **call.kw)
+
+    def test_muchQueuedReadsNothing(self):
+        """
+        While the lanes hold more than C{maxQueued} texts, a drained link
+        gets its next batch at once, before the reactor may read: what it
+        would read would queue more.
+        """
+        self.outbox.maxQueued = 2
+        self.transport.bufferSize = 40
+        for lane in "abcd":
+            self.outbox.send(lane, Fanout(lane, stanzas(lane, 15)))
+        self.turns()
+        self.assertEqual((True, 4), (self.outbox.readingPaused, self.outbox.queued))
+        self.transport.window = 10 ** 6
+        self.transport.doWrite()
+        self.runDue()
+        self.assertEqual((True, False), (self.outbox.readingPaused, self.transport.reading()))
+        while self.outbox.queued:
+            self.transport.doWrite()
+            self.turns()
+        self.transport.doWrite()
+        self.assertEqual(4 * 150, len(self.transport.taken))
+
+    def test_stalledServer(self):
+        """
+        A server that reads nothing for a while, while the service does not
+        read, may be waiting to write to us: the service reads again.
+        """
+        self.outbox.send("a", Fanout("a", stanzas("a", 40)))
+        self.turns()
+        self.assertFalse(self.transport.reading())
+        self.transport.window = 10
+        self.transport.doWrite()
+        self.clock.advance(STALL_SECONDS)
+        self.assertFalse(self.transport.reading())
+        self.clock.advance(STALL_SECONDS)
+        self.assertTrue(self.transport.reading())
+        self.assertTrue(self.outbox.paused)
+
+    def test_linkBufferOption(self):
+        """The transport's bound is the outbox's C{linkBuffer}."""
+        self.assertEqual(250, self.transport.bufferSize)

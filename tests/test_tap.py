@@ -85,6 +85,19 @@ class TestOptions:
         build()
         assert handler.addressCache.size == 4096
 
+    def test_linkBuffer(self):
+        """
+        --link-buffer bounds the bytes waiting for the server before the
+        service stops writing and reading the link (64 KiB by default).
+        """
+        assert parse(*BASE)["link-buffer"] == 64 * 1024
+        component = build("--link-buffer", "200000")[2]
+        assert component.outbox.linkBuffer == 200000
+        FakeComponentStream(component)
+        assert component.xmlstream.transport.bufferSize == 200000
+        with pytest.raises(usage.UsageError, match="positive whole number"):
+            parse(*BASE + ("--link-buffer", "0"))
+
     def test_providerChoice(self):
         """--SERVICE NAME[:ARGS] records the choice."""
         config = parse(*BASE + ("--join-tracker", "memory"))
@@ -136,7 +149,8 @@ class ServiceTreeTests(SynchronousTestCase):
 
     def test_reconnectBackOff(self):
         """A lost server is retried on reactor timers, waits growing up to the cap."""
-        # No archive sweep: the reconnection's is the only timer.
+        # No archive sweep: the reconnection's is the only timer but the
+        # limits' sweep.
         reactor, root, component, rooms = build("--archive-expires", "never")
         root.startService()
         component.factory.jitter = 0
@@ -152,7 +166,7 @@ class ServiceTreeTests(SynchronousTestCase):
         for n in range(12):
             component.factory.clientConnectionFailed(
                 Connector(), failure.Failure(ConnectionRefusedError()))
-            (call,) = reactor.getDelayedCalls()
+            (call,) = [c for c in reactor.getDelayedCalls() if c is component.factory._callID]
             delays.append(call.getTime() - reactor.seconds())
             reactor.advance(delays[-1])
             self.assertEqual(n + 1, len(attempts))

@@ -76,6 +76,8 @@ class Buckets:
         self._clock = clock
         # Key to [tokens, when they were counted], least recently used first.
         self._buckets = OrderedDict()
+        # The most buckets held since the dictionary was last made.
+        self._peak = 0
 
     def __len__(self):
         return len(self._buckets)
@@ -88,9 +90,14 @@ class Buckets:
         refilled = max(0.0, now - stamp) * self.rate.count / self.rate.seconds
         return min(float(self.rate.count), tokens + refilled)
 
-    def _expire(self, now):
+    def expire(self, now):
         """
-        Forget the buckets not used for a whole period: they are full.
+        Forget the buckets not used for a whole period: they are full, and
+        a bucket that is not there is full. Those of keys that went away
+        (a session that left, an address somebody named once) go here, at
+        the latest a period after their last use.
+
+        @param now: the time, as the clock tells it.
         """
         buckets = self._buckets
         while buckets:
@@ -98,6 +105,11 @@ class Buckets:
             if now - buckets[key][1] < self.rate.seconds:
                 break
             del buckets[key]
+        if len(buckets) * 8 < self._peak:
+            # A dictionary keeps the table of its largest size: a burst of
+            # keys gone would be paid for ever.
+            self._buckets = OrderedDict(buckets)
+            self._peak = len(buckets)
 
     def _refuse(self, level):
         """
@@ -125,8 +137,9 @@ class Buckets:
             and the text says when to try again.
         """
         now = self._clock()
-        self._expire(now)
+        self.expire(now)
         level = self._level(key, now)
         self._refuse(level)
         self._buckets[key] = [level - 1, now]
         self._buckets.move_to_end(key)
+        self._peak = max(self._peak, len(self._buckets))

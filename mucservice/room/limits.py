@@ -10,9 +10,15 @@ when to try again; a size or a count over its limit raises
 L{errors.PolicyViolation} (C{policy-violation}, type C{modify}) naming the
 limit; either is counted and logged as a hit of the limit, by the name of
 its option (L{LimitHits}). Plain Python on a clock; nothing here knows XML.
+What a rate remembers of a user lasts one period of the rate after its
+last use: a sweep on the reactor's clock (L{Limits.startSweeping}) forgets
+it even when nobody takes from a bucket again, so that sessions gone and
+addresses named once cost nothing.
 """
 
 from dataclasses import dataclass
+
+from twisted.internet import task
 
 from mucservice import errors
 from mucservice.room import roles
@@ -70,6 +76,12 @@ class LimitSettings:
     maxNickSessions: int = 10
 
 
+#: Seconds between two sweeps of the buckets that are full again
+#: (L{Limits.expire}), so that those of sessions that left go even when
+#: nobody takes from their buckets any more.
+SWEEP_INTERVAL = 10
+
+
 def utf8Length(text):
     """
     @return: the length of C{text} in UTF-8, without encoding ASCII.
@@ -103,9 +115,34 @@ class Limits:
         self._options = {self.messages: "message-rate", self.presences: "presence-rate",
                          self.joins: "join-rate", self.passwords: "password-rate",
                          self.creations: "room-creation-rate"}
+        self._sweep = None
         # Bare JID to the rooms it holds, and room JID to who holds it.
         self._roomsOf = {}
         self._holders = {}
+
+    def expire(self):
+        """
+        Forget the buckets that are full again: those not used for a
+        whole period of their rate (see L{Buckets.expire}).
+        """
+        now = self.hits.clock()
+        for buckets in self._options:
+            buckets.expire(now)
+
+    def startSweeping(self, reactor):
+        """
+        L{expire} every L{SWEEP_INTERVAL} seconds of C{reactor}'s clock.
+        """
+        self._sweep = task.LoopingCall(self.expire)
+        self._sweep.clock = reactor
+        self._sweep.start(SWEEP_INTERVAL, now=False)
+
+    def stopSweeping(self):
+        """
+        Stop what L{startSweeping} started.
+        """
+        if self._sweep is not None and self._sweep.running:
+            self._sweep.stop()
 
     def _spend(self, buckets, key, who, room=None, check=False):
         """

@@ -147,11 +147,13 @@ class RoomService(Occupancy, Conversation, Governance, Archiving, Avatars, Servi
         service.Service.startService(self)
         self.joinTracker.forgetAll()
         self.sweep.start()
+        self.limits.startSweeping(self.reactor)
         return self.loadRooms()
 
     def stopService(self):
         service.Service.stopService(self)
         self.sweep.stop()
+        self.limits.stopSweeping()
         # The stores stop after this service, once the writes queued are done.
         self.writer.catchUp(force=True)
         self.pinger.stop()
