@@ -14,9 +14,12 @@ class Occupant:
     @ivar occupantID: the XEP-0421 id: stable for this bare JID in this room.
     @ivar sessions: full JID to the presence payload that session sent
         (serialized children, opaque to the room); the latest last.
+    @ivar announced: whether its presence reached every occupant, so that
+        its changes and leave go on doing so in a room over its presence
+        cap (L{mucservice.room.audience}).
     """
 
-    __slots__ = ("nick", "userJID", "role", "occupantID", "sessions")
+    __slots__ = ("nick", "userJID", "role", "occupantID", "sessions", "announced")
 
     def __init__(self, nick, userJID, role, occupantID):
         self.nick = nick
@@ -24,6 +27,7 @@ class Occupant:
         self.role = role
         self.occupantID = occupantID
         self.sessions = {}
+        self.announced = False
 
     def __repr__(self):
         return "<Occupant %s (%s) %s>" % (self.nick, self.userJID.full(), self.role)

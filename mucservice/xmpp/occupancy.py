@@ -28,17 +28,20 @@ from mucservice.xmpp.render import Template, attributes, quote
 chain = itertools.chain.from_iterable
 
 
-def occupantList(room, viewer, realJID=None):
+def occupantList(room, viewer, realJID=None, shown=None):
     """
     The presence of every other occupant whose presence the room
     broadcasts, as C{viewer} may see it.
 
     @param realJID: the one session of C{viewer} to send it to; all of them
         if L{None}.
+    @param shown: the occupants the room shows C{viewer}, or L{None} for
+        all of them (L{mucservice.room.audience}).
     @return: an iterator of the text, one piece per occupant; those who
         left meanwhile are left out.
     """
-    return _presences(room, list(room.occupants.values()), viewer, realJID)
+    occupants = list(room.occupants.values()) if shown is None else shown
+    return _presences(room, occupants, viewer, realJID)
 
 
 def _presences(room, occupants, viewer, realJID):
@@ -59,13 +62,13 @@ def entered(outcome):
     history, the subject.
     """
     room, occupant, realJID = outcome.room, outcome.occupant, outcome.realJID
-    parts = [occupantList(room, occupant, realJID)]
+    parts = [occupantList(room, occupant, realJID, outcome.shown)]
     own = PresenceBroadcast(room, occupant, selfStatuses=outcome.statuses)
     if outcome.changed:
         if outcome.otherSessions:
             again = PresenceBroadcast(room, occupant)
             parts.append([again.forSelf(j) for j in outcome.otherSessions])
-        parts.append(own.toRoom(selfSessions=[realJID]))
+        parts.append(own.toRoom(selfSessions=[realJID], occupants=outcome.audience))
     else:
         parts.append([own.forSelf(realJID)])
     parts.append(historyMessages(room, outcome.history, realJID))
@@ -74,7 +77,7 @@ def entered(outcome):
 
 
 def presenceChanged(outcome):
-    return PresenceBroadcast(outcome.room, outcome.occupant).toRoom()
+    return PresenceBroadcast(outcome.room, outcome.occupant).toRoom(occupants=outcome.audience)
 
 
 def probed(outcome):
@@ -94,7 +97,9 @@ def nickChanged(outcome):
     room, occupant = outcome.room, outcome.occupant
     gone = PresenceBroadcast(room, occupant, unavailable=True, nick=outcome.oldNick,
                              statuses=(NICK_CHANGED,), newNick=occupant.nick)
-    return itertools.chain(gone.toRoom(), PresenceBroadcast(room, occupant).toRoom())
+    audience = outcome.audience
+    return itertools.chain(gone.toRoom(occupants=audience),
+                           PresenceBroadcast(room, occupant).toRoom(occupants=audience))
 
 
 def left(outcome):
@@ -111,8 +116,9 @@ def left(outcome):
         payload=outcome.payload, realJID=realJID, role=roles.NO_ROLE,
         previousRole=outcome.previousRole)
     if outcome.gone:
-        return presence.toRoom(selfSessions=[realJID])
-    return itertools.chain([presence.forSelf(realJID)], PresenceBroadcast(room, occupant).toRoom())
+        return presence.toRoom(selfSessions=[realJID], occupants=outcome.audience)
+    return itertools.chain([presence.forSelf(realJID)],
+                           PresenceBroadcast(room, occupant).toRoom(occupants=outcome.audience))
 
 
 def changed(outcome):
