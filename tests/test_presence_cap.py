@@ -22,6 +22,7 @@ MIA = "mia@example.org/desk"
 GUS = "gus@example.org/desk"
 GUS_PHONE = "gus@example.org/phone"
 ZOE = "zoe@example.org/desk"
+LENA = "lena@example.org/desk"
 
 
 def fromOccupant(out, nick):
@@ -127,6 +128,18 @@ class CappedRoomTests(SynchronousTestCase):
         out = self.service.send("<presence from='%s' to='%s/gustav'/>" % (GUS, ROOM))
         self.assertEqual([GUS, OLIVIA], fromOccupant(out, "gus"))
         self.assertEqual([GUS, OLIVIA], fromOccupant(out, "gustav"))
+
+    def test_hatsOverCap(self):
+        """
+        The presence that shows a new hat of a participant that came over
+        the cap goes to the moderators and its own sessions only.
+        """
+        self.room.setAffiliationEntry(JID("lena@example.org"), "member")
+        self.service.join(LENA, ROOM + "/lena")
+        self.successResultOf(self.service.rooms.hatStore.addUserHat(
+            JID(LENA), JID(ROOM), "urn:example:hats:teacher", {"active": True}))
+        self.service.reactor.advance(0)
+        self.assertEqual([LENA, OLIVIA], fromOccupant(self.service.stream.sent(), "lena"))
 
     def test_madeModerator(self):
         """
