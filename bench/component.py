@@ -13,16 +13,19 @@ newcomer's self-presence out; p50/p99 over each tenth of the fill), wall
 and CPU seconds to fill the room, sustained groupchat deliveries/s at
 saturation (one sender, messages sent back to back; and per CPU second of
 the service, which is one thread: what one core does), the latency to the
-first and the last copy of one message, resident memory per occupant, CPU
-seconds per 1,000 deliveries, bytes per delivery, and the worst reactor
-stall seen meanwhile: measured from outside, as the longest round trip of
-pings (XEP-0199, answered by the service on the reactor's thread) sent every
-10 ms during the burst. A room larger than the presence cap (the service's
-default, 1,000) is filled with the cap on; then its owner turns the cap off
-and a few more occupants join, each told to everybody and given everybody:
-what the join costs without the cap. Then many rooms of ten (resident
-memory per room and per occupant), and empty persistent rooms (each
-configured persistent in the SQLite room store, then left by its owner).
+first and the last copy of one message, resident memory per occupant (all
+it grew by, divided by the occupants; and what each occupant of the second
+half of the fill added, which leaves out what is paid once, such as the
+address cache filling up), CPU seconds per 1,000 deliveries, bytes per
+delivery, and the worst reactor stall seen meanwhile: measured from
+outside, as the longest round trip of pings (XEP-0199, answered by the
+service on the reactor's thread) sent every 10 ms during the burst. A room
+larger than the presence cap (the service's default, 1,000) is filled with
+the cap on; then its owner turns the cap off and a few more occupants
+join, each told to everybody and given everybody: what the join costs
+without the cap. Then many rooms of ten (resident memory per room and per
+occupant), and empty persistent rooms (each configured persistent in the
+SQLite room store, then left by its owner).
 
 The figures go to stdout, and as JSON to C{--json}; C{--plot} draws
 throughput and latency against room size (needs matplotlib, the extra
@@ -129,16 +132,19 @@ def roomScenario(folder, size, messages, cap, uncappedJoins):
         baseline = harness.rss()
         cpu0, wall0 = harness.cpuSeconds(), time.perf_counter()
         createRoom(stream, room)
-        latencies = []
+        latencies, half = [], None
         for n in range(1, size):
             latencies.append(join(stream, room, n)[0])
+            if n == size // 2:
+                half = harness.rss()
         fillWall, fillCPU = time.perf_counter() - wall0, harness.cpuSeconds() - cpu0
         filled = harness.rss()
         firstCopy, lastCopy = oneMessage(stream, room, user(1), size)
-        cpu1, received = harness.cpuSeconds(), stream.received
+        cpu1, received, ownCPU = harness.cpuSeconds(), stream.received, time.process_time()
         seconds, stall = groupchat(stream, room, user(1), messages, size)
         deliveries = messages * size
         burstCPU = harness.cpuSeconds() - cpu1
+        harnessCPU = time.process_time() - ownCPU
         tenth = max(1, len(latencies) // 10)
         figures = {
             "occupants": size,
@@ -154,10 +160,14 @@ def roomScenario(folder, size, messages, cap, uncappedJoins):
             "messages": messages,
             "deliveries_per_second": deliveries / seconds,
             "deliveries_per_cpu_second": deliveries / burstCPU if burstCPU else None,
+            "burst_seconds": {"wall": seconds, "service_cpu": burstCPU,
+                              "harness_cpu": harnessCPU},
             "bytes_per_delivery": (stream.received - received) / deliveries,
             "copy_latency_ms": {"first": 1e3 * firstCopy, "last": 1e3 * lastCopy},
             "rss_bytes": {"before": baseline, "filled": filled,
-                          "per_occupant": (filled - baseline) / size},
+                          "per_occupant": (filled - baseline) / size,
+                          "marginal_per_occupant": (filled - half) / (size - size // 2)
+                          if half else None},
             "cpu_seconds_per_1000_deliveries": 1e3 * burstCPU / deliveries,
             "worst_stall_ms": 1e3 * stall,
         }
@@ -231,7 +241,8 @@ def describe(figures):
                                                  figures["fill_seconds"]["cpu"])
     line += "; copies %.2f / %.2f ms" % (figures["copy_latency_ms"]["first"],
                                          figures["copy_latency_ms"]["last"])
-    line += "; %.0f B RSS per occupant" % figures["rss_bytes"]["per_occupant"]
+    line += "; %.0f B RSS per occupant (%.0f B each in the second half)" % (
+        figures["rss_bytes"]["per_occupant"], figures["rss_bytes"]["marginal_per_occupant"] or 0)
     line += "; %.4f CPU s per 1,000 deliveries" % figures["cpu_seconds_per_1000_deliveries"]
     line += "; %.0f B per delivery" % figures["bytes_per_delivery"]
     return line + "; worst stall %.1f ms" % figures["worst_stall_ms"]
