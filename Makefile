@@ -27,7 +27,7 @@ bench: system-packages $(STAMP) $(BENCH_STAMP)
 	mkdir -p $(RESULTS)
 	$(VENV)/bin/python bench/component.py --json $(RESULTS)/component.json \
 		--plot $(RESULTS)/component.png
-	$(VENV)/bin/python bench/e2e.py --json $(RESULTS)/e2e.json
+	$(VENV)/bin/python bench/e2e.py --rounds 5 --json $(RESULTS)/e2e.json
 	$(VENV)/bin/python bench/summary.py --component $(RESULTS)/component.json \
 		--e2e $(RESULTS)/e2e.json
 
