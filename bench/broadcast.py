@@ -44,7 +44,9 @@ def makeService(occupants):
     rooms.startService()
     stream = FakeComponentStream(component, SERVICE)
     room = rooms.createRoom(parseJID(ROOM), parseJID("owner@example.org"))
-    room.config = RoomConfig(presenceBroadcast=("moderator", "participant", "visitor"))
+    # No presence cap: presence goes to every occupant, as in any room under it.
+    room.config = RoomConfig(presenceBroadcast=("moderator", "participant", "visitor"),
+                             maxUsersPresence=None)
     room.locked = False
     for n in range(occupants):
         stream.receive("<presence from='user%d@example.org/r' to='%s/user%d'>"

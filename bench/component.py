@@ -1,205 +1,61 @@
 """
-The service alone, behind a real socket: this harness plays the XMPP
-server's side of XEP-0114 on loopback (it accepts the handshake, then counts
-what it receives), starts the real C{twistd mucservice} against it, and
-multiplexes synthetic occupants over the one stream.
+The service alone, behind a real socket: L{socketharness} plays the XMPP
+server's side of XEP-0114 on loopback, starts the real C{twistd mucservice}
+against it, and multiplexes synthetic occupants over the one stream.
 
     .venv/bin/python bench/component.py [--sizes 10,100,1000,10000]
-        [--rooms 1000] [--messages 200] [--json PATH] [--plot PATH]
+        [--rooms 1000] [--empty-rooms 1000] [--messages 200]
+        [--max-users-presence N|none] [--uncapped-joins 10]
+        [--json PATH] [--plot PATH]
 
 For each room size: the join latency against occupancy (presence in, the
-newcomer's self-presence out; p50/p99 over the joins of each tenth of the
-fill), wall and CPU seconds to fill the room, sustained groupchat
-deliveries/s at saturation (one sender, messages sent back to back), the
-latency to the first and the last copy of one message, resident memory per
-occupant, CPU seconds per 1,000 deliveries, and the worst reactor stall seen
-meanwhile (the longest round trip of pings to the service sent every 10 ms).
-Then many rooms of ten: resident memory per room and per occupant. The
-figures go to stdout, and as JSON to C{--json}; C{--plot} draws throughput
-and latency against room size (needs matplotlib).
+newcomer's self-presence out; p50/p99 over each tenth of the fill), wall
+and CPU seconds to fill the room, sustained groupchat deliveries/s at
+saturation (one sender, messages sent back to back; and per CPU second of
+the service, which is one thread: what one core does), the latency to the
+first and the last copy of one message, resident memory per occupant (all
+it grew by, divided by the occupants; and what each occupant of the second
+half of the fill added, which leaves out what is paid once, such as the
+address cache filling up), CPU seconds per 1,000 deliveries, bytes per
+delivery, and the worst reactor stall seen meanwhile: measured from
+outside, as the longest round trip of pings (XEP-0199, answered by the
+service on the reactor's thread) sent every 10 ms during the burst. A room
+larger than the presence cap (the service's default, 1,000) is filled with
+the cap on; then its owner turns the cap off and a few more occupants
+join, each told to everybody and given everybody: what the join costs
+without the cap. Then many rooms of ten (resident memory per room and per
+occupant), and empty persistent rooms (each configured persistent in the
+SQLite room store, then left by its owner).
 
-Everything runs on loopback, bounded in count and time. Memory stores and no
-pinger: what is measured is the service's own work, not a database's.
+The figures go to stdout, and as JSON to C{--json}; C{--plot} draws
+throughput and latency against room size (needs matplotlib, the extra
+C{bench} of setup.cfg). Everything runs on loopback, bounded in count and
+time. Memory stores and no pinger unless said: what is measured is the
+service's own work, not a database's.
 """
 
 import argparse
-import hashlib
 import json
 import os
-import socket
+import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from mucservice.devserver.run import twistdCommand  # noqa: E402
+from bench.socketharness import (  # noqa: E402
+    SERVICE,
+    Harness,
+    configure,
+    createRoom,
+    join,
+    leave,
+    user,
+)
 
-SERVICE = "muc.bench"
-USERS = "bench.example"
-NS_MUC = "http://jabber.org/protocol/muc"
-NS_OWNER = NS_MUC + "#owner"
-NS_DATA = "jabber:x:data"
-SELF = b"code='110'"
-
-#: Limits raised out of the way: one sender says everything, users join fast.
-LIMITS = ["--message-rate", "1000000000/1", "--presence-rate", "1000000000/1",
-          "--join-rate", "1000000000/1", "--max-body-length", "100000"]
-
-
-class Stream:
-    """
-    The server's end of the component stream: sends text and reads what the
-    service writes, counting stanzas without parsing them (a count of
-    C{<message} and C{<presence} openings, kept right across reads).
-
-    @ivar buffer: what was read and not yet passed by L{waitFor}.
-    """
-
-    def __init__(self, sock):
-        self.sock = sock
-        self.buffer = bytearray()
-        self.messages = 0
-        self.presences = 0
-        self.received = 0
-
-    def send(self, text):
-        self.sock.sendall(text.encode("utf-8"))
-
-    def read(self, timeout=30.0):
-        """
-        Read what has come, adding it to L{buffer}.
-
-        @return: the bytes read, with the few before them (so that a marker
-            cut in two is found).
-        """
-        self.sock.settimeout(timeout)
-        chunk = self.sock.recv(1 << 20)
-        if not chunk:
-            raise RuntimeError("the service closed the stream")
-        self.received += len(chunk)
-        before = bytes(self.buffer[-16:])
-        self.buffer += chunk
-        data = before + chunk
-        self.messages += data.count(b"<message") - before.count(b"<message")
-        self.presences += data.count(b"<presence") - before.count(b"<presence")
-        return data
-
-    def waitFor(self, marker, timeout=60.0):
-        """
-        Read until C{marker} (bytes) has come, and pass it.
-        """
-        deadline = time.monotonic() + timeout
-        while True:
-            found = self.buffer.find(marker)
-            if found >= 0:
-                del self.buffer[:found + len(marker)]
-                return
-            # What cannot hold the start of the marker is done with.
-            del self.buffer[:max(0, len(self.buffer) - len(marker))]
-            if time.monotonic() > deadline:
-                raise RuntimeError("waited in vain for %r" % (marker,))
-            self.read(max(0.01, deadline - time.monotonic()))
-
-    def forget(self):
-        """
-        Drop what was read and not waited for (a burst counted, not
-        searched).
-        """
-        del self.buffer[:max(0, len(self.buffer) - 16)]
-
-
-class Harness:
-    """
-    A listening socket playing the server, and the real service connected to
-    it.
-    """
-
-    def __init__(self, folder, extraArgs=()):
-        self.folder = folder
-        self.secret = uuid.uuid4().hex
-        self.listener = socket.socket()
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(1)
-        port = self.listener.getsockname()[1]
-        args = twistdCommand() + [
-            "-n", "--pidfile=", "--logfile=" + os.path.join(folder, "mucservice.log"),
-            "mucservice", "--jid", SERVICE, "--secret", self.secret, "--port", str(port),
-            "--room-store", "memory", "--hat-store", "memory", "--pinger", "none",
-            "--offline-delivery", "none", "--db", "sqlite:" + os.path.join(folder, "x")]
-        self.process = subprocess.Popen(args + LIMITS + list(extraArgs), cwd=folder,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.stream = self.accept()
-
-    def accept(self, timeout=30):
-        self.listener.settimeout(timeout)
-        sock, _ = self.listener.accept()
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        stream = Stream(sock)
-        stream.waitFor(b"<stream:stream")
-        streamID = uuid.uuid4().hex
-        stream.send("<stream:stream xmlns='jabber:component:accept' xmlns:stream="
-                    "'http://etherx.jabber.org/streams' from='%s' id='%s'>" % (SERVICE, streamID))
-        expected = hashlib.sha1((streamID + self.secret).encode("utf-8")).hexdigest()
-        stream.waitFor(b">%s</handshake>" % expected.encode("ascii"))
-        stream.send("<handshake/>")
-        return stream
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(30)
-        self.listener.close()
-
-    def cpuSeconds(self):
-        """
-        @return: the service's user and system CPU seconds so far.
-        """
-        with open("/proc/%d/stat" % self.process.pid) as f:
-            fields = f.read().rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def rss(self):
-        """
-        @return: the service's resident memory, in bytes.
-        """
-        with open("/proc/%d/status" % self.process.pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-        return 0
-
-
-def user(n, room=0):
-    return "u%d-%d@%s/r" % (room, n, USERS)
-
-
-def join(stream, room, n, roomIndex=0):
-    """
-    A synthetic occupant joins (no history); @return: the seconds until its
-    self-presence came, and until its join ended (the subject).
-    """
-    start = time.perf_counter()
-    stream.send("<presence from='%s' to='%s/u%d'><x xmlns='%s'><history maxstanzas='0'/></x>"
-                "</presence>" % (user(n, roomIndex), room, n, NS_MUC))
-    stream.waitFor(SELF)
-    own = time.perf_counter() - start
-    stream.waitFor(b"<subject")
-    return own, time.perf_counter() - start
-
-
-def createRoom(stream, room, roomIndex=0):
-    """
-    The first occupant creates the room and accepts the instant room.
-    """
-    join(stream, room, 0, roomIndex)
-    stream.send("<iq type='set' id='c' from='%s' to='%s'><query xmlns='%s'><x xmlns='%s' "
-                "type='submit'/></query></iq>" % (user(0, roomIndex), room, NS_OWNER, NS_DATA))
-    stream.waitFor(b"id='c'")
+CAP_FIELD = "mucservice#roomconfig_maxuserspresence"
 
 
 def percentile(values, fraction):
@@ -207,9 +63,19 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def groupchat(stream, room, sender, count, occupants, pings=True):
+def latencyFigures(seconds):
     """
-    Send C{count} messages back to back and read every copy.
+    @return: p50, p99 and max of C{seconds}, in ms.
+    """
+    seconds = seconds or [0]
+    return {"p50": 1e3 * statistics.median(seconds), "p99": 1e3 * percentile(seconds, 0.99),
+            "max": 1e3 * max(seconds)}
+
+
+def groupchat(stream, room, sender, count, occupants):
+    """
+    Send C{count} messages back to back and read every copy, pinging the
+    service every 10 ms meanwhile.
 
     @return: seconds taken, the worst ping round trip meanwhile.
     """
@@ -222,7 +88,7 @@ def groupchat(stream, room, sender, count, occupants, pings=True):
     worst, nextPing, pending, sequence = 0.0, start, {}, 0
     while stream.messages < expected or pending:
         now = time.perf_counter()
-        if pings and now >= nextPing and len(pending) < 3:
+        if now >= nextPing and len(pending) < 3:
             sequence += 1
             pending[b"id='p%d'" % sequence] = now
             stream.send("<iq type='get' id='p%d' from='%s' to='%s'><ping xmlns='urn:xmpp:ping'/>"
@@ -254,44 +120,62 @@ def oneMessage(stream, room, sender, occupants):
     return firstAt, time.perf_counter() - start
 
 
-def roomScenario(folder, size, messages):
+def roomScenario(folder, size, messages, cap, uncappedJoins):
     """
-    One room filled to C{size} occupants, then a burst of groupchat.
+    One room filled to C{size} occupants, then a burst of groupchat; over
+    the cap, a few joins with the cap turned off.
     """
-    harness = Harness(folder)
+    harness = Harness(folder, ["--max-users-presence", cap])
     try:
         stream = harness.stream
         room = "bench@" + SERVICE
         baseline = harness.rss()
         cpu0, wall0 = harness.cpuSeconds(), time.perf_counter()
         createRoom(stream, room)
-        latencies = []
+        latencies, half = [], None
         for n in range(1, size):
             latencies.append(join(stream, room, n)[0])
+            if n == size // 2:
+                half = harness.rss()
         fillWall, fillCPU = time.perf_counter() - wall0, harness.cpuSeconds() - cpu0
         filled = harness.rss()
         firstCopy, lastCopy = oneMessage(stream, room, user(1), size)
-        cpu1 = harness.cpuSeconds()
+        cpu1, received, ownCPU = harness.cpuSeconds(), stream.received, time.process_time()
         seconds, stall = groupchat(stream, room, user(1), messages, size)
         deliveries = messages * size
         burstCPU = harness.cpuSeconds() - cpu1
+        harnessCPU = time.process_time() - ownCPU
         tenth = max(1, len(latencies) // 10)
-        return {
+        figures = {
             "occupants": size,
-            "join_ms": {"p50": 1e3 * statistics.median(latencies or [0]),
-                        "p99": 1e3 * percentile(latencies or [0], 0.99),
-                        "last_tenth_p50": 1e3 * statistics.median(latencies[-tenth:] or [0]),
-                        "last_tenth_p99": 1e3 * percentile(latencies[-tenth:] or [0], 0.99),
-                        "last": 1e3 * (latencies[-1] if latencies else 0)},
+            "capped": cap != "none" and size > int(cap),
+            "join_ms": dict(latencyFigures(latencies),
+                            **{"last_tenth_" + k: v
+                               for k, v in latencyFigures(latencies[-tenth:]).items()}),
+            "join_ms_by_occupancy": [
+                dict(latencyFigures(latencies[start:start + tenth]),
+                     occupancy=min(size, start + tenth + 1))
+                for start in range(0, len(latencies), tenth)],
             "fill_seconds": {"wall": fillWall, "cpu": fillCPU},
+            "messages": messages,
             "deliveries_per_second": deliveries / seconds,
+            "deliveries_per_cpu_second": deliveries / burstCPU if burstCPU else None,
+            "burst_seconds": {"wall": seconds, "service_cpu": burstCPU,
+                              "harness_cpu": harnessCPU},
+            "bytes_per_delivery": (stream.received - received) / deliveries,
             "copy_latency_ms": {"first": 1e3 * firstCopy, "last": 1e3 * lastCopy},
             "rss_bytes": {"before": baseline, "filled": filled,
-                          "per_occupant": (filled - baseline) / size},
+                          "per_occupant": (filled - baseline) / size,
+                          "marginal_per_occupant": (filled - half) / (size - size // 2)
+                          if half else None},
             "cpu_seconds_per_1000_deliveries": 1e3 * burstCPU / deliveries,
             "worst_stall_ms": 1e3 * stall,
-            "bytes_received": stream.received,
         }
+        if figures["capped"] and uncappedJoins:
+            configure(stream, room, **{CAP_FIELD: "none"})
+            uncapped = [join(stream, room, size + n)[0] for n in range(uncappedJoins)]
+            figures["uncapped_join_ms"] = dict(latencyFigures(uncapped), joins=uncappedJoins)
+        return figures
     finally:
         harness.stop()
 
@@ -321,68 +205,105 @@ def manyRoomsScenario(folder, rooms, perRoom=10):
         harness.stop()
 
 
-def plot(results, path):
-    import matplotlib
+def emptyRoomsScenario(folder, rooms):
+    """
+    C{rooms} persistent rooms in the SQLite room store, each configured by
+    its owner, who then leaves: memory per empty room.
+    """
+    harness = Harness(folder, ["--room-store", "sqlite", "--hat-store", "sql"])
+    try:
+        stream = harness.stream
+        # One room first, so that the store's connection and caches are there.
+        createRoom(stream, "warm@" + SERVICE, rooms, **{"muc#roomconfig_persistentroom": "1"})
+        baseline = harness.rss()
+        start = time.perf_counter()
+        for r in range(rooms):
+            room = "empty%d@%s" % (r, SERVICE)
+            createRoom(stream, room, r, **{"muc#roomconfig_persistentroom": "1"})
+            leave(stream, room, 0, r)
+        filled = harness.rss()
+        return {"rooms": rooms, "store": "sqlite", "seconds": time.perf_counter() - start,
+                "rss_bytes": {"before": baseline, "filled": filled,
+                              "per_room": (filled - baseline) / rooms}}
+    finally:
+        harness.stop()
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as pyplot
 
-    sizes = [r["occupants"] for r in results]
-    figure, (left, right) = pyplot.subplots(1, 2, figsize=(11, 4))
-    left.plot(sizes, [r["deliveries_per_second"] for r in results], marker="o")
-    left.set(xscale="log", xlabel="occupants", ylabel="deliveries/s",
-             title="groupchat throughput")
-    for key in ("p50", "p99"):
-        right.plot(sizes, [r["join_ms"]["last_tenth_" + key] for r in results], marker="o",
-                   label="join " + key)
-    right.plot(sizes, [r["copy_latency_ms"]["last"] for r in results], marker="o",
-               label="last copy")
-    right.set(xscale="log", yscale="log", xlabel="occupants", ylabel="ms", title="latency")
-    right.legend()
-    figure.tight_layout()
-    figure.savefig(path)
+def describe(figures):
+    line = "room of %(occupants)d%(cap)s: %(deliveries_per_second).0f deliveries/s" % dict(
+        figures, cap=" (presence cap on)" if figures["capped"] else "")
+    join = figures["join_ms"]
+    line += "; join p50 %.2f ms, p99 %.2f ms (last tenth: %.2f / %.2f)" % (
+        join["p50"], join["p99"], join["last_tenth_p50"], join["last_tenth_p99"])
+    if "uncapped_join_ms" in figures:
+        line += "; without the cap %.1f ms p50" % figures["uncapped_join_ms"]["p50"]
+    line += "; fill %.1f s wall, %.1f s CPU" % (figures["fill_seconds"]["wall"],
+                                                 figures["fill_seconds"]["cpu"])
+    line += "; copies %.2f / %.2f ms" % (figures["copy_latency_ms"]["first"],
+                                         figures["copy_latency_ms"]["last"])
+    line += "; %.0f B RSS per occupant (%.0f B each in the second half)" % (
+        figures["rss_bytes"]["per_occupant"], figures["rss_bytes"]["marginal_per_occupant"] or 0)
+    line += "; %.4f CPU s per 1,000 deliveries" % figures["cpu_seconds_per_1000_deliveries"]
+    line += "; %.0f B per delivery" % figures["bytes_per_delivery"]
+    return line + "; worst stall %.1f ms" % figures["worst_stall_ms"]
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    parser.add_argument("--sizes", default="10,100,1000",
-                        help="room sizes, comma-separated (10000 needs the presence cap)")
+    parser.add_argument("--sizes", default="10,100,1000,10000", help="room sizes, comma-separated")
     parser.add_argument("--rooms", type=int, default=1000, help="rooms of ten (0: skip)")
-    parser.add_argument("--messages", type=int, default=200)
+    parser.add_argument("--empty-rooms", type=int, default=1000,
+                        help="empty persistent rooms (0: skip)")
+    parser.add_argument("--messages", type=int, default=200,
+                        help="messages of the burst (fewer in large rooms: 200,000 deliveries "
+                             "at most)")
+    parser.add_argument("--max-users-presence", default="1000",
+                        help="the service's presence cap (none: no cap)")
+    parser.add_argument("--uncapped-joins", type=int, default=10,
+                        help="joins with the cap turned off, in rooms over it")
     parser.add_argument("--json", help="write the figures there")
     parser.add_argument("--plot", help="draw them there (PNG; needs matplotlib)")
     options = parser.parse_args(argv)
-    results = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
-               "date": time.strftime("%Y-%m-%d"), "rooms": []}
+    results = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
+                           "system": platform.platform(), "processor": processorName(),
+                           "load_average": os.getloadavg()},
+               "date": time.strftime("%Y-%m-%d %H:%M"), "max_users_presence":
+               options.max_users_presence, "rooms": []}
     with tempfile.TemporaryDirectory(prefix="mucservice-bench-") as folder:
         for size in [int(s) for s in options.sizes.split(",") if s]:
-            figures = roomScenario(folder, size, max(1, min(options.messages,
-                                                            200_000 // size)))
+            figures = roomScenario(folder, size, max(1, min(options.messages, 200_000 // size)),
+                                   options.max_users_presence, options.uncapped_joins)
             results["rooms"].append(figures)
-            print("room of %(occupants)d: %(deliveries_per_second).0f deliveries/s" % figures
-                  + "; join p50 %.2f ms, p99 %.2f ms (last tenth: %.2f / %.2f)"
-                  % tuple(figures["join_ms"][k] for k in ("p50", "p99", "last_tenth_p50",
-                                                          "last_tenth_p99"))
-                  + "; fill %.1f s wall, %.1f s CPU" % (figures["fill_seconds"]["wall"],
-                                                         figures["fill_seconds"]["cpu"])
-                  + "; copies %.2f / %.2f ms" % (figures["copy_latency_ms"]["first"],
-                                                  figures["copy_latency_ms"]["last"])
-                  + "; %.0f B RSS per occupant" % figures["rss_bytes"]["per_occupant"]
-                  + "; %.3f CPU s per 1,000 deliveries"
-                  % figures["cpu_seconds_per_1000_deliveries"]
-                  + "; worst stall %.1f ms" % figures["worst_stall_ms"])
+            print(describe(figures), flush=True)
         if options.rooms:
-            many = manyRoomsScenario(folder, options.rooms)
-            results["many_rooms"] = many
+            many = results["many_rooms"] = manyRoomsScenario(folder, options.rooms)
             print("%d rooms of 10: %.0f B RSS per room, %.0f B per occupant; fill %.1f s"
                   % (many["rooms"], many["rss_bytes"]["per_room"],
-                     many["rss_bytes"]["per_occupant"], many["fill_seconds"]["wall"]))
+                     many["rss_bytes"]["per_occupant"], many["fill_seconds"]["wall"]),
+                  flush=True)
+        if options.empty_rooms:
+            empty = results["empty_rooms"] = emptyRoomsScenario(folder, options.empty_rooms)
+            print("%d empty persistent rooms: %.0f B RSS per room"
+                  % (empty["rooms"], empty["rss_bytes"]["per_room"]), flush=True)
     if options.json:
         with open(options.json, "w") as f:
             json.dump(results, f, indent=2)
     if options.plot:
-        plot(results["rooms"], options.plot)
+        from bench.plot import plotRooms
+
+        plotRooms(results, options.plot)
     return results
+
+
+def processorName():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
 
 
 if __name__ == "__main__":

@@ -65,7 +65,8 @@ class Bench:
         self.stream = FakeComponentStream(component, SERVICE)
         for roomJID in (ROOM, QUIET):
             room = self.rooms.createRoom(internJID(roomJID), internJID(OWNER))
-            room.config = RoomConfig()
+            # No presence cap: the worst case, every join told to everyone.
+            room.config = RoomConfig(maxUsersPresence=None)
             room.locked = False
         self.enter(OWNER, ROOM + "/owner")
         for n in range(occupants):

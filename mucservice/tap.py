@@ -19,7 +19,7 @@ from mucservice.operations import EXIT_CONFIG, OperationOptions
 from mucservice.provideroptions import ProviderOptions
 from mucservice.room.avatars import DEFAULT_MAX_AVATAR_BYTES
 from mucservice.room.buckets import Rate
-from mucservice.room.config import RoomConfig, parseBoolean
+from mucservice.room.config import DEFAULT_MAX_USERS_PRESENCE, RoomConfig, parseBoolean
 from mucservice.room.invitations import DEFAULT_MAX_PENDING
 from mucservice.room.limits import LimitSettings
 from mucservice.room.retention import parseExpiry
@@ -120,6 +120,18 @@ def _onOff(value):
 _onOff.coerceDoc = "on or off."
 
 
+def _presenceCap(value):
+    if str(value).strip().lower() == "none":
+        return None
+    number = int(value)
+    if number < 0:
+        raise ValueError("must be 0 or more, or none")
+    return number
+
+
+_presenceCap.coerceDoc = "A whole number, 0 or more, or none (no cap)."
+
+
 def checkDatabase(database):
     """
     Check C{--db} for every provider: a known scheme, and for C{sqlite:PATH}
@@ -191,6 +203,9 @@ class Options(OperationOptions, InstanceOptions, ProviderOptions, usage.Options)
         ["offline-delivery-default", None, "on",
          "Whether new rooms copy messages to absent members who asked for it at "
          "registration (a room option).", _onOff],
+        ["max-users-presence", None, DEFAULT_MAX_USERS_PRESENCE,
+         "Above this many occupants, new rooms tell participants' and visitors' comings, "
+         "goings and changes to moderators only (a room option).", _presenceCap],
         ["archive-expires", None, "1y",
          "How long archived messages are kept: a whole number of h, d, w, m (30 days) or "
          "y (365 days), or never."],
@@ -320,7 +335,8 @@ def makeService(config, reactor=None):
 
     rooms = RoomService(config["jid"], config["admins"], config["restrict-room-creation"],
                         config["local-domain"],
-                        RoomConfig(offlineDelivery=config["offline-delivery-default"]),
+                        RoomConfig(offlineDelivery=config["offline-delivery-default"],
+                                   maxUsersPresence=config["max-users-presence"]),
                         reactor=reactor, limits=limitSettings(config))
     context.rooms = rooms
     rooms.legacyHats = config["hats-legacy-namespace"]

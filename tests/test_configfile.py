@@ -59,12 +59,13 @@ class ConfigFileTests(SynchronousTestCase):
     def test_settings(self):
         """
         Every kind of setting is read: text, numbers, a flag, a provider
-        choice, a limit, the list of admins.
+        choice, a limit, the list of admins, the presence cap.
         """
         config = self.parse(BASE + 'port = 5348\nping-delay = 2.5\nlog-traffic = true\n'
                             'pinger = "none"\nmessage-rate = "5/10"\n'
                             'admins = ["a@example.org", "b@example.org/x"]\n'
-                            'offline-delivery-default = false\n')
+                            'offline-delivery-default = false\n'
+                            'max-users-presence = 250\n')
         self.assertEqual(("muc.example.org", "from-the-file", 5348, 2.5, True),
                          (config["jid"].full(), config["secret"], config["port"],
                           config["ping-delay"], bool(config["log-traffic"])))
@@ -73,6 +74,7 @@ class ConfigFileTests(SynchronousTestCase):
         self.assertEqual(Rate(5, 10), config["message-rate"])
         self.assertEqual(["a@example.org", "b@example.org"], [j.full() for j in config["admins"]])
         self.assertFalse(config["offline-delivery-default"])
+        self.assertEqual(250, config["max-users-presence"])
 
     def test_commandLineWins(self):
         """

@@ -43,7 +43,8 @@ class FanoutTestCase(SynchronousTestCase):
 
     def setUp(self):
         self.service = FakeService()
-        self.service.makeRoom(BIG, "owner@example.org")
+        # No presence cap: every join is told to all, the largest fan-out.
+        self.service.makeRoom(BIG, "owner@example.org", maxUsersPresence=None)
         self.service.join(OWNER, BIG + "/owner")
         for n in range(SIZE):
             self.service.rooms.presence(JID(user(n)), JID("%s/user%d" % (BIG, n)), "",

@@ -43,6 +43,7 @@ CONFIG_FIELDS = [
     ("muc#roomconfig_registerednicksonly", "boolean"),
     ("mucservice#roomconfig_offlinedelivery", "boolean"),
     ("muc#roomconfig_enablearchiving", "boolean"),
+    ("mucservice#roomconfig_maxuserspresence", "text-single"),
     ("muc#roomconfig_roomadmins", "jid-multi"),
     ("muc#roomconfig_roomowners", "jid-multi"),
 ]
@@ -54,7 +55,7 @@ CUSTOM = RoomConfig(name="The Coven", description="Witches only", language="en",
                     maxUsers=42, allowPM="participants", changeSubject=True,
                     allowInvites=True, presenceBroadcast=("moderator", "participant"),
                     getMemberList=("moderator",), historyLength=50, logging=True,
-                    registeredNicksOnly=True, offlineDelivery=False)
+                    registeredNicksOnly=True, offlineDelivery=False, maxUsersPresence=50)
 
 
 def field(var, *values, fieldType=None):
@@ -229,12 +230,25 @@ class ParseConfigFormTests(SynchronousTestCase):
             field("muc#roomconfig_enablelogging", "1"),
             field("mucservice#roomconfig_offlinedelivery", "0"),
             field("muc#roomconfig_registerednicksonly", "1"),
+            field("mucservice#roomconfig_maxuserspresence", "50"),
             field("muc#roomconfig_roomadmins", "wiztemp@shakespeare.lit"),
             field("muc#roomconfig_roomowners", "crone1@shakespeare.lit",
                   "hecate@shakespeare.lit"))
         self.assertEqual(CUSTOM, config)
         self.assertEqual({WIZARD}, admins)
         self.assertEqual({CRONE, JID("hecate@shakespeare.lit")}, owners)
+
+    def test_presenceCap(self):
+        """
+        The presence cap is a whole number of 0 or more, or none (also an
+        empty value) for no cap; anything else names the field.
+        """
+        var = "mucservice#roomconfig_maxuserspresence"
+        for value, expected in (("0", 0), ("5000", 5000), ("none", None), ("", None)):
+            config, _, _ = self.parse(field(var, value))
+            self.assertEqual(expected, config.maxUsersPresence, value)
+        self.assertBad(var, field(var, "many"))
+        self.assertBad("maxUsersPresence", field(var, "-1"))
 
     def test_partial(self):
         """Fields not submitted keep their current value; admins and owners are None."""
@@ -417,8 +431,8 @@ class FormFromTests(SynchronousTestCase):
 class RoomInfoFormTests(SynchronousTestCase):
     def test_fields(self):
         """The roominfo result form gives name, description, occupants, subject, lang,
-        contacts, whether participants may change the subject and whether
-        occupants may invite."""
+        contacts, whether participants may change the subject, whether
+        occupants may invite, and the presence cap."""
         element = forms.roomInfoForm(CUSTOM, 3, "Spells", [CRONE]).toElement()
         self.assertEqual("result", element["type"])
         fields = {var: f[:2] for var, f in fieldsOf(element).items()}
@@ -433,7 +447,14 @@ class RoomInfoFormTests(SynchronousTestCase):
             "muc#roomconfig_changesubject": ("boolean", ["true"]),
             "muc#roomconfig_roomname": ("text-single", ["The Coven"]),
             "muc#roomconfig_allowinvites": ("boolean", ["true"]),
+            "mucservice#roomconfig_maxuserspresence": ("text-single", ["50"]),
         }, fields)
+
+    def test_noPresenceCap(self):
+        """A room without a presence cap does not name one in its roominfo."""
+        fields = fieldsOf(forms.roomInfoForm(RoomConfig(maxUsersPresence=None), 0, "",
+                                             None).toElement())
+        self.assertNotIn("mucservice#roomconfig_maxuserspresence", fields)
 
     def test_allowInvites(self):
         """

@@ -31,6 +31,12 @@ ROLES = ("moderator", "participant", "visitor")
 OFFLINE_DELIVERY_FIELD = "mucservice#roomconfig_offlinedelivery"
 """The field of L{RoomConfig.offlineDelivery}: not a registered C{muc#roomconfig} one."""
 
+MAX_USERS_PRESENCE_FIELD = "mucservice#roomconfig_maxuserspresence"
+"""The field of L{RoomConfig.maxUsersPresence}: an option of this service's own."""
+
+DEFAULT_MAX_USERS_PRESENCE = 1000
+"""The presence cap of rooms, unless the service or the room says otherwise."""
+
 FIELD_NAMES = {
     "name": "muc#roomconfig_roomname",
     "description": "muc#roomconfig_roomdesc",
@@ -53,6 +59,7 @@ FIELD_NAMES = {
     "registeredNicksOnly": "muc#roomconfig_registerednicksonly",
     "offlineDelivery": OFFLINE_DELIVERY_FIELD,
     "archiving": "muc#roomconfig_enablearchiving",
+    "maxUsersPresence": MAX_USERS_PRESENCE_FIELD,
 }
 """
 Attribute of L{RoomConfig} to the C{muc#roomconfig} field name that carries
@@ -133,6 +140,12 @@ class RoomConfig:
         those who may read it query (XEP-0313): a persistent room keeps
         every message in the room store until it expires, a temporary room
         its history; the room's history is the newest of them either way.
+    @ivar maxUsersPresence: the presence cap: above this many occupants,
+        the presence of participants and visitors goes to the moderators
+        only (see L{mucservice.room.audience}); an L{int} of 0 or more, or
+        L{None} for no cap. Unlike Prosody, whose rooms have no such cap,
+        rooms have one of L{DEFAULT_MAX_USERS_PRESENCE} by default; the
+        service's default comes from C{--max-users-presence}.
     """
 
     name: str = ""
@@ -156,6 +169,7 @@ class RoomConfig:
     registeredNicksOnly: bool = False
     offlineDelivery: bool = True
     archiving: bool = True
+    maxUsersPresence: Optional[int] = DEFAULT_MAX_USERS_PRESENCE
 
     def toDict(self):
         """
@@ -236,6 +250,11 @@ class RoomConfig:
             raise errors.BadRequest(
                 "maxUsers must be at least 1 (or None for no limit), not %r"
                 % (self.maxUsers,))
+        if self.maxUsersPresence is not None and (not _isInt(self.maxUsersPresence)
+                                                  or self.maxUsersPresence < 0):
+            raise errors.BadRequest(
+                "maxUsersPresence must be 0 or more (or None for no cap), not %r"
+                % (self.maxUsersPresence,))
         if self.passwordProtected and not self.password:
             raise errors.NotAcceptable("a password-protected room needs a password")
 

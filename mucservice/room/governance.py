@@ -33,16 +33,20 @@ class Governance:
         @param effects: L{Effect<mucservice.room.administration.Effect>}s.
         @param more: further attributes of the L{Changed}.
         @return: a L{Changed}, with the occupants whose view of real JIDs
-            changed.
+            changed, and those a role change made moderators of a room over
+            its presence cap (L{mucservice.room.audience}).
         """
         removed = False
         revealed = []
         for effect in effects:
+            # Told to everyone: from now on its presence is (audience.py).
+            effect.occupant.announced = True
             if effect.removed:
                 removed = True
                 for realJID in effect.occupant.realJIDs:
                     self.joinTracker.recordLeave(realJID, room.jid)
-            elif room.seesJIDsDifferently(effect.occupant, effect.previousRole):
+            elif (room.seesJIDsDifferently(effect.occupant, effect.previousRole)
+                  or room.showsEveryoneAnew(effect.occupant, effect.previousRole)):
                 revealed.append(effect.occupant)
         if removed:
             self.occupantGone(room)

@@ -46,9 +46,9 @@ class Occupancy:
             occupant.setPayload(realJID, payload)
             for session in occupant.realJIDs:
                 self.joinTracker.recordNickChange(session, room.jid, nick)
-            return NickChanged(room, occupant, oldNick)
+            return NickChanged(room, occupant, oldNick, room.presenceAudience(occupant))
         room.updatePresence(realJID, payload)
-        return PresenceChanged(room, occupant)
+        return PresenceChanged(room, occupant, room.presenceAudience(occupant))
 
     def _enter(self, room, realJID, occupantJID, password, payload, historyRequest):
         """
@@ -84,7 +84,9 @@ class Occupancy:
         if changed and (joined.rejoin or joined.newSession):
             others = tuple(j for j in occupant.realJIDs if j != realJID)
         history = selectHistory(self.unexpired(room.history), now=self.now(), **historyRequest)
-        return Entered(room, occupant, realJID, tuple(statuses), changed, others, history)
+        shown, audience = room.entering(occupant)
+        return Entered(room, occupant, realJID, tuple(statuses), changed, others, history,
+                       audience, shown)
 
     def nickOf(self, realJID, roomJID):
         """
@@ -146,10 +148,12 @@ class Occupancy:
         return removed
 
     def _leave(self, room, realJID, payload, code=None, reason=None):
+        # Decided while the occupant, with its role, is still counted in.
+        audience = room.presenceAudience(room.sessions[realJID])
         occupant, gone = room.leave(realJID)
         previousRole = occupant.role
         if gone:
             occupant.role = roles.NO_ROLE
         self.joinTracker.recordLeave(realJID, room.jid)
         self.occupantGone(room)
-        return Left(room, occupant, realJID, gone, payload, previousRole, code, reason)
+        return Left(room, occupant, realJID, gone, payload, previousRole, code, reason, audience)

@@ -17,9 +17,12 @@ class Occupant:
     @ivar rendered: what the protocol edge keeps of the occupant's presence
         as rendered (L{mucservice.xmpp.broadcast.shownPresence}), opaque to
         the room, or L{None}; it goes with the occupant.
+    @ivar announced: whether its presence reached every occupant, so that
+        its changes and leave go on doing so in a room over its presence
+        cap (L{mucservice.room.audience}).
     """
 
-    __slots__ = ("nick", "userJID", "role", "occupantID", "sessions", "rendered")
+    __slots__ = ("nick", "userJID", "role", "occupantID", "sessions", "rendered", "announced")
 
     def __init__(self, nick, userJID, role, occupantID):
         self.nick = nick
@@ -28,6 +31,7 @@ class Occupant:
         self.occupantID = occupantID
         self.sessions = {}
         self.rendered = None
+        self.announced = False
 
     def __repr__(self):
         return "<Occupant %s (%s) %s>" % (self.nick, self.userJID.full(), self.role)

@@ -24,6 +24,11 @@ class Entered:
         presence too.
     @ivar history: the L{HistoryEntry<mucservice.records.HistoryEntry>}s the
         session asked for, oldest first.
+    @ivar audience: the occupants told, or L{None} for every occupant: in
+        a room over its presence cap, the moderators and the user's own
+        occupants (L{mucservice.room.audience}).
+    @ivar shown: the occupants whose presence the session gets, or L{None}
+        for every one whose presence the room broadcasts.
     """
 
     room: object
@@ -33,27 +38,39 @@ class Entered:
     changed: bool = True
     otherSessions: tuple = ()
     history: list = field(default_factory=list)
+    audience: Optional[list] = None
+    shown: Optional[list] = None
 
 
 @dataclass
 class PresenceChanged:
     """
     An occupant sent a new presence (show, status): everyone sees it.
+
+    @ivar audience: the occupants told, or L{None} for every occupant: in
+        a room over its presence cap, the moderators and the user's own
+        occupants (L{mucservice.room.audience}).
     """
 
     room: object
     occupant: object
+    audience: Optional[list] = None
 
 
 @dataclass
 class NickChanged:
     """
     An occupant, with all its sessions, is now known by another nick.
+
+    @ivar audience: the occupants told, or L{None} for every occupant: in
+        a room over its presence cap, the moderators and the user's own
+        occupants (L{mucservice.room.audience}).
     """
 
     room: object
     occupant: object
     oldNick: str
+    audience: Optional[list] = None
 
 
 @dataclass
@@ -87,6 +104,9 @@ class Left:
     @ivar status: the status code of a removal (333 for a gone link), or
         L{None} for a leave.
     @ivar reason: why it was removed, or L{None}.
+    @ivar audience: the occupants told, or L{None} for every occupant: in
+        a room over its presence cap, the moderators and the user's own
+        occupants (L{mucservice.room.audience}).
     """
 
     room: object
@@ -97,6 +117,7 @@ class Left:
     previousRole: str
     status: Optional[int] = None
     reason: Optional[str] = None
+    audience: Optional[list] = None
 
 
 @dataclass
@@ -125,8 +146,9 @@ class Changed:
     @ivar effects: L{Effect<mucservice.room.administration.Effect>}s, in
         order: each occupant's new presence, or its removal.
     @ivar revealed: occupants whose view of the others' real JIDs changed
-        (moderation in a semi-anonymous room): they get everyone's presence
-        again, as they may see it now.
+        (moderation in a semi-anonymous room), or who became moderators of
+        a room over its presence cap: they get everyone's presence again,
+        as they may see it now.
     @ivar visibility: C{(occupant, shown)} pairs: occupants whose presence
         the room now broadcasts (shown) or no longer does.
     @ivar statuses: status codes told to everyone in a message from the

@@ -14,6 +14,7 @@ from mucservice import errors
 from mucservice.records import Affiliation
 from mucservice.room import nicks, offline, roles
 from mucservice.room.administration import Administration
+from mucservice.room.audience import PresenceAudience
 from mucservice.room.hats import WornHats
 from mucservice.room.invitations import PendingInvitations
 from mucservice.room.membership import Membership
@@ -37,7 +38,7 @@ class JoinOutcome:
     newSession: bool = False
 
 
-class Room(Administration, Membership, WornHats):
+class Room(Administration, Membership, WornHats, PresenceAudience):
     """
     @ivar jid: the room's bare JID.
     @ivar config: its L{RoomConfig<mucservice.room.config.RoomConfig>}.

@@ -63,7 +63,16 @@ _CONFIG_FIELDS = (
     ("offlineDelivery", "boolean",
      "Members who asked for it at registration receive messages while absent", None),
     ("archiving", "boolean", "Archive the messages for those who may read them", None),
+    ("maxUsersPresence", "text-single",
+     "Above this many occupants, only moderators see participants come and go", None),
 )
+
+#: The descriptions of the fields that have one.
+_DESCRIPTIONS = {
+    "historyLength": "From 0 to %d." % (MAX_HISTORY_LENGTH,),
+    "maxUsersPresence": "A whole number, or none for no cap. Moderators, and the joins and "
+                        "leaves of moderators, are always seen.",
+}
 
 
 # Finding a form.
@@ -180,6 +189,7 @@ def _integer(field):
 def _maxUsers(field):
     # Any number is taken, not only those offered: the form also offers the
     # current value, and a limit set otherwise must survive a resubmission.
+    # The presence cap is read the same way.
     if _single(field).strip().lower() in ("", "none"):
         return None
     return _integer(field)
@@ -199,8 +209,8 @@ def _bareJIDs(field):
 
 
 def _readConfigField(attribute, fieldType, offered, field):
-    if attribute in ("maxUsers", "historyLength"):
-        return (_maxUsers if attribute == "maxUsers" else _integer)(field)
+    if attribute in ("maxUsers", "historyLength", "maxUsersPresence"):
+        return (_integer if attribute == "historyLength" else _maxUsers)(field)
     if fieldType in ("list-single", "list-multi"):
         return (_choice if fieldType == "list-single" else _choices)(field, offered)
     return _boolean(field) if fieldType == "boolean" else _single(field)
@@ -219,7 +229,7 @@ def _maxUsersOptions(current):
 
 
 def _formValue(attribute, fieldType, value):
-    if attribute == "maxUsers":
+    if attribute in ("maxUsers", "maxUsersPresence"):
         return {"value": "none" if value is None else str(value)}
     if fieldType == "list-multi":
         return {"values": list(value)}
@@ -254,9 +264,9 @@ def configForm(config, admins, owners):
             options = [data_form.Option(value, _OPTION_LABELS[value]) for value in offered]
         else:
             options = None
-        desc = "From 0 to %d." % (MAX_HISTORY_LENGTH,) if attribute == "historyLength" else None
         form.addField(data_form.Field(
-            fieldType, FIELD_NAMES[attribute], label=label, options=options, desc=desc,
+            fieldType, FIELD_NAMES[attribute], label=label, options=options,
+            desc=_DESCRIPTIONS.get(attribute),
             **_formValue(attribute, fieldType, getattr(config, attribute))))
     for var, label, jids in ((FIELD_ADMINS, "Room admins", admins),
                              (FIELD_OWNERS, "Room owners", owners)):
@@ -323,7 +333,9 @@ def roomInfoForm(config, occupantCount, subject, contacts):
     others (C{muc#roomconfig_allowinvites}, the name the registry gives
     it for this form): in an open room anyone in it may, in a
     members-only room its admins, and everyone with voice if the room
-    allows it.
+    allows it. A room with a presence cap gives it too (the field of its
+    configuration form): a client learns there that it will not see every
+    participant come and go.
 
     @param config: the room's L{RoomConfig
         <mucservice.room.config.RoomConfig>}.
@@ -353,6 +365,11 @@ def roomInfoForm(config, occupantCount, subject, contacts):
     form.addField(data_form.Field("boolean", "muc#roomconfig_allowinvites",
                                   value=not config.membersOnly or config.allowInvites,
                                   label="Occupants may invite others"))
+    if config.maxUsersPresence is not None:
+        form.addField(data_form.Field("text-single", FIELD_NAMES["maxUsersPresence"],
+                                      value=str(config.maxUsersPresence),
+                                      label="Above this many occupants, only moderators see "
+                                            "participants come and go"))
     return form
 
 

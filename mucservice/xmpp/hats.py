@@ -60,12 +60,13 @@ class HatPresence(RoomHandler):
     def tellRoom(self, roomJID, userJID):
         """
         Send the presence of C{userJID}'s occupant in the room, if it has
-        one, to every occupant, with the hats it wears now.
+        one, to every occupant (those the room's presence cap leaves, see
+        L{mucservice.room.audience}), with the hats it wears now.
         """
         self.pending.pop((roomJID, userJID), None)
         room = self.rooms.getRoom(roomJID)
         if room is None or self.xmlstream is None:
             return
         self.sendText(Fanout(room.jid, itertools.chain.from_iterable(
-            [shownPresence(room, occupant).toRoom()
+            [shownPresence(room, occupant).toRoom(occupants=room.presenceAudience(occupant))
              for occupant in room.occupantsOfUser(userJID)])))

@@ -30,17 +30,20 @@ from mucservice.xmpp.render import Template, attributes, quote
 chain = itertools.chain.from_iterable
 
 
-def occupantList(room, viewer, realJID=None):
+def occupantList(room, viewer, realJID=None, shown=None):
     """
     The presence of every other occupant whose presence the room
     broadcasts, as C{viewer} may see it.
 
     @param realJID: the one session of C{viewer} to send it to; all of them
         if L{None}.
+    @param shown: the occupants the room shows C{viewer}, or L{None} for
+        all of them (L{mucservice.room.audience}).
     @return: an iterator of the text, one piece per occupant; those who
         left meanwhile are left out.
     """
-    return _presences(room, list(room.occupants.values()), viewer, realJID)
+    occupants = list(room.occupants.values()) if shown is None else shown
+    return _presences(room, occupants, viewer, realJID)
 
 
 def _presences(room, occupants, viewer, realJID):
@@ -71,7 +74,7 @@ def entered(outcome):
     room wait behind a copy of its presence to every occupant.
     """
     room, occupant, realJID = outcome.room, outcome.occupant, outcome.realJID
-    parts = [occupantList(room, occupant, realJID)]
+    parts = [occupantList(room, occupant, realJID, outcome.shown)]
     own = PresenceBroadcast(room, occupant, selfStatuses=outcome.statuses)
     parts.append([own.forSelf(realJID)])
     parts.append(historyMessages(room, outcome.history, realJID))
@@ -79,12 +82,12 @@ def entered(outcome):
     if outcome.changed:
         shown = shownPresence(room, occupant)
         parts.append([shown.forSelf(j) for j in outcome.otherSessions])
-        parts.append(shown.toRoom(selfSessions=()))
+        parts.append(shown.toRoom(selfSessions=(), occupants=outcome.audience))
     return chain(parts)
 
 
 def presenceChanged(outcome):
-    return shownPresence(outcome.room, outcome.occupant).toRoom()
+    return shownPresence(outcome.room, outcome.occupant).toRoom(occupants=outcome.audience)
 
 
 def probed(outcome):
@@ -104,7 +107,9 @@ def nickChanged(outcome):
     room, occupant = outcome.room, outcome.occupant
     gone = PresenceBroadcast(room, occupant, unavailable=True, nick=outcome.oldNick,
                              statuses=(NICK_CHANGED,), newNick=occupant.nick)
-    return itertools.chain(gone.toRoom(), shownPresence(room, occupant).toRoom())
+    audience = outcome.audience
+    return itertools.chain(gone.toRoom(occupants=audience),
+                           shownPresence(room, occupant).toRoom(occupants=audience))
 
 
 def left(outcome):
@@ -121,8 +126,9 @@ def left(outcome):
         payload=outcome.payload, realJID=realJID, role=roles.NO_ROLE,
         previousRole=outcome.previousRole)
     if outcome.gone:
-        return presence.toRoom(selfSessions=[realJID])
-    return itertools.chain([presence.forSelf(realJID)], shownPresence(room, occupant).toRoom())
+        return presence.toRoom(selfSessions=[realJID], occupants=outcome.audience)
+    return itertools.chain([presence.forSelf(realJID)],
+                           shownPresence(room, occupant).toRoom(occupants=outcome.audience))
 
 
 def changed(outcome):

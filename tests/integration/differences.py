@@ -300,7 +300,8 @@ KNOWN = {
         "with their tombstones), which Prosody 0.12's MUC lacks; "
         "the registered roominfo fields "
         "muc#roominfo_subjectmod beside the muc#roomconfig_changesubject Prosody gives, the "
-        "subject, and the owners as contacts where they reveal nothing (README, Privacy). "
+        "subject, and the owners as contacts where they reveal nothing (README, Privacy); "
+        "and the room's presence cap (README, Large rooms), which Prosody's rooms lack. "
         "Prosody's: a field of its own namespace for member invitations, which the "
         "registered muc#roomconfig_allowinvites says already.",
         prosody=_without(fields=("{http://prosody.im/protocol/muc}"
@@ -314,7 +315,8 @@ KNOWN = {
                                 "urn:xmpp:message-retract:0#tombstone",
                                 "urn:xmpp:message-retract:1#tombstone"),
                       fields=("muc#roominfo_subjectmod", "muc#roominfo_subject",
-                              "muc#roominfo_contactjid"))),
+                              "muc#roominfo_contactjid",
+                              "mucservice#roomconfig_maxuserspresence"))),
 
     # Noticed through these tests and not decided here: each wants an issue
     # of its own.

@@ -1,0 +1,105 @@
+"""
+Who hears of an occupant's presence in a large room.
+
+In a room of N occupants every join, presence change and leave takes N
+stanzas, and every newcomer gets the presence of all N: filling the room
+takes N² stanzas, and a room of 10,000 spends its time telling everybody
+who came and went. Above its presence cap (L{RoomConfig.maxUsersPresence
+<mucservice.room.config.RoomConfig.maxUsersPresence>}, a room option whose
+service default is C{--max-users-presence}), a room no longer broadcasts
+the presence of its ordinary occupants (participants and visitors) to
+everybody, an idea of ejabberd's C{max_users_presence}:
+
+ - moderators still see everything: every join, change and leave, and the
+   whole occupant list when they enter or become moderators;
+ - the joins, changes and leaves of moderators go to everyone;
+ - an occupant's own sessions, and its user's other occupants (other nicks
+   of the same bare JID), always hear of it;
+ - a participant or visitor that enters a room over its cap gets the
+   presence of the moderators and of its user's other occupants, then its
+   own (110), the history and the subject, as XEP-0045 wants them; not the
+   other participants and visitors, which it learns of by their messages
+   (which carry their nick) or by a probe.
+
+An occupant whose presence did reach every occupant, or came in the
+occupant list of a participant (it joined under the cap, or it was in the
+room when a participant entered under the cap), is I{announced}: its
+changes and its leave go on reaching everyone, so that no client keeps in
+its list an occupant that has gone. Those that never were go to the
+moderators and their own user alone, the cheap case a large room is made
+of.
+
+The room decides here who is told; the outcomes of
+L{mucservice.room.outcomes} carry the list, and the protocol edge renders
+for those listed.
+"""
+
+from mucservice.room.roles import MODERATOR
+
+
+class PresenceAudience:
+    """
+    The presence cap of a room. Mixed into L{Room<mucservice.room.room.Room>};
+    expects of it C{config} and C{occupants}.
+    """
+
+    def overPresenceCap(self):
+        """
+        @return: whether the room holds more occupants than its presence
+            cap, so that the presence of its participants and visitors is
+            no longer broadcast.
+        """
+        cap = self.config.maxUsersPresence
+        return cap is not None and len(self.occupants) > cap
+
+    def presenceAudience(self, occupant):
+        """
+        Who hears of a join, presence change, nick change or leave of
+        C{occupant} (besides its own sessions, which always do).
+
+        @return: L{None} for every occupant (the occupant is announced from
+            then on), or the L{list} of occupants told: the moderators and
+            the user's other occupants.
+        """
+        if occupant.announced or occupant.role == MODERATOR or not self.overPresenceCap():
+            occupant.announced = True
+            return None
+        return self._watchers(occupant)
+
+    def entering(self, newcomer):
+        """
+        Whose presence a newcomer gets on entering, before its own, and who
+        hears of its entry.
+
+        @return: C{(shown, audience)}: C{shown} is L{None} for every
+            occupant whose presence the room broadcasts (to a moderator, or
+            to anybody under the cap: those are announced from then on),
+            else the L{list} of the moderators and the newcomer's user's
+            other occupants; C{audience} is as L{presenceAudience} gives it.
+        """
+        if newcomer.role == MODERATOR:
+            return None, self.presenceAudience(newcomer)
+        if self.overPresenceCap():
+            watchers = self._watchers(newcomer)
+            return watchers, None if newcomer.announced else watchers
+        if self.config.maxUsersPresence is not None:
+            for occupant in self.occupants.values():
+                occupant.announced = True
+        return None, None
+
+    def showsEveryoneAnew(self, occupant, previousRole):
+        """
+        Whether an occupant that a role change made a moderator gets the
+        whole occupant list, which it did not get as a participant or
+        visitor in a room over its cap.
+        """
+        return (occupant.role == MODERATOR and previousRole not in (None, MODERATOR)
+                and self.overPresenceCap())
+
+    def _watchers(self, occupant):
+        # A pass over every occupant of a large room on each join: the bare
+        # JIDs' parts are compared as text, without a call to JID.__eq__
+        # for each (a third of the time, bench/component.py).
+        name, host = occupant.userJID.user, occupant.userJID.host
+        return [o for o in self.occupants.values()
+                if o.role == MODERATOR or (o.userJID.user == name and o.userJID.host == host)]
