@@ -40,7 +40,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from component import NS_MUC, SERVICE, USERS, Harness, createRoom, join  # noqa: E402
+from socketharness import NS_MUC, SERVICE, USERS, Harness, createRoom, join  # noqa: E402
 
 from mucservice.room.limits import SWEEP_INTERVAL  # noqa: E402
 
