@@ -134,6 +134,7 @@ class SlowPeer(FileDescriptor):
     """
 
     connected = 1
+    noDelay = False
 
     def __init__(self, reactor):
         FileDescriptor.__init__(self, reactor)
@@ -148,6 +149,9 @@ class SlowPeer(FileDescriptor):
 
     def reading(self):
         return self in self.reactor.getReaders()
+
+    def setTcpNoDelay(self, enabled):
+        self.noDelay = enabled
 
 
 class LinkBackPressureTests(SynchronousTestCase):
@@ -255,3 +259,10 @@ class LinkBackPressureTests(SynchronousTestCase):
     def test_linkBufferOption(self):
         """The transport's bound is the outbox's C{linkBuffer}."""
         self.assertEqual(250, self.transport.bufferSize)
+
+    def test_noDelay(self):
+        """
+        The link writes at once (C{TCP_NODELAY}): a join's last stanzas do
+        not wait for the server to acknowledge the first ones.
+        """
+        self.assertTrue(self.transport.noDelay)
