@@ -27,6 +27,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(mucservice.__file__)))
     ("e2e.py", ["--clients", "2", "--messages", "2", "--rounds", "1"], "mucservice/null"),
     ("archive.py", ["--messages", "2000", "--runs", "3", "--appends", "20"], "p99"),
     ("stanzasize.py", ["--occupants", "3", "--rounds", "2"], "minimum"),
+    ("joins.py", ["--sizes", "3", "--capped", "4", "--probes", "2", "--rounds", "1"],
+     "mucservice/Prosody"),
     ("churn.py", ["--waves", "1", "--sessions", "20", "--rooms", "4", "--wait", "0",
                   "--backlog-room", "5", "--backlog", "3"], "after wave 1"),
 ])
