@@ -74,6 +74,21 @@ class CappedRoomTests(SynchronousTestCase):
         toGus = [s for s in self.gusJoined if s["to"] == GUS]
         self.assertEqual("subject", toGus[-1].firstChildElement().name)
 
+    def test_notKeptOverCap(self):
+        """
+        The rendering of a presence that reaches only the moderators is not
+        kept on the occupant; that of those announced to everyone is, and
+        a moderator entering later still gets the presence of the one not
+        kept.
+        """
+        occupants = self.room.occupants
+        self.assertIsNone(occupants["gus"].rendered)
+        self.assertIsNotNone(occupants["mia"].rendered)
+        self.assertIsNotNone(occupants["olivia"].rendered)
+        out = self.service.join(ADAM, ROOM + "/adam")
+        self.assertIn("gus", shownTo(out, ADAM))
+        self.assertIsNone(occupants["gus"].rendered)
+
     def test_moderatorJoinOverCap(self):
         """
         A moderator's join goes to everyone, and the moderator gets every

@@ -9,6 +9,7 @@ writes it in bounded batches).
 
 import itertools
 
+from mucservice.room import roles
 from mucservice.room.hats import shownHats
 from mucservice.room.status import SELF
 from mucservice.xmpp import retraction
@@ -233,9 +234,19 @@ def _kept(room, occupant):
     room's JID) or not in the variants kept: the occupant's own copy (110)
     is rendered for its session each time.
 
+    Over a room's presence cap, the presence of a participant or visitor
+    that has not reached everybody goes only to the moderators and its own
+    sessions, and no newcomer but a moderator gets it: it is rendered when
+    needed and not kept (a room of 10,000 would keep some 7 MB for
+    nothing).
+
     @return: a L{dict} of kind to L{Template}, as
         L{PresenceBroadcast._template} keeps them.
     """
+    if not (occupant.announced or occupant.role == roles.MODERATOR
+            or not room.overPresenceCap()):
+        occupant.rendered = None
+        return {}
     sessions = occupant.sessions
     latest = next(reversed(sessions), None)
     key = (occupant.nick, occupant.role, room.affiliationOf(occupant.userJID), latest,
