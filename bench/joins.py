@@ -29,7 +29,6 @@ import os
 import queue
 import resource
 import selectors
-import socket
 import statistics
 import sys
 import tempfile
@@ -106,26 +105,6 @@ class Drainer(threading.Thread):
         raise RuntimeError("only %d of %d self-presences came" % (self.selves, count))
 
 
-def readUntil(client, marker, timeout=60):
-    """
-    Read the socket of C{client} until C{marker} has come, acknowledging
-    at once what arrives: a client that waits for data has nothing to send,
-    so Linux would hold its acknowledgements back (40 ms), and the server,
-    holding its next small write until the last is acknowledged (Nagle),
-    would wait as long. Clients do not time that; the joins should not
-    either.
-    """
-    sock, data = client.sock, e2e._unread.pop(client, b"")
-    sock.settimeout(timeout)
-    while marker not in data:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
-        chunk = sock.recv(1 << 16)
-        if not chunk:
-            raise RuntimeError("%s: the server closed the stream" % (client.jid,))
-        data = data[-len(marker):] + chunk
-    e2e._unread[client] = data[data.index(marker) + len(marker):]
-
-
 def send(sock, text):
     """
     Write a small stanza on a filler's socket, which the drainer reads (so
@@ -147,11 +126,11 @@ def fill(drainer, creator, fillers, room, form):
     """
     creator.send("<presence to='%s/f0'><x xmlns='%s'><history maxstanzas='0'/></x></presence>"
                  % (room, NS_MUC))
-    readUntil(creator, SELF)
+    e2e.drain(creator, SELF)
     creator.send("<iq type='set' id='instant' to='%s'><query xmlns='%s#owner'>"
                  "<x xmlns='jabber:x:data' type='submit'>%s</x></query></iq>"
                  % (room, NS_MUC, form))
-    readUntil(creator, b"instant")
+    e2e.drain(creator, b"instant")
     e2e._unread.pop(creator, None)
     drainer.add(creator.sock)
     base = drainer.selves
@@ -183,11 +162,11 @@ def probe(client, room, probes):
         start = time.perf_counter()
         client.send("<presence to='%s/probe%d'><x xmlns='%s'><history maxstanzas='0'/></x>"
                     "</presence>" % (room, n, NS_MUC))
-        readUntil(client, SELF)
+        e2e.drain(client, SELF)
         times.append(time.perf_counter() - start)
-        readUntil(client, b"<subject")
+        e2e.drain(client, b"<subject")
         client.send("<presence type='unavailable' to='%s/probe%d'/>" % (room, n))
-        readUntil(client, SELF)
+        e2e.drain(client, SELF)
     e2e._unread.pop(client, None)
     return times
 
