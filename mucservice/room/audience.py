@@ -52,6 +52,14 @@ class PresenceAudience:
         cap = self.config.maxUsersPresence
         return cap is not None and len(self.occupants) > cap
 
+    def reachesEveryone(self, occupant):
+        """
+        @return: whether a join, change or leave of C{occupant} is told to
+            every occupant: it is announced, a moderator, or the room is
+            not over its cap.
+        """
+        return occupant.announced or occupant.role == MODERATOR or not self.overPresenceCap()
+
     def presenceAudience(self, occupant):
         """
         Who hears of a join, presence change, nick change or leave of
@@ -61,7 +69,7 @@ class PresenceAudience:
             then on), or the L{list} of occupants told: the moderators and
             the user's other occupants.
         """
-        if occupant.announced or occupant.role == MODERATOR or not self.overPresenceCap():
+        if self.reachesEveryone(occupant):
             occupant.announced = True
             return None
         return self._watchers(occupant)

@@ -9,7 +9,6 @@ writes it in bounded batches).
 
 import itertools
 
-from mucservice.room import roles
 from mucservice.room.hats import shownHats
 from mucservice.room.status import SELF
 from mucservice.xmpp import retraction
@@ -243,8 +242,7 @@ def _kept(room, occupant):
     @return: a L{dict} of kind to L{Template}, as
         L{PresenceBroadcast._template} keeps them.
     """
-    if not (occupant.announced or occupant.role == roles.MODERATOR
-            or not room.overPresenceCap()):
+    if not room.reachesEveryone(occupant):
         occupant.rendered = None
         return {}
     sessions = occupant.sessions
@@ -270,8 +268,12 @@ def shownPresence(room, occupant):
 
     @return: a L{PresenceBroadcast}.
     """
+    return _withVariants(room, occupant, _kept(room, occupant))
+
+
+def _withVariants(room, occupant, variants):
     presence = PresenceBroadcast(room, occupant)
-    presence._variants = _kept(room, occupant)
+    presence._variants = variants
     return presence
 
 
@@ -283,9 +285,10 @@ def shownTemplate(room, occupant, viewer):
         L{shownPresence}).
     """
     kind = "withjid" if room.mayDiscoverJIDs(viewer) else "anonymous"
-    template = _kept(room, occupant).get(kind)
+    variants = _kept(room, occupant)
+    template = variants.get(kind)
     if template is None:
-        template = shownPresence(room, occupant)._template(kind)
+        template = _withVariants(room, occupant, variants)._template(kind)
     return template
 
 
