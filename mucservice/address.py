@@ -18,9 +18,9 @@ dictionaries. Nothing is interned: a parsed address lives as long as what
 refers to it.
 """
 
-import functools
 import ipaddress
 import unicodedata
+from collections import OrderedDict
 
 from precis_i18n import get_profile
 
@@ -356,20 +356,50 @@ class AddressCache:
     The addresses parsed last, at most C{size} of them (least recently
     used first out), for the hot path that parses the C{from} and C{to} of
     every stanza: parsing an ASCII address costs about 2.5 microseconds, a
-    lookup here about a tenth of one. Only valid addresses are kept.
+    lookup here about a tenth of one. Only valid addresses are kept, and
+    one may be forgotten before its turn (L{forget}: a session that left
+    every room), so that what the cache holds follows who is here.
+
+    Occupant addresses (C{room@service/nick}, on the domain C{own}) are
+    parsed each time and never kept: every occupant has one, any client
+    may name new ones, and stanzas go to a room far more often than to an
+    occupant.
 
     @ivar size: how many it keeps; 0 keeps none.
+    @ivar own: the service's domain, or L{None}.
     """
 
-    def __init__(self, size=DEFAULT_CACHE_SIZE):
+    def __init__(self, size=DEFAULT_CACHE_SIZE, own=None):
         self.size = size
-        self._parse = functools.lru_cache(maxsize=size)(parseJID) if size else parseJID
+        self.own = own
+        self._entries = OrderedDict()
+
+    def __len__(self):
+        return len(self._entries)
+
+    def __contains__(self, text):
+        return text in self._entries
 
     def parse(self, text):
         """
         @return: L{parseJID}C{(text)}, from the cache if it is there.
         @raise errors.JIDMalformed: as L{parseJID} does.
         """
-        if type(text) is str and len(text) <= MAX_CACHED_CHARS:
-            return self._parse(text)
-        return parseJID(text)
+        entries = self._entries
+        jid = entries.get(text)
+        if jid is not None:
+            entries.move_to_end(text)
+            return jid
+        jid = parseJID(text)
+        if (self.size and type(text) is str and len(text) <= MAX_CACHED_CHARS
+                and (jid.resource is None or jid.host != self.own)):
+            if len(entries) >= self.size:
+                entries.popitem(last=False)
+            entries[text] = jid
+        return jid
+
+    def forget(self, text):
+        """
+        Drop the address parsed from C{text}, if it is kept.
+        """
+        self._entries.pop(text, None)

@@ -29,7 +29,7 @@ from mucservice.xmpp.commands import HatCommands
 from mucservice.xmpp.component import MUCComponent
 from mucservice.xmpp.disco import ServiceDiscovery
 from mucservice.xmpp.guard import StanzaGuard
-from mucservice.xmpp.handler import setAddressCache
+from mucservice.xmpp.handler import DepartedAddresses, setAddressCache
 from mucservice.xmpp.hats import HatPresence
 from mucservice.xmpp.links import LinkWatcher
 from mucservice.xmpp.mam import ArchiveHandler
@@ -360,7 +360,8 @@ def makeService(config, reactor=None):
     component.outbox.linkBuffer = config["link-buffer"]
     if exitOnFatal and config["exit-on-auth-failure"]:
         component.link.authFailed = lambda why: exitWithStatus(reactor, why, EXIT_CONFIG)
-    setAddressCache(config["address-cache"])
+    setAddressCache(config["address-cache"], config["jid"].host)
+    rooms.joinTracker.addObserver(DepartedAddresses(rooms.joinTracker))
     LIMIT.maxSize = config["max-stanza-size"]
     SendGuard().setHandlerParent(component)
     for handler in (StanzaGuard(rooms, reactor), PresenceHandler(rooms, reactor),

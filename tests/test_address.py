@@ -211,7 +211,7 @@ def test_cacheKeepsValidAddresses():
     cache.parse("c@example.org")
     assert cache.parse("a@example.org/r") is not first
     assert cache.parse("a@example.org/r") == first
-    assert cache._parse.cache_info().currsize == 2
+    assert len(cache) == 2
 
 
 def test_cacheRefusesAsParserDoes():
@@ -222,13 +222,49 @@ def test_cacheRefusesAsParserDoes():
             cache.parse("user@a..b")
         with pytest.raises(errors.JIDMalformed):
             cache.parse(None)
-    assert cache._parse.cache_info().currsize == 0
+    assert len(cache) == 0
     long = "a@example.org/" + "r" * address.MAX_CACHED_CHARS
     assert cache.parse(long) is not cache.parse(long)
-    assert cache._parse.cache_info().currsize == 0
+    assert len(cache) == 0
+
+
+def test_cacheForgets():
+    """A forgotten address is parsed anew; forgetting one not kept does nothing."""
+    cache = address.AddressCache(10)
+    first = cache.parse("a@example.org/r")
+    other = cache.parse("b@example.org/r")
+    cache.forget("a@example.org/r")
+    cache.forget("never@example.org/r")
+    assert "a@example.org/r" not in cache and "b@example.org/r" in cache
+    assert len(cache) == 1
+    assert cache.parse("b@example.org/r") is other
+    again = cache.parse("a@example.org/r")
+    assert again == first and again is not first
+
+
+def test_cacheKeepsRecentlyUsed():
+    """A lookup makes an address the most recent: the least recently used goes first."""
+    cache = address.AddressCache(2)
+    first = cache.parse("a@example.org")
+    cache.parse("b@example.org")
+    cache.parse("a@example.org")
+    cache.parse("c@example.org")
+    assert cache.parse("a@example.org") is first
+    assert len(cache) == 2
+
+
+def test_cacheSkipsOccupantAddresses():
+    """Addresses with a resource on the service's own domain are parsed anew each time."""
+    cache = address.AddressCache(10, own="muc.example.org")
+    assert cache.parse("room@muc.example.org/nick") is not cache.parse("room@muc.example.org/nick")
+    assert cache.parse("room@muc.example.org") is cache.parse("room@muc.example.org")
+    assert cache.parse("a@example.org/r") is cache.parse("a@example.org/r")
+    assert len(cache) == 2
 
 
 def test_noCache():
     """A cache of size 0 parses every time."""
     cache = address.AddressCache(0)
     assert cache.parse("a@example.org") is not cache.parse("a@example.org")
+    assert len(cache) == 0
+

@@ -56,7 +56,9 @@ class ChurnTests(SynchronousTestCase):
     """
 
     def setUp(self):
-        self.service = FakeService("--ping-idle", "300")
+        # A cache of addresses smaller than the sessions of the first wave
+        # mention: full before the count, as a busy service's is.
+        self.service = FakeService("--ping-idle", "300", "--address-cache", "300")
         self.service.makeRoom(LOBBY, "owner@example.org")
         self.service.join(OWNER, LOBBY + "/owner")
         self.transport = self.service.stream.transport
@@ -137,3 +139,23 @@ class ChurnTests(SynchronousTestCase):
         self.assertEqual(interned, internedJIDs())
         self.assertEqual(["owner"], list(self.service.rooms.getRoom(
             handler.parseJID(LOBBY)).occupants))
+
+    def test_departedSessionsForgotten(self):
+        """
+        The cache of parsed addresses keeps the address of a session while
+        it is in a room, and forgets it once it has left every room; the
+        occupant JID a presence goes to is never kept.
+        """
+        cache = handler.addressCache
+        real = "walker@example.org/phone"
+        self.feed(["<presence from='%s' to='%s/walker'><x xmlns='%s'/></presence>"
+                   % (real, LOBBY, NS_MUC),
+                   "<presence from='%s' to='side@%s/walker'><x xmlns='%s'/></presence>"
+                   % (real, SERVICE, NS_MUC)])
+        self.assertIn(real, cache)
+        self.assertNotIn(LOBBY + "/walker", cache)
+        self.feed(["<presence from='%s' to='%s/walker' type='unavailable'/>" % (real, LOBBY)])
+        self.assertIn(real, cache)
+        self.feed(["<presence from='%s' to='side@%s/walker' type='unavailable'/>"
+                   % (real, SERVICE)])
+        self.assertNotIn(real, cache)

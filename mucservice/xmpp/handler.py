@@ -12,8 +12,10 @@ from twisted.logger import Logger
 from twisted.words.protocols.jabber.error import StanzaError
 from twisted.words.xish import xpath
 from wokkel.subprotocols import XMPPHandler
+from zope.interface import implementer
 
 from mucservice import address, errors
+from mucservice.interfaces import IJoinObserver
 from mucservice.xmpp.errors import errorReply
 from mucservice.xmpp.render import Template, quote
 from mucservice.xmpp.sizes import LIMIT, utf8len
@@ -22,13 +24,39 @@ from mucservice.xmpp.sizes import LIMIT, utf8len
 addressCache = address.AddressCache()
 
 
-def setAddressCache(size):
+def setAddressCache(size, own=None):
     """
-    Keep the last C{size} addresses parsed (0: none); see
-    L{AddressCache<mucservice.address.AddressCache>}.
+    Keep the last C{size} addresses parsed (0: none), but no occupant
+    address of the domain C{own}; see L{AddressCache
+    <mucservice.address.AddressCache>}.
     """
     global addressCache
-    addressCache = address.AddressCache(size)
+    addressCache = address.AddressCache(size, own)
+
+
+@implementer(IJoinObserver)
+class DepartedAddresses:
+    """
+    Forgets from the L{addressCache} the address of a session that is in no
+    room any more, so that the cache holds the addresses of those who are
+    here, not of those who came by: each departed session would otherwise
+    keep some 500 bytes until the cache got round to dropping it.
+
+    @ivar tracker: the L{IJoinTracker} it observes.
+    """
+
+    def __init__(self, tracker):
+        self.tracker = tracker
+
+    def occupantJoined(self, realJID, roomJID, nick):
+        pass
+
+    def occupantLeft(self, realJID, roomJID, nick):
+        if not self.tracker.roomsOf(realJID):
+            addressCache.forget(realJID.full())
+
+    def nickChanged(self, realJID, roomJID, oldNick, newNick):
+        pass
 
 
 def laneOf(stanza):
