@@ -19,6 +19,7 @@ refers to it.
 """
 
 import ipaddress
+import sys
 import unicodedata
 from collections import OrderedDict
 
@@ -272,7 +273,9 @@ def prepareDomainpart(text):
         labels[i] = _checkLDH(label) if label.isascii() else _prepareULabel(label)
     domain = ".".join(labels)
     _checkLength(domain, "domainpart")
-    return domain
+    # The addresses of a server's users share one text of its name, not
+    # one each: an interned text lives only as long as what refers to it.
+    return sys.intern(domain)
 
 
 def splitJID(text):

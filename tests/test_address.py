@@ -268,3 +268,10 @@ def test_noCache():
     assert cache.parse("a@example.org") is not cache.parse("a@example.org")
     assert len(cache) == 0
 
+
+def test_domainTextShared():
+    """Addresses of the same domain share one text of it, however it was written."""
+    first = address.parseJID("a@Example.ORG/r")
+    second = address.parseJID("b@example.org")
+    assert first.host == "example.org"
+    assert first.host is second.host
