@@ -10,11 +10,25 @@ from mucservice.interfaces import IJoinTracker
 from mucservice.providers.observers import ObserverList
 
 
+def _pairs(rooms):
+    """
+    @param rooms: a session's rooms as the tracker keeps them: a flat
+        tuple C{(room, nick, room, nick, ...)}.
+    @return: C{(room, nick)} pairs.
+    """
+    return zip(rooms[::2], rooms[1::2])
+
+
 @implementer(IJoinTracker)
 class MemoryJoinTracker:
     """
     Four indexes kept in step: real JID to rooms, room to occupants, bare JID
     to the real JIDs it has in rooms, domain to real JIDs.
+
+    A session is in a room or two, a user has a session or two: their
+    indexes are flat tuples (a session's C{(room, nick, room, nick, ...)},
+    a user's real JIDs), made again on each change, and not a dictionary
+    and a set each, which would take some 440 bytes more per occupant.
     """
 
     def __init__(self):
@@ -24,50 +38,75 @@ class MemoryJoinTracker:
         self._realsByDomain = {}
         self._observers = ObserverList()
 
+    def _nickIn(self, realJID, roomJID):
+        rooms = self._roomsByReal.get(realJID, ())
+        for i in range(0, len(rooms), 2):
+            if rooms[i] == roomJID:
+                return rooms[i + 1]
+        return None
+
+    def _setNick(self, realJID, roomJID, nick):
+        """
+        Record C{realJID} in C{roomJID} as C{nick}, or as in no room there
+        if C{nick} is L{None}.
+        """
+        rooms = tuple(value for pair in _pairs(self._roomsByReal.get(realJID, ()))
+                      if pair[0] != roomJID for value in pair)
+        if nick is not None:
+            rooms += (roomJID, nick)
+        if rooms:
+            self._roomsByReal[realJID] = rooms
+        else:
+            del self._roomsByReal[realJID]
+
     def recordJoin(self, realJID, roomJID, nick):
-        rooms = self._roomsByReal.setdefault(realJID, {})
-        oldNick = rooms.get(roomJID)
+        oldNick = self._nickIn(realJID, roomJID)
         if oldNick == nick:
             return
         if oldNick is not None:
             self.recordNickChange(realJID, roomJID, nick)
             return
-        rooms[roomJID] = nick
+        first = realJID not in self._roomsByReal
+        self._setNick(realJID, roomJID, nick)
         self._occupantsByRoom.setdefault(roomJID, {})[realJID] = nick
-        self._resourcesByUser.setdefault(realJID.userhostJID(), set()).add(realJID)
-        self._realsByDomain.setdefault(realJID.host, set()).add(realJID)
+        if first:
+            userJID = realJID.userhostJID()
+            self._resourcesByUser[userJID] = self._resourcesByUser.get(userJID, ()) + (realJID,)
+            self._realsByDomain.setdefault(realJID.host, set()).add(realJID)
         self._observers.notify("occupantJoined", realJID, roomJID, nick)
 
     def recordLeave(self, realJID, roomJID):
-        rooms = self._roomsByReal.get(realJID)
-        if not rooms or roomJID not in rooms:
+        nick = self._nickIn(realJID, roomJID)
+        if nick is None:
             return
-        nick = rooms.pop(roomJID)
+        self._setNick(realJID, roomJID, None)
         occupants = self._occupantsByRoom[roomJID]
         del occupants[realJID]
         if not occupants:
             del self._occupantsByRoom[roomJID]
-        if not rooms:
+        if realJID not in self._roomsByReal:
             self._forgetReal(realJID)
         self._observers.notify("occupantLeft", realJID, roomJID, nick)
 
     def _forgetReal(self, realJID):
-        del self._roomsByReal[realJID]
-        for index, key in ((self._resourcesByUser, realJID.userhostJID()),
-                           (self._realsByDomain, realJID.host)):
-            members = index[key]
-            members.discard(realJID)
-            if not members:
-                del index[key]
+        userJID = realJID.userhostJID()
+        others = tuple(other for other in self._resourcesByUser[userJID] if other != realJID)
+        if others:
+            self._resourcesByUser[userJID] = others
+        else:
+            del self._resourcesByUser[userJID]
+        members = self._realsByDomain[realJID.host]
+        members.discard(realJID)
+        if not members:
+            del self._realsByDomain[realJID.host]
 
     def recordNickChange(self, realJID, roomJID, newNick):
-        rooms = self._roomsByReal.get(realJID, {})
-        if roomJID not in rooms:
+        oldNick = self._nickIn(realJID, roomJID)
+        if oldNick is None:
             raise errors.ItemNotFound("%s is not in %s" % (realJID.full(), roomJID.full()))
-        oldNick = rooms[roomJID]
         if oldNick == newNick:
             return
-        rooms[roomJID] = newNick
+        self._setNick(realJID, roomJID, newNick)
         self._occupantsByRoom[roomJID][realJID] = newNick
         self._observers.notify("nickChanged", realJID, roomJID, oldNick, newNick)
 
@@ -84,7 +123,7 @@ class MemoryJoinTracker:
         self._realsByDomain.clear()
 
     def roomsOf(self, realJID):
-        return dict(self._roomsByReal.get(realJID, {}))
+        return dict(_pairs(self._roomsByReal.get(realJID, ())))
 
     def occupantsFrom(self, domain):
         return set(self._realsByDomain.get(domain, ()))
@@ -94,7 +133,7 @@ class MemoryJoinTracker:
 
     def isPresent(self, userJID, roomJID):
         for realJID in self._resourcesByUser.get(userJID.userhostJID(), ()):
-            if roomJID in self._roomsByReal[realJID]:
+            if self._nickIn(realJID, roomJID) is not None:
                 return True
         return False
 
