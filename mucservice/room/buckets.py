@@ -74,7 +74,7 @@ class Buckets:
         self.rate = rate
         self.what = what
         self._clock = clock
-        # Key to [tokens, when they were counted], least recently used first.
+        # Key to (tokens, when they were counted), least recently used first.
         self._buckets = OrderedDict()
         # The most buckets held since the dictionary was last made.
         self._peak = 0
@@ -140,6 +140,6 @@ class Buckets:
         self.expire(now)
         level = self._level(key, now)
         self._refuse(level)
-        self._buckets[key] = [level - 1, now]
+        self._buckets[key] = (level - 1, now)
         self._buckets.move_to_end(key)
         self._peak = max(self._peak, len(self._buckets))
