@@ -34,9 +34,11 @@ from mucservice.xmpp.namespaces import NS_XML
 
 #: The language of the component stream, which its header declares: every
 #: stanza the service writes without an C{xml:lang} is in it (RFC 6120
-#: section 4.7.4), so the service leaves out an C{xml:lang} that says the
-#: same (L{mucservice.xmpp.broadcast}), and the server gives it back
-#: (Prosody stamps every stanza that has none with its stream's language).
+#: section 4.7.4), so the room's messages leave out an C{xml:lang} that says
+#: the same (L{mucservice.xmpp.broadcast}). Prosody stamps every stanza that
+#: has none with its stream's language, so its clients get it back;
+#: ejabberd (23.01) passes such stanzas on without one, as it does its own
+#: clients' stanzas that have none.
 STREAM_LANG = "en"
 
 #: Seconds before the first reconnection attempt after the link is lost.
