@@ -1,13 +1,21 @@
 """
 End to end through a real Prosody on loopback: the same workload against
-three MUCs behind the same server, in one run, interleaved:
+four MUCs behind the same server, in one run, interleaved:
 
  - Prosody's own MUC (C{conference.localhost}),
  - mucservice (C{muc.localhost}, the real C{twistd mucservice}),
  - the null component of C{bench/nullcomponent.py} (C{null.localhost}),
    which only answers joins and fans groupchat out from pre-rendered
    strings: the most any component gets through Prosody, which parses every
-   stanza a component sends.
+   stanza a component sends;
+ - the same null component with C{--ids} (C{nullids.localhost}, "null+ids"),
+   whose copies also carry the XEP-0359 stanza id and the XEP-0421 occupant
+   id, in the shortest honest form: the floor for a MUC that marks its
+   messages as those XEPs require, as mucservice does. The plain null's
+   copies lack those two elements (about 180 bytes with these rooms'
+   addresses), which Prosody parses again for every recipient: so
+   mucservice/(null+ids) says what our process costs, and mucservice/null
+   what the protocol and our process cost together.
 
     .venv/bin/python bench/e2e.py [--clients 50,100,200] [--messages 100]
         [--rounds 3] [--json PATH]
@@ -15,13 +23,14 @@ three MUCs behind the same server, in one run, interleaved:
 For each room size and MUC: the time each client's join takes (presence
 sent, self-presence back), and groupchat deliveries/s (one sender, messages
 sent back to back, every client's copies counted on its own socket). Medians
-over the rounds, and the ratios mucservice/null and mucservice/Prosody.
+over the rounds, and the ratios mucservice/null, mucservice/(null+ids) and
+mucservice/Prosody.
 
 What must not decide the result, and how it is kept out: authentication
 (clients log in with PLAIN before anything is timed; Prosody's SCRAM hashing
 of stored passwords happens then), Prosody's c2s rate limits (mod_limits is
 not loaded; nothing throttles a client), and the order of runs (each round
-runs the three MUCs one after the other, the order turning each round).
+runs the four MUCs one after the other, the order turning each round).
 """
 
 import argparse
@@ -47,7 +56,13 @@ DOMAIN = "localhost"
 PASSWORD = "bench-password"
 NS_MUC = "http://jabber.org/protocol/muc"
 MUCS = {"prosody": "conference.localhost", "mucservice": "muc.localhost",
-        "null": "null.localhost"}
+        "null": "null.localhost", "null+ids": "nullids.localhost"}
+#: The null components, each with the options of bench/nullcomponent.py it
+#: runs with.
+NULLS = {"null": [], "null+ids": ["--ids"]}
+#: Ratio name to the MUC mucservice's deliveries/s are divided by.
+RATIOS = {"mucservice/null": "null", "mucservice/null+ids": "null+ids",
+          "mucservice/Prosody": "prosody"}
 #: Limits of mucservice raised out of the way: one sender says everything, and
 #: one user makes the room of every run (more than --room-creation-rate allows).
 LIMITS = ["--message-rate", "1000000000/1", "--presence-rate", "1000000000/1",
@@ -58,16 +73,16 @@ LIMITS = ["--message-rate", "1000000000/1", "--presence-rate", "1000000000/1",
 
 class Server:
     """
-    Prosody with the three MUCs, and the two external components connected.
+    Prosody with the four MUCs, and the three external components connected.
     """
 
     def __init__(self, folder):
-        nullSecret = uuid.uuid4().hex
+        secrets = {name: uuid.uuid4().hex for name in NULLS}
         extra = ('Component "conference.localhost" "muc"\n'
                  '    restrict_room_creation = false\n'
-                 '    muc_room_default_history_length = 0\n'
-                 'Component "null.localhost"\n'
-                 '    component_secret = %s\n' % (luaString(nullSecret),))
+                 '    muc_room_default_history_length = 0\n')
+        extra += "".join('Component "%s"\n    component_secret = %s\n'
+                         % (MUCS[name], luaString(secret)) for name, secret in secrets.items())
         self.prosody = LocalProsody(os.path.join(folder, "prosody"), domain=DOMAIN,
                                     componentJID=MUCS["mucservice"], extraConfig=extra,
                                     logLevel="warn")
@@ -81,10 +96,11 @@ class Server:
                                       extraArgs=LIMITS)
         self.service.start()
         self.service.waitConnected()
-        self.null = subprocess.Popen(
+        self.nulls = [subprocess.Popen(
             [sys.executable, os.path.join(ROOT, "bench", "nullcomponent.py"), "--jid",
-             MUCS["null"], "--secret", nullSecret, "--port", str(self.prosody.componentPort)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             MUCS[name], "--secret", secret, "--port", str(self.prosody.componentPort)]
+            + NULLS[name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for name, secret in secrets.items()]
         self.clients = []
 
     def connect(self, count):
@@ -104,7 +120,9 @@ class Server:
     def stop(self):
         for client in self.clients:
             client.sock.close()
-        self.null.terminate()
+        for null in self.nulls:
+            null.terminate()
+            null.wait()
         self.service.stop()
         self.prosody.stop()
 
@@ -236,7 +254,7 @@ def settle(clients, quiet=0.5):
 def run(server, muc, count, messages, tag):
     clients = server.connect(count)
     room = "bench-%s@%s" % (tag, MUCS[muc])
-    joins = joinAll(clients, room, instant=muc != "null")
+    joins = joinAll(clients, room, instant=muc not in NULLS)
     seconds = burst(clients, room, messages)
     leaveAll(clients, room)
     settle(clients)
@@ -261,8 +279,8 @@ def main(argv=None):
             for round in range(options.rounds):
                 for size in sizes:
                     for muc in order:
-                        figures[muc][size].append(run(server, muc, size, options.messages,
-                                                      "%d-%d-%s" % (round, size, muc)))
+                        tag = "%d-%d-%s" % (round, size, muc.replace("+", "-"))
+                        figures[muc][size].append(run(server, muc, size, options.messages, tag))
                 order = order[1:] + order[:1]
         finally:
             server.stop()
@@ -276,16 +294,18 @@ def main(argv=None):
             summary.setdefault(muc, {})[size] = row
             print("%-10s %8d %14.0f %12.2f %12.2f" % (muc, size, row["deliveries_per_second"],
                                                       row["join_ms_p50"], row["join_ms_max"]))
+    ratios = {}
     for size in sizes:
         ours = summary["mucservice"][size]["deliveries_per_second"]
-        print("%d clients: mucservice/null %.2f, mucservice/Prosody %.2f"
-              % (size, ours / summary["null"][size]["deliveries_per_second"],
-                 ours / summary["prosody"][size]["deliveries_per_second"]))
+        ratios[size] = {name: ours / summary[muc][size]["deliveries_per_second"]
+                        for name, muc in RATIOS.items()}
+        print("%d clients: %s" % (size, ", ".join("%s %.2f" % (name, ratio)
+                                                  for name, ratio in ratios[size].items())))
     if options.json:
         with open(options.json, "w") as f:
             json.dump({"date": time.strftime("%Y-%m-%d"), "machine": {"cpus": os.cpu_count()},
                        "messages": options.messages, "rounds": options.rounds,
-                       "figures": summary}, f, indent=2)
+                       "figures": summary, "ratios": ratios}, f, indent=2)
     return summary
 
 

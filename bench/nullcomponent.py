@@ -7,25 +7,51 @@ empty subject, and fans each groupchat message out to every occupant of its
 room from one pre-rendered string, only C{to} differing. Nothing else: no
 occupant list, no presence broadcast, no history, no rules, no errors.
 
-    .venv/bin/python bench/nullcomponent.py --jid null.localhost --secret S --port P
+With C{--ids}, every copy of a message also carries what a MUC that marks
+its messages must add to each: the room's XEP-0359 C{<stanza-id/>} (with
+C{by}) and the sender's XEP-0421 C{<occupant-id/>}, each the shortest honest
+id, 128 bits in the 22 characters of unpadded base64 (a random stanza id
+per message, one occupant id per occupant for as long as it stays), and the
+self-presence carries the occupant id too. That is the floor for a MUC that
+gives stanza and occupant ids, as mucservice does: what separates it from
+the plain null is bytes those XEPs require, which the server parses again
+for every recipient.
+
+    .venv/bin/python bench/nullcomponent.py --jid null.localhost --secret S --port P [--ids]
 """
 
 import argparse
+import base64
+import os
 import sys
 from xml.sax.saxutils import escape, quoteattr
 
 from twisted.internet import reactor
 from twisted.words.protocols.jabber import component, xmlstream
 
+NS_STANZA_ID = "urn:xmpp:sid:0"
+NS_OCCUPANT_ID = "urn:xmpp:occupant-id:0"
+
+
+def shortID():
+    """
+    @return: 128 random bits in 22 characters of unpadded base64url (no
+        character of it needs escaping in XML).
+    """
+    return base64.urlsafe_b64encode(os.urandom(16)).rstrip(b"=").decode("ascii")
+
 
 class NullMUC:
     """
-    @ivar rooms: room JID (text) to the real JIDs in it, in join order.
+    @ivar rooms: room JID (text) to the real JIDs in it, in join order,
+        each to its nick and occupant id.
+    @ivar ids: whether to mark messages with stanza and occupant ids.
     """
 
-    def __init__(self):
+    def __init__(self, ids=False):
         self.rooms = {}
         self.stream = None
+        self.ids = ids
 
     def connected(self, stream):
         self.stream = stream
@@ -41,12 +67,15 @@ class NullMUC:
         if presence.getAttribute("type") == "unavailable":
             occupants.pop(real, None)
             return
-        occupants[real] = to.partition("/")[2]
+        nick, occupantID = occupants.get(real, (None, shortID() if self.ids else None))
+        occupants[real] = to.partition("/")[2], occupantID
+        marked = ("<occupant-id xmlns='%s' id='%s'/>" % (NS_OCCUPANT_ID, occupantID)
+                  if occupantID else "")
         self.stream.send(
             "<presence from=%s to=%s><x xmlns='http://jabber.org/protocol/muc#user'>"
-            "<item affiliation='none' role='participant'/><status code='110'/></x></presence>"
+            "<item affiliation='none' role='participant'/><status code='110'/></x>%s</presence>"
             "<message from=%s to=%s type='groupchat'><subject/></message>"
-            % (quoteattr(to), quoteattr(real), quoteattr(room), quoteattr(real)))
+            % (quoteattr(to), quoteattr(real), marked, quoteattr(room), quoteattr(real)))
 
     def onMessage(self, message):
         real, room = message.getAttribute("from"), message.getAttribute("to")
@@ -54,10 +83,15 @@ class NullMUC:
         if message.getAttribute("type") != "groupchat" or real not in occupants:
             return
         body = message.body
+        nick, occupantID = occupants[real]
+        marks = ""
+        if occupantID:
+            marks = ("<stanza-id xmlns='%s' id='%s' by=%s/><occupant-id xmlns='%s' id='%s'/>"
+                     % (NS_STANZA_ID, shortID(), quoteattr(room), NS_OCCUPANT_ID, occupantID))
         head = "<message to="
-        tail = " from=%s type='groupchat' id=%s><body>%s</body></message>" % (
-            quoteattr("%s/%s" % (room, occupants[real])),
-            quoteattr(message.getAttribute("id") or ""), escape(str(body) if body else ""))
+        tail = " from=%s type='groupchat' id=%s><body>%s</body>%s</message>" % (
+            quoteattr("%s/%s" % (room, nick)), quoteattr(message.getAttribute("id") or ""),
+            escape(str(body) if body else ""), marks)
         self.stream.send("".join(head + quoteattr(j) + tail for j in occupants))
 
 
@@ -67,8 +101,10 @@ def main(argv=None):
     parser.add_argument("--secret", required=True)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--ids", action="store_true",
+                        help="mark each copy with a stanza id and an occupant id")
     options = parser.parse_args(argv)
-    muc = NullMUC()
+    muc = NullMUC(options.ids)
     factory = component.componentFactory(options.jid, options.secret)
     factory.addBootstrap(xmlstream.STREAM_AUTHD_EVENT, muc.connected)
     factory.addBootstrap(xmlstream.INIT_FAILED_EVENT, lambda failure: reactor.stop())

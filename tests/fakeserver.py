@@ -26,12 +26,16 @@ class ComponentServerProtocol(protocol.Protocol):
     One component stream, as the server sees it: it answers the stream
     header, then accepts the handshake (C{<handshake/>}) or refuses it with
     a stream error and closes the stream, as its L{FakeXMPPServer} says.
+
+    @ivar header: the root element of the component's stream header, as
+        parsed, once it has come.
     """
 
     def __init__(self, server, sid):
         self.server = server
         self.sid = sid
         self.received = []
+        self.header = None
 
     def connectionMade(self):
         self.parser = domish.elementStream()
@@ -43,6 +47,7 @@ class ComponentServerProtocol(protocol.Protocol):
         self.parser.parse(data)
 
     def _streamStarted(self, root):
+        self.header = root
         self.transport.write(("<?xml version='1.0'?><stream:stream xmlns:stream='%s' "
                               "xmlns='jabber:component:accept' id='%s' from='%s'>"
                               % (NS_STREAMS, self.sid, root.getAttribute("to"))).encode())

@@ -3,11 +3,16 @@ The benchmarks still run: each one, as small as it goes, as a script of its
 own (their figures are for people; here only that they work).
 """
 
+import importlib.util
+import json
 import os
+import string
 import subprocess
 import sys
 
 import pytest
+from twisted.words.xish.xmlstream import XmlStream
+from wokkel.generic import parseXml
 
 import mucservice
 from mucservice.devserver.ejabberd import ejabberdBinary
@@ -24,7 +29,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(mucservice.__file__)))
     ("component.py", ["--sizes", "5,12", "--rooms", "2", "--empty-rooms", "2", "--messages",
                       "5", "--max-users-presence", "8", "--uncapped-joins", "2"],
      "without the cap"),
-    ("e2e.py", ["--clients", "2", "--messages", "2", "--rounds", "1"], "mucservice/null"),
+    ("e2e.py", ["--clients", "2", "--messages", "2", "--rounds", "1"], "mucservice/null+ids"),
     ("archive.py", ["--messages", "2000", "--runs", "3", "--appends", "20"], "p99"),
     ("stanzasize.py", ["--occupants", "3", "--rounds", "2"], "minimum"),
     ("joins.py", ["--sizes", "3", "--capped", "4", "--probes", "2", "--rounds", "1"],
@@ -80,4 +85,58 @@ def test_summary(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "room of 5 " in out.stdout
     assert "e2e 2 clients, null" in out.stdout
-    assert "e2e 2 clients: mucservice / null" in out.stdout
+    assert "e2e 2 clients, null+ids" in out.stdout
+    assert "e2e 2 clients: mucservice / null (/ null+ids, / Prosody's MUC)" in out.stdout
+    ratios = json.loads(e2e.read_text())["ratios"]["2"]
+    assert sorted(ratios) == ["mucservice/Prosody", "mucservice/null", "mucservice/null+ids"]
+
+
+def nullMUC(ids):
+    """
+    @return: a L{NullMUC} of bench/nullcomponent.py on a stream that keeps
+        what it is sent, as parsed elements.
+    """
+    spec = importlib.util.spec_from_file_location(
+        "nullcomponent", os.path.join(ROOT, "bench", "nullcomponent.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sent = []
+    stream = XmlStream()
+    stream.send = lambda text: sent.extend(
+        parseXml("<s xmlns='jabber:component:accept'>%s</s>" % (text,)).elements())
+    muc = module.NullMUC(ids)
+    muc.connected(stream)
+    for n, real in enumerate(("a@x/r", "b@x/r")):
+        stream.dispatch(parseXml("<presence xmlns='jabber:component:accept' from='%s' "
+                                 "to='r@null.x/n%d'/>" % (real, n)))
+    for n in range(2):
+        stream.dispatch(parseXml("<message xmlns='jabber:component:accept' from='a@x/r' "
+                                 "to='r@null.x' type='groupchat' id='m%d'><body>hi</body>"
+                                 "</message>" % (n,)))
+    return [s for s in sent if s.name == "message" and s.body is not None], sent
+
+
+def test_nullComponentIds():
+    """
+    With --ids, the null component marks each copy with a stanza id by the
+    room (one per message) and the sender's occupant id (one per occupant,
+    also in its self-presence), each 128 bits in 22 characters of base64url;
+    without, it adds neither.
+    """
+    copies, sent = nullMUC(ids=True)
+    assert len(copies) == 4
+    stanzaIDs = [next(c.elements("urn:xmpp:sid:0", "stanza-id")) for c in copies]
+    occupantIDs = {next(c.elements("urn:xmpp:occupant-id:0", "occupant-id"))["id"]
+                   for c in copies}
+    assert {s["by"] for s in stanzaIDs} == {"r@null.x"}
+    assert len({s["id"] for s in stanzaIDs}) == 2
+    presences = [s for s in sent if s.name == "presence"]
+    own = next(presences[0].elements("urn:xmpp:occupant-id:0", "occupant-id"))["id"]
+    assert occupantIDs == {own}
+    for value in [s["id"] for s in stanzaIDs] + [own]:
+        assert len(value) == 22
+        assert value.strip(string.ascii_letters + string.digits + "-_") == ""
+    plain, sent = nullMUC(ids=False)
+    assert len(plain) == 4
+    assert all(len(list(s.elements())) == 1 for s in plain)
+    assert "occupant-id" not in "".join(s.toXml() for s in sent)

@@ -12,7 +12,13 @@ from twisted.logger import LogLevel, capturedLogs, formatEvent
 from twisted.trial.unittest import SynchronousTestCase
 
 from mucservice.xmpp.component import MUCComponent
-from mucservice.xmpp.link import MAX_RECONNECT_DELAY, MAX_REFUSED_DELAY, REPEAT_INTERVAL
+from mucservice.xmpp.link import (
+    MAX_RECONNECT_DELAY,
+    MAX_REFUSED_DELAY,
+    REPEAT_INTERVAL,
+    STREAM_LANG,
+)
+from mucservice.xmpp.namespaces import NS_XML
 from tests.fakeserver import FakeNetwork, FakeXMPPServer
 
 JID = "muc.example.org"
@@ -67,6 +73,23 @@ def linkEvents(events, name=None):
     """
     return [formatEvent(e) for e in events
             if str(e.get("event", "")).startswith("link.") and name in (None, e["event"])]
+
+
+class HeaderTests(LinkTestCase):
+    def test_declaresLanguage(self):
+        """
+        The stream header the component writes declares its language
+        (C{xml:lang='en'}), which every stanza without one inherits (RFC
+        6120 section 4.7.4), next to what Twisted writes: the component
+        namespace and the JID it asks for.
+        """
+        self.start()
+        header = self.network.current().header
+        self.assertEqual("en", STREAM_LANG)
+        self.assertEqual(STREAM_LANG, header.getAttribute((NS_XML, "lang")))
+        self.assertEqual(("jabber:component:accept", JID),
+                         (header.defaultUri, header.getAttribute("to")))
+        self.assertTrue(self.component.link.up)
 
 
 class RefusedTests(LinkTestCase):

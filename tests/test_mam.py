@@ -14,7 +14,9 @@ from wokkel.generic import parseXml
 
 from mucservice.records import ArchivePage
 from mucservice.xmpp import margins
+from mucservice.xmpp.link import STREAM_LANG
 from mucservice.xmpp.mam import fin
+from mucservice.xmpp.namespaces import NS_XML
 from mucservice.xmpp.sizes import LIMIT
 from tests.fakeservice import NS_MUC, ServiceTestCase, errorCondition
 
@@ -171,6 +173,24 @@ class QueryTests(ArchiveTestCase):
         self.assertEqual((self.ids[0], "0", self.ids[-1], "5"),
                          (text(found, "first"), child(found, NS_RSM, "first")["index"],
                           text(found, "last"), text(found, "count")))
+
+    def test_language(self):
+        """
+        A message found keeps its xml:lang unless it is the component
+        stream's (STREAM_LANG), which the message inherits from the result
+        it travels in, as that does from the stream; the history keeps it.
+        """
+        for lang in (STREAM_LANG, "de"):
+            self.service.send("<message from='%s' to='%s' type='groupchat' xml:lang='%s'>"
+                              "<body>in %s</body></message>" % (MIA, ROOM, lang, lang))
+        results, answer = self.query(GUS)
+        found = [forwarded(r) for r in results[-2:]]
+        self.assertEqual([("in en", None), ("in de", "de")],
+                         [(text(m, "body"), m.getAttribute((NS_XML, "lang"))) for m in found])
+        for result in results[-2:]:
+            self.assertIsNone(result.getAttribute((NS_XML, "lang")))
+        room = self.service.rooms.getRoom(JID(ROOM))
+        self.assertEqual([STREAM_LANG, "de"], [e.lang for e in list(room.history)[-2:]])
 
     def test_pages(self):
         """

@@ -11,6 +11,8 @@ from twisted.words.protocols.jabber.jid import JID
 
 from mucservice.records import HistoryEntry
 from mucservice.room.history import selectHistory
+from mucservice.xmpp.link import STREAM_LANG
+from mucservice.xmpp.namespaces import NS_XML
 from tests.fakeservice import NS_MUC_USER, FakeService, errorCondition, item
 
 ROOM = "room@muc.example.org"
@@ -66,9 +68,40 @@ class RoomMessageTests(SynchronousTestCase):
         out = self.service.send(groupchat(BOB, "hallo").replace(
             "type='groupchat'", "type='groupchat' xml:lang='de'"))
         for stanza in out:
-            self.assertEqual("de", stanza[("http://www.w3.org/XML/1998/namespace", "lang")])
+            self.assertEqual("de", stanza[(NS_XML, "lang")])
             self.assertEqual("hallo", str(stanza.body))
         self.assertEqual("de", self.room.history[-1].lang)
+
+    def test_streamLanguageLeftOut(self):
+        """
+        An xml:lang that is the component stream's own (STREAM_LANG, 'en')
+        is left out of every reflected copy, which inherits it from the
+        stream (RFC 6120 section 4.7.4); the history keeps it as sent.
+        """
+        out = self.service.send(groupchat(BOB, "hello").replace(
+            "type='groupchat'", "type='groupchat' xml:lang='%s'" % (STREAM_LANG,)))
+        self.assertEqual({ALICE, BOB}, {s["to"] for s in out})
+        for stanza in out:
+            self.assertFalse(stanza.hasAttribute((NS_XML, "lang")), stanza.toXml())
+            self.assertNotIn("xml:lang", stanza.toXml())
+            self.assertEqual("hello", str(stanza.body))
+        self.assertEqual(STREAM_LANG, self.room.history[-1].lang)
+
+    def test_historyLanguage(self):
+        """
+        The history a newcomer gets leaves out an xml:lang that is the
+        stream's and keeps any other.
+        """
+        for lang, body in ((STREAM_LANG, "hello"), ("de", "hallo"), (None, "hi")):
+            attribute = " xml:lang='%s'" % (lang,) if lang else ""
+            self.service.send(groupchat(BOB, body, id=body).replace(
+                "type='groupchat'", "type='groupchat'" + attribute))
+        out = self.service.send("<presence from='%s' to='%s/carol'><x xmlns='http://jabber.org"
+                                "/protocol/muc'/></presence>" % (CAROL, ROOM))
+        replayed = [s for s in out if s.name == "message" and s.body]
+        self.assertEqual([("hello", None), ("hallo", "de"), ("hi", None)],
+                         [(str(s.body), s.getAttribute((NS_XML, "lang"))) for s in replayed])
+        self.assertEqual([STREAM_LANG, "de", None], [e.lang for e in self.room.history])
 
     def test_spoofedIDsStripped(self):
         """A client's own stanza-id by the room and occupant-id are replaced."""

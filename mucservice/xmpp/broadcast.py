@@ -12,6 +12,7 @@ import itertools
 from mucservice.room.hats import shownHats
 from mucservice.room.status import SELF
 from mucservice.xmpp import retraction
+from mucservice.xmpp.link import STREAM_LANG
 from mucservice.xmpp.namespaces import (
     NS_DELAY,
     NS_HATS,
@@ -306,7 +307,11 @@ def groupchatTemplate(roomJID, entry, extra="", xmlns=None):
     """
     A groupchat message as the room reflects it: from the sender's occupant
     JID, with the sender's id, language and payload, and the room's stanza
-    id (XEP-0359) and the sender's occupant id (XEP-0421). A message taken
+    id (XEP-0359) and the sender's occupant id (XEP-0421). The language is
+    left out when it is the component stream's (L{STREAM_LANG}, 14 bytes
+    less to every occupant): the copy inherits it from the stream, or from
+    the message it travels in (RFC 6120 section 4.7.4; Prosody stamps it
+    back on every stanza without one). A message taken
     back shows its tombstone instead of its payload; the room's own
     announcement of a moderation comes from the room
     (L{mucservice.xmpp.retraction}).
@@ -328,7 +333,8 @@ def groupchatTemplate(roomJID, entry, extra="", xmlns=None):
     return Template("message", inner + extra, xmlns=xmlns,
                     **{"from": "%s/%s" % (room, entry.nick) if entry.nick else room,
                        "type": "groupchat",
-                       "id": entry.messageID, "xml:lang": entry.lang})
+                       "id": entry.messageID,
+                       "xml:lang": entry.lang if entry.lang != STREAM_LANG else None})
 
 
 def delay(roomJID, when):

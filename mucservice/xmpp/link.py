@@ -20,13 +20,26 @@ why was dropped. Here:
     stays down is logged again every L{REPEAT_INTERVAL} seconds, not at
     every attempt.
 
-L{LinkState} holds what the metrics read.
+L{LinkState} holds what the metrics read. The stream's header declares its
+language (L{STREAM_LANG}), which Twisted's does not.
 """
 
 from twisted.logger import Logger, LogLevel
 from twisted.words.protocols.jabber import xmlstream
 from twisted.words.protocols.jabber.component import ConnectComponentAuthenticator
+from twisted.words.xish import domish
 from twisted.words.xish.xmlstream import XmlStreamFactoryMixin
+
+from mucservice.xmpp.namespaces import NS_XML
+
+#: The language of the component stream, which its header declares: every
+#: stanza the service writes without an C{xml:lang} is in it (RFC 6120
+#: section 4.7.4), so the room's messages leave out an C{xml:lang} that says
+#: the same (L{mucservice.xmpp.broadcast}). Prosody stamps every stanza that
+#: has none with its stream's language, so its clients get it back;
+#: ejabberd (23.01) passes such stanzas on without one, as it does its own
+#: clients' stanzas that have none.
+STREAM_LANG = "en"
 
 #: Seconds before the first reconnection attempt after the link is lost.
 INITIAL_RECONNECT_DELAY = 1.0
@@ -242,15 +255,37 @@ class LinkState:
         return LogLevel.error if self.refused else LogLevel.warn
 
 
+class LinkStream(xmlstream.XmlStream):
+    """
+    The component stream, whose header declares its language,
+    L{STREAM_LANG}.
+
+    Twisted's L{sendHeader<xmlstream.XmlStream.sendHeader>} builds the
+    header from the stream's fields and has no place for a language; the
+    header of a component that connects (XEP-0114) carries only its
+    namespace and the JID it asks for (no C{from}, C{id} or C{version}),
+    so it is written here whole, with the language.
+    """
+
+    def sendHeader(self):
+        header = domish.Element((xmlstream.NS_STREAMS, "stream"), self.namespace)
+        header["to"] = self.otherEntity.userhost()
+        header[(NS_XML, "lang")] = STREAM_LANG
+        self.send(header.toXml(prefixes=self.prefixes, closeElement=0))
+        self._headerSent = True
+
+
 class LinkFactory(xmlstream.XmlStreamFactory):
     """
     The component's stream factory: its delay grows with every failed
     attempt, TCP connection or not, and is reset by the component once the
-    handshake succeeds; it tells the L{LinkState} of every attempt.
+    handshake succeeds; it tells the L{LinkState} of every attempt. Its
+    streams are L{LinkStream}s.
 
     @ivar link: the L{LinkState}.
     """
 
+    protocol = LinkStream
     noisy = False
     initialDelay = delay = INITIAL_RECONNECT_DELAY
     maxDelay = MAX_RECONNECT_DELAY

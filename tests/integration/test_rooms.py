@@ -15,6 +15,7 @@ from tests.integration.muc import (
 from tests.integration.xmppclient import fromJID, stanzaType
 
 ROOM = "lobby@muc.localhost"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 def body(stanza):
@@ -54,6 +55,31 @@ def test_joinSequenceAndTalk(mucservice, clients):
     assert joined.history[0].find("{urn:xmpp:delay}delay").get("from") == ROOM
     assert joined.subject.find("{jabber:client}subject").text == "Today"
     assert fromJID(bob.expect(tag="presence", frm=ROOM + "/carol")) == ROOM + "/carol"
+
+
+def test_languageOfReflections(mucservice, clients):
+    """
+    The service leaves out an xml:lang that is its stream's ('en') and
+    Prosody gives it back: a message from a sender whose stream is in
+    English (Prosody's default: the test client's header declares none)
+    reaches the others with xml:lang='en', as one that said so; one that
+    said 'de' keeps 'de'; the history a newcomer gets shows the same.
+    """
+    alice, bob, carol = clients(), clients(), clients()
+    createRoom(alice, ROOM, "alice")
+    join(bob, ROOM + "/bob")
+    alice.pending()
+    sent = [("plain", ""), ("english", " xml:lang='en'"), ("deutsch", " xml:lang='de'")]
+    for text, lang in sent:
+        bob.send("<message to='%s' type='groupchat'%s><body>%s</body></message>"
+                 % (ROOM, lang, text))
+    wanted = [("plain", "en"), ("english", "en"), ("deutsch", "de")]
+    for client in (alice, bob):
+        copies = [client.expect(tag="message", frm=ROOM + "/bob", type="groupchat")
+                  for _ in sent]
+        assert [(body(m), m.get(XML_LANG)) for m in copies] == wanted
+    joined = join(carol, ROOM + "/carol")
+    assert [(body(m), m.get(XML_LANG)) for m in joined.history] == wanted
 
 
 def test_refusals(mucservice, clients):
