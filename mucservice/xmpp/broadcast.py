@@ -76,7 +76,27 @@ def hatsText(hats, legacy=False):
 
 
 #: The key of each kind of variant, made unavailable.
-_HIDDEN = {"anonymous": "hidden-anonymous", "withjid": "hidden-withjid", "self": "hidden-self"}
+_HIDDEN = {"anonymous": "hidden_anonymous", "withjid": "hidden_withjid", "self": "hidden_self"}
+
+
+class KeptVariants:
+    """
+    The variants of an occupant's presence kept on it (C{occupant.rendered}),
+    kind to L{Template} as a dict would hold them, and what they show
+    (C{key}, see L{_kept}). Slots, not a dict in a tuple: some 200 bytes
+    less per occupant.
+    """
+
+    __slots__ = ("key", "self", "anonymous", "withjid") + tuple(_HIDDEN.values())
+
+    def __init__(self, key):
+        self.key = key
+
+    def get(self, kind):
+        return getattr(self, kind, None)
+
+    def __setitem__(self, kind, template):
+        setattr(self, kind, template)
 
 
 class PresenceBroadcast:
@@ -240,8 +260,8 @@ def _kept(room, occupant):
     needed and not kept (a room of 10,000 would keep some 7 MB for
     nothing).
 
-    @return: a L{dict} of kind to L{Template}, as
-        L{PresenceBroadcast._template} keeps them.
+    @return: the L{KeptVariants} (or, not kept, a L{dict}) of kind to
+        L{Template}, as L{PresenceBroadcast._template} keeps them.
     """
     if not room.reachesEveryone(occupant):
         occupant.rendered = None
@@ -252,11 +272,10 @@ def _kept(room, occupant):
            sessions.get(latest), room.hats.get(occupant.userJID), room.legacyHats,
            LIMIT.maxSize)
     rendered = occupant.rendered
-    if rendered is not None and rendered[0] == key:
-        return rendered[1]
-    variants = {}
-    occupant.rendered = (key, variants)
-    return variants
+    if rendered is not None and rendered.key == key:
+        return rendered
+    occupant.rendered = KeptVariants(key)
+    return occupant.rendered
 
 
 def shownPresence(room, occupant):
