@@ -53,6 +53,7 @@ from bench.socketharness import (  # noqa: E402
     join,
     leave,
     user,
+    warmUp,
 )
 
 CAP_FIELD = "mucservice#roomconfig_maxuserspresence"
@@ -129,6 +130,7 @@ def roomScenario(folder, size, messages, cap, uncappedJoins):
     try:
         stream = harness.stream
         room = "bench@" + SERVICE
+        warmUp(stream)
         baseline = harness.rss()
         cpu0, wall0 = harness.cpuSeconds(), time.perf_counter()
         createRoom(stream, room)
@@ -187,6 +189,7 @@ def manyRoomsScenario(folder, rooms, perRoom=10):
     harness = Harness(folder)
     try:
         stream = harness.stream
+        warmUp(stream)
         baseline = harness.rss()
         start, cpu0 = time.perf_counter(), harness.cpuSeconds()
         for r in range(rooms):

@@ -209,3 +209,28 @@ def createRoom(stream, room, roomIndex=0, **fields):
     """
     join(stream, room, 0, roomIndex)
     configure(stream, room, roomIndex, **fields)
+
+
+#: The room index of the occupants of L{warmUp}: no scenario's.
+WARM_UP_INDEX = 999999
+
+
+def warmUp(stream, occupants=10):
+    """
+    A room comes and goes before a scenario first reads the service's
+    memory: C{occupants} join it, one of them says something, all leave.
+
+    What the service allocates the first time it does anything at all
+    (lazily imported modules, compiled patterns, its first buffers: about
+    1 MB) is then in the level a scenario starts from, and is not counted
+    against the occupants or rooms the scenario measures.
+    """
+    room = "warmup@" + SERVICE
+    createRoom(stream, room, WARM_UP_INDEX)
+    for n in range(1, occupants):
+        join(stream, room, n, WARM_UP_INDEX)
+    stream.send("<message from='%s' to='%s' type='groupchat' id='warm'><body>warm</body>"
+                "</message>" % (user(1, WARM_UP_INDEX), room))
+    stream.waitFor(b"id='warm'")
+    for n in reversed(range(occupants)):
+        leave(stream, room, n, WARM_UP_INDEX)
