@@ -54,6 +54,13 @@ REFUSED = [
 ]
 
 
+def test_ownKeyShared():
+    """A nick that is its own key is given back, not copied; others get their key."""
+    nick = "".join(["bo", "b"])
+    assert nicks.nickKey(nick) is nick
+    assert nicks.nickKey("Bob") == "bob"
+
+
 @pytest.mark.parametrize("one,other", CONFLICTING)
 def test_conflicting(one, other):
     """Nicks the same after the Nickname comparison or by their skeletons share a key."""

@@ -136,7 +136,9 @@ def nickKey(nick):
             compared = _COMPARED.enforce(nick)
         except UnicodeError:
             return nick
-    return skeleton(compared).lower()
+    key = skeleton(compared).lower()
+    # Most nicks are their own key: the index then keeps one text, not two.
+    return nick if key == nick else key
 
 
 class _Indexed(dict):
