@@ -399,6 +399,9 @@ class AddressCache:
             if len(entries) >= self.size:
                 entries.popitem(last=False)
             entries[text] = jid
+            if jid.full() == text:
+                # One text for the key and the address's own, not two.
+                jid._full = text
         return jid
 
     def forget(self, text):

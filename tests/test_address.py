@@ -275,3 +275,11 @@ def test_domainTextShared():
     second = address.parseJID("b@example.org")
     assert first.host == "example.org"
     assert first.host is second.host
+
+
+def test_cachedAddressSharesItsText():
+    """A kept address written as it is prepared keeps the text it was read from as its own."""
+    cache = address.AddressCache(10)
+    text = "".join(["a@example.org", "/r"])
+    assert cache.parse(text).full() is text
+    assert cache.parse("B@example.org/r").full() == "b@example.org/r"
