@@ -13,7 +13,7 @@ from twisted.logger import Logger
 from twisted.python import usage
 from zope.interface.exceptions import Invalid
 
-from mucservice import __version__, address, errors, instances, logs, operations, registry
+from mucservice import __version__, address, errors, instances, logs, memory, operations, registry
 from mucservice.instances import InstanceOptions
 from mucservice.operations import EXIT_CONFIG, OperationOptions
 from mucservice.provideroptions import ProviderOptions
@@ -188,6 +188,9 @@ class Options(OperationOptions, InstanceOptions, ProviderOptions, usage.Options)
          "What a service-unavailable answer to a ping means: gone or alive."],
         ["address-cache", None, 4096, "Parsed addresses kept (an LRU; 0: none).",
          _number(int, lambda n: n >= 0, "A whole number, 0 or more.", "must be 0 or more")],
+        ["trim-memory", None, 10.0,
+         "Seconds between two returns of freed memory to the system (glibc's malloc_trim; "
+         "0: never).", _nonNegative],
         ["link-buffer", None, DEFAULT_LINK_BUFFER,
          "Bytes waiting to be written to the XMPP server past which the service stops "
          "writing and reading the link until they are written.", _positiveInteger],
@@ -379,5 +382,8 @@ def makeService(config, reactor=None):
         handler.setHandlerParent(component)
     instances.setUp(config, reactor, rooms, component, providers)
     component.setServiceParent(root)
+    trimming = memory.trimmer(reactor, config["trim-memory"])
+    if trimming is not None:
+        trimming.setServiceParent(root)
     operations.setUp(root, config, reactor, rooms, component, providers)
     return root
