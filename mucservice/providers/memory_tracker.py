@@ -39,10 +39,9 @@ class MemoryJoinTracker:
         self._observers = ObserverList()
 
     def _nickIn(self, realJID, roomJID):
-        rooms = self._roomsByReal.get(realJID, ())
-        for i in range(0, len(rooms), 2):
-            if rooms[i] == roomJID:
-                return rooms[i + 1]
+        for room, nick in _pairs(self._roomsByReal.get(realJID, ())):
+            if room == roomJID:
+                return nick
         return None
 
     def _setNick(self, realJID, roomJID, nick):
@@ -50,8 +49,10 @@ class MemoryJoinTracker:
         Record C{realJID} in C{roomJID} as C{nick}, or as in no room there
         if C{nick} is L{None}.
         """
-        rooms = tuple(value for pair in _pairs(self._roomsByReal.get(realJID, ()))
-                      if pair[0] != roomJID for value in pair)
+        rooms = ()
+        for room, otherNick in _pairs(self._roomsByReal.get(realJID, ())):
+            if room != roomJID:
+                rooms += (room, otherNick)
         if nick is not None:
             rooms += (roomJID, nick)
         if rooms:
