@@ -57,6 +57,46 @@ def test_joinSequenceAndTalk(mucservice, clients):
     assert fromJID(bob.expect(tag="presence", frm=ROOM + "/carol")) == ROOM + "/carol"
 
 
+#: Messages in three languages, and the language each should reach
+#: clients in: the one it said, or the stream's.
+LANGUAGES_SENT = [("plain", ""), ("english", " xml:lang='en'"), ("deutsch", " xml:lang='de'")]
+LANGUAGES_READ = [("plain", "en"), ("english", "en"), ("deutsch", "de")]
+
+
+def stanzaLanguage(client, stanza):
+    """
+    @return: the C{xml:lang} of a stanza C{client} got, L{None} if it has
+        none.
+    """
+    return stanza.get(XML_LANG)
+
+
+def languagesRead(room, alice, bob, carol, language=stanzaLanguage):
+    """
+    C{alice} makes C{room}, C{bob} joins and says L{LANGUAGES_SENT}, then
+    C{carol} joins.
+
+    @param language: gives the language of a stanza a client got, as
+        L{stanzaLanguage}.
+    @return: for C{alice} and C{bob} the copies they got, then for C{carol}
+        the history, each as a list of C{(body, language)}.
+    """
+    createRoom(alice, room, "alice")
+    join(bob, room + "/bob")
+    alice.pending()
+    for text, lang in LANGUAGES_SENT:
+        bob.send("<message to='%s' type='groupchat'%s><body>%s</body></message>"
+                 % (room, lang, text))
+
+    def read(client, messages):
+        return [(body(m), language(client, m)) for m in messages]
+
+    seen = [read(client, [client.expect(tag="message", frm=room + "/bob", type="groupchat")
+                          for _ in LANGUAGES_SENT])
+            for client in (alice, bob)]
+    return seen + [read(carol, join(carol, room + "/carol").history)]
+
+
 def test_languageOfReflections(mucservice, clients):
     """
     The service leaves out an xml:lang that is its stream's ('en') and
@@ -66,20 +106,8 @@ def test_languageOfReflections(mucservice, clients):
     said 'de' keeps 'de'; the history a newcomer gets shows the same.
     """
     alice, bob, carol = clients(), clients(), clients()
-    createRoom(alice, ROOM, "alice")
-    join(bob, ROOM + "/bob")
-    alice.pending()
-    sent = [("plain", ""), ("english", " xml:lang='en'"), ("deutsch", " xml:lang='de'")]
-    for text, lang in sent:
-        bob.send("<message to='%s' type='groupchat'%s><body>%s</body></message>"
-                 % (ROOM, lang, text))
-    wanted = [("plain", "en"), ("english", "en"), ("deutsch", "de")]
-    for client in (alice, bob):
-        copies = [client.expect(tag="message", frm=ROOM + "/bob", type="groupchat")
-                  for _ in sent]
-        assert [(body(m), m.get(XML_LANG)) for m in copies] == wanted
-    joined = join(carol, ROOM + "/carol")
-    assert [(body(m), m.get(XML_LANG)) for m in joined.history] == wanted
+    for seen in languagesRead(ROOM, alice, bob, carol):
+        assert seen == LANGUAGES_READ
 
 
 def test_refusals(mucservice, clients):

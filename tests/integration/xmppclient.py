@@ -281,6 +281,17 @@ class XMPPClient:
             stanza = toXML(stanza)
         self.sock.sendall(stanza.encode("utf-8"))
 
+    @property
+    def streamLanguage(self):
+        """
+        The language the server's stream header declares (C{xml:lang}), that
+        of every stanza on the stream that declares none (RFC 6120
+        §4.7.4), or L{None}.
+        """
+        if self._root is None:
+            return None
+        return self._root.get("{%s}lang" % (NS_XML,))
+
     def _feed(self, data):
         """Parse received bytes, buffering each complete top-level element."""
         self._parser.feed(data)

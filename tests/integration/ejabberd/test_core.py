@@ -14,6 +14,7 @@ import pytest
 from tests.integration.linkcut import ComponentRelay
 from tests.integration.muc import NS_STANZAS, condition, createRoom, join, mucItem, statuses
 from tests.integration.test_offline import ROOM, absentRegistrant, forwardedBody, say
+from tests.integration.test_rooms import LANGUAGES_READ, XML_LANG, languagesRead
 from tests.integration.xmppclient import stanzaType
 
 NS_PING = "urn:xmpp:ping"
@@ -49,6 +50,24 @@ def test_joinAndTalk(mucservice, clients):
     seen = alice.expect(tag="message", frm=ROOM + "/bob", type="groupchat")
     assert seen.findtext("{jabber:client}body") == "hello from ejabberd"
     assert seen.find("{urn:xmpp:sid:0}stanza-id").get("by") == ROOM
+
+
+def test_languageOfReflections(mucservice, clients):
+    """
+    Through ejabberd, which stamps no language on what it passes on, a
+    groupchat copy that leaves out the service's stream language ('en')
+    still reads as English to the recipient: its own stream's header says
+    'en', and a stanza without C{xml:lang} is in the stream's language. A
+    message that said 'de' keeps 'de'; the history a newcomer gets reads
+    the same.
+    """
+    def read(client, stanza):
+        assert client.streamLanguage == "en"
+        return stanza.get(XML_LANG, client.streamLanguage)
+
+    people = clients("alice"), clients("bob"), clients("carol")
+    for seen in languagesRead(ROOM, *people, language=read):
+        assert seen == LANGUAGES_READ
 
 
 def test_deadSocketLeaves(mucservice, clients):
