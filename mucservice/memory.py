@@ -14,9 +14,19 @@ is nothing to call and nothing is done.
 What this cannot return: CPython's own allocator gives one of its 1 MiB
 arenas of small objects back only once every object in it is gone (see
 bench/README.rst, C{churn.py}).
+
+Nor can it return a table still in use. A dictionary or a set never
+shrinks when entries leave it: one that held the sessions of a crowd keeps
+a table sized for the crowd (some 300 KB for 10,000 sessions) once they
+have gone. The tables that grow with the sessions (the join tracker's, a
+room's sessions and occupants, the pinger's) are made again for what they
+hold once they have become sparse (L{compacted}). Not the cache of
+addresses: C{--address-cache} bounds its table, and making it again would
+copy one small node per address it keeps.
 """
 
 import ctypes
+import sys
 
 from twisted.application import service
 from twisted.internet import task
@@ -34,6 +44,45 @@ def findTrim():
     trim.argtypes = [ctypes.c_size_t]
     trim.restype = ctypes.c_int
     return lambda: trim(0)
+
+
+#: A table is sparse once it takes more than this many bytes per entry
+#: it holds (a table made for its entries takes 40 to 150: a dictionary,
+#: a set, an ordered dictionary)...
+SPARSE_BYTES_PER_ENTRY = 320
+
+#: ... and more than this many bytes in all: small tables are left as they
+#: are, so that rooms of a few occupants never make theirs again.
+SPARSE_MIN_BYTES = 16 * 1024
+
+
+def sparse(table):
+    """
+    @param table: a L{dict} or a L{set} (or a subclass).
+    @return: whether C{table} takes far more memory than its entries need:
+        it was grown for many more than it holds now.
+    """
+    size = sys.getsizeof(table)
+    return size > SPARSE_MIN_BYTES and size > SPARSE_BYTES_PER_ENTRY * len(table)
+
+
+def compacted(table):
+    """
+    Call on a table that entries have just left, and keep what it gives.
+    A table is made again only after it has lost more than half its
+    entries since it was last made: the copies cost a constant time per
+    entry removed.
+
+    @param table: a L{dict}, an L{OrderedDict<collections.OrderedDict>} or
+        a L{set}, which nothing else refers to.
+    @return: C{table}, or if it is L{sparse} a new one of its type with the
+        same entries (in the same order), sized for them.
+    """
+    if not sparse(table):
+        return table
+    if isinstance(table, (set, frozenset)):
+        return type(table)(table)
+    return type(table)(table.items())
 
 
 class Trimmer(service.Service):

@@ -140,6 +140,33 @@ class ChurnTests(SynchronousTestCase):
         self.assertEqual(["owner"], list(self.service.rooms.getRoom(
             handler.parseJID(LOBBY)).occupants))
 
+    def test_crowdGivesTablesBack(self):
+        """
+        After a crowd of 5,000 sessions (from 5,000 users of one domain) has
+        filled the room and left it, the tables it grew (the room's, the
+        join tracker's, the cache of addresses') are made again for what
+        they hold: the bytes of the objects the service tracks come back
+        to within 64 KiB of where they were.
+        """
+        self.service = FakeService("--ping-idle", "300")
+        self.service.makeRoom(LOBBY, "owner@example.org")
+        self.service.join(OWNER, LOBBY + "/owner")
+        self.transport = self.service.stream.transport
+        self.churn(0, 200)
+        trackedObjects()
+        _, bytesBefore = trackedObjects()
+        for start in range(0, 5000, 500):
+            self.feed("<presence from='crowd%d@example.org/r' to='%s/crowd%d'><x xmlns='%s'/>"
+                      "</presence>" % (n, LOBBY, n, NS_MUC) for n in range(start, start + 500))
+        self.assertEqual(5001, len(self.service.rooms.getRoom(handler.parseJID(LOBBY)).occupants))
+        _, bytesFull = trackedObjects()
+        self.feed("<presence from='crowd%d@example.org/r' to='%s/crowd%d' type='unavailable'/>"
+                  % (n, LOBBY, n) for n in range(5000))
+        self.service.reactor.advance(LONGEST_RATE_PERIOD)
+        _, bytesAfter = trackedObjects()
+        self.assertGreater(bytesFull - bytesBefore, 1024 * 1024)
+        self.assertLess(bytesAfter - bytesBefore, 64 * 1024)
+
     def test_departedSessionsForgotten(self):
         """
         The cache of parsed addresses keeps the address of a session while

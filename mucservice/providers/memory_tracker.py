@@ -7,6 +7,7 @@ from zope.interface import implementer
 
 from mucservice import errors
 from mucservice.interfaces import IJoinTracker
+from mucservice.memory import compacted
 from mucservice.providers.observers import ObserverList
 
 
@@ -29,6 +30,7 @@ class MemoryJoinTracker:
     indexes are flat tuples (a session's C{(room, nick, room, nick, ...)},
     a user's real JIDs), made again on each change, and not a dictionary
     and a set each, which would take some 440 bytes more per occupant.
+    The indexes are made again once a crowd has left them (L{compacted}).
     """
 
     def __init__(self):
@@ -59,6 +61,7 @@ class MemoryJoinTracker:
             self._roomsByReal[realJID] = rooms
         else:
             del self._roomsByReal[realJID]
+            self._roomsByReal = compacted(self._roomsByReal)
 
     def recordJoin(self, realJID, roomJID, nick):
         oldNick = self._nickIn(realJID, roomJID)
@@ -83,8 +86,11 @@ class MemoryJoinTracker:
         self._setNick(realJID, roomJID, None)
         occupants = self._occupantsByRoom[roomJID]
         del occupants[realJID]
-        if not occupants:
+        if occupants:
+            self._occupantsByRoom[roomJID] = compacted(occupants)
+        else:
             del self._occupantsByRoom[roomJID]
+            self._occupantsByRoom = compacted(self._occupantsByRoom)
         if realJID not in self._roomsByReal:
             self._forgetReal(realJID)
         self._observers.notify("occupantLeft", realJID, roomJID, nick)
@@ -96,10 +102,14 @@ class MemoryJoinTracker:
             self._resourcesByUser[userJID] = others
         else:
             del self._resourcesByUser[userJID]
+            self._resourcesByUser = compacted(self._resourcesByUser)
         members = self._realsByDomain[realJID.host]
         members.discard(realJID)
-        if not members:
+        if members:
+            self._realsByDomain[realJID.host] = compacted(members)
+        else:
             del self._realsByDomain[realJID.host]
+            self._realsByDomain = compacted(self._realsByDomain)
 
     def recordNickChange(self, realJID, roomJID, newNick):
         oldNick = self._nickIn(realJID, roomJID)

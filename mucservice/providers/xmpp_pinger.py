@@ -31,6 +31,7 @@ from zope.interface import implementer
 
 from mucservice.interfaces import IJoinObserver, IPinger
 from mucservice.measures import COUNTER, GAUGE, IMeasured, Measure
+from mucservice.memory import compacted
 
 #: Error conditions of a stanza from an occupant that suggest its link is gone.
 LINK_GONE_CONDITIONS = frozenset([
@@ -127,6 +128,9 @@ class XMPPPinger:
             call.cancel()
         self._queued.pop(realJID, None)
         self._lastSeen.pop(realJID, None)
+        self._scheduled = compacted(self._scheduled)
+        self._queued = compacted(self._queued)
+        self._lastSeen = compacted(self._lastSeen)
 
     def nickChanged(self, realJID, roomJID, oldNick, newNick):
         pass
@@ -192,6 +196,7 @@ class XMPPPinger:
             rooms = self.host.joinTracker.roomsOf(realJID)
             if rooms:
                 self._send(realJID, next(iter(rooms)))
+        self._queued = compacted(self._queued)
 
     def _send(self, realJID, roomJID):
         self.counts["sent"] += 1

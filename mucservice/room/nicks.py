@@ -25,6 +25,7 @@ import unicodedata
 from precis_i18n import get_profile
 
 from mucservice import address, errors
+from mucservice.memory import sparse
 
 _ENFORCED = get_profile("NicknameCasePreserved")
 _COMPARED = get_profile("NicknameCaseMapped")
@@ -205,9 +206,21 @@ class NickIndex(_Indexed):
     L{pop}.
     """
 
-    def __init__(self):
+    def __init__(self, entries=()):
         dict.__init__(self)
         self._byKey = {}
+        for nick, occupant in entries:
+            self[nick] = occupant
+
+    def compacted(self):
+        """
+        @return: this index, or once a crowd has left it (L{sparse
+            <mucservice.memory.sparse>}) a new one of the same occupants,
+            sized for them.
+        """
+        if sparse(self) or sparse(self._byKey):
+            return NickIndex(self.items())
+        return self
 
     def __setitem__(self, nick, occupant):
         dict.__setitem__(self, nick, occupant)

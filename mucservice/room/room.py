@@ -11,6 +11,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from mucservice import errors
+from mucservice.memory import compacted
 from mucservice.records import Affiliation
 from mucservice.room import nicks, offline, roles
 from mucservice.room.administration import Administration
@@ -257,7 +258,16 @@ class Room(Administration, Membership, WornHats, PresenceAudience):
         occupant.sessions.pop(realJID, None)
         if not occupant.sessions:
             del self.occupants[occupant.nick]
+        self._compact()
         return occupant
+
+    def _compact(self):
+        """
+        Make the tables of sessions and occupants again once a crowd has
+        left them (L{compacted}): a dictionary keeps the table it grew.
+        """
+        self.sessions = compacted(self.sessions)
+        self.occupants = self.occupants.compacted()
 
     def leave(self, realJID):
         """
@@ -278,6 +288,7 @@ class Room(Administration, Membership, WornHats, PresenceAudience):
         for realJID in occupant.realJIDs:
             self.sessions.pop(realJID, None)
         self.occupants.pop(occupant.nick, None)
+        self._compact()
 
     def changeNick(self, realJID, newNick):
         """
