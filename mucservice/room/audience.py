@@ -34,13 +34,13 @@ L{mucservice.room.outcomes} carry the list, and the protocol edge renders
 for those listed.
 """
 
-from mucservice.room.roles import MODERATOR
+from mucservice.room.roles import MODERATOR, NO_ROLE
 
 
 class PresenceAudience:
     """
     The presence cap of a room. Mixed into L{Room<mucservice.room.room.Room>};
-    expects of it C{config} and C{occupants}.
+    expects of it C{config}, C{occupants} and C{broadcastsPresenceOf}.
     """
 
     def overPresenceCap(self):
@@ -103,6 +103,40 @@ class PresenceAudience:
         """
         return (occupant.role == MODERATOR and previousRole not in (None, MODERATOR)
                 and self.overPresenceCap())
+
+    def unfollowed(self, occupant, previousRole):
+        """
+        The occupants whose presence an occupant stops hearing of when a
+        role change makes it no moderator in a room over its cap: those
+        whose presence the room broadcasts but that are not announced, not
+        moderators and not its user's own. It had them in its list as a
+        moderator; as a participant or visitor it would hear neither of
+        their changes nor of their leave, and keep them as ghosts. Told
+        that they are unavailable, it is left with the view of a
+        participant that entered over the cap (plus the announced
+        occupants, whose changes and leave it goes on hearing of).
+
+        The protocol edge tells it with an unavailable presence of each,
+        without any status code: each code XEP-0045 gives an unavailable
+        presence says why an occupant left (301 banned, 303 new nick, 307
+        kicked, 321 and 322 removed by an affiliation change, 332 shutdown,
+        333 gone), and none of these happened; the occupant is still in
+        the room, which its role in the presence shows (not C{none}).
+        That is also how an occupant leaves the view when its role's
+        presence is no longer broadcast.
+
+        @param previousRole: the occupant's role before the change.
+        @return: a L{list} of occupants, empty unless the change made a
+            moderator a participant or visitor over the cap.
+        """
+        if (previousRole != MODERATOR or occupant.role in (MODERATOR, NO_ROLE)
+                or not self.overPresenceCap()):
+            return []
+        name, host = occupant.userJID.user, occupant.userJID.host
+        return [o for o in self.occupants.values()
+                if o is not occupant and self.broadcastsPresenceOf(o)
+                and not self.reachesEveryone(o)
+                and not (o.userJID.user == name and o.userJID.host == host)]
 
     def _watchers(self, occupant):
         # A pass over every occupant of a large room on each join: the bare

@@ -33,8 +33,9 @@ class Governance:
         @param effects: L{Effect<mucservice.room.administration.Effect>}s.
         @param more: further attributes of the L{Changed}.
         @return: a L{Changed}, with the occupants whose view of real JIDs
-            changed, and those a role change made moderators of a room over
-            its presence cap (L{mucservice.room.audience}).
+            changed, those a role change made moderators of a room over its
+            presence cap, and the occupants that those it made participants
+            or visitors there no longer hear of (L{mucservice.room.audience}).
         """
         removed = False
         revealed = []
@@ -48,9 +49,13 @@ class Governance:
             elif (room.seesJIDsDifferently(effect.occupant, effect.previousRole)
                   or room.showsEveryoneAnew(effect.occupant, effect.previousRole)):
                 revealed.append(effect.occupant)
+        # Once every effect is applied: those told of now are announced.
+        unfollowed = [(effect.occupant, room.unfollowed(effect.occupant, effect.previousRole))
+                      for effect in effects if not effect.removed]
         if removed:
             self.occupantGone(room)
-        return Changed(room, list(effects), revealed, **more)
+        return Changed(room, list(effects), revealed,
+                       unfollowed=[pair for pair in unfollowed if pair[1]], **more)
 
     def forgetHats(self, room, changed):
         """

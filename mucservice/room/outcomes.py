@@ -149,6 +149,11 @@ class Changed:
         (moderation in a semi-anonymous room), or who became moderators of
         a room over its presence cap: they get everyone's presence again,
         as they may see it now.
+    @ivar unfollowed: C{(occupant, others)} pairs: occupants that a role
+        change made participants or visitors of a room over its presence
+        cap, and the others they no longer hear of (L{Room.unfollowed
+        <mucservice.room.audience.PresenceAudience.unfollowed>}), which
+        leave their view.
     @ivar visibility: C{(occupant, shown)} pairs: occupants whose presence
         the room now broadcasts (shown) or no longer does.
     @ivar statuses: status codes told to everyone in a message from the
@@ -161,6 +166,7 @@ class Changed:
     room: object
     effects: list = field(default_factory=list)
     revealed: list = field(default_factory=list)
+    unfollowed: list = field(default_factory=list)
     visibility: list = field(default_factory=list)
     statuses: tuple = ()
     refusal: Optional[Exception] = None
