@@ -9,6 +9,7 @@ stream.
 from twisted.trial.unittest import SynchronousTestCase
 
 from tests.fakeservice import NS_MUC, FakeService, item, statuses
+from tests.test_owner import form, ownerIQ
 from tests.test_presence_cap import GUS, MIA, OLIVIA, ROOM, ZOE, fromOccupant, shownTo
 
 ADMIN_NS = NS_MUC + "#admin"
@@ -121,3 +122,45 @@ class NonAnonymousDemotionTests(DemotionTests):
     """
 
     whois = "anyone"
+
+
+class BroadcastRolesTests(SynchronousTestCase):
+    """
+    The same room (cap 2; mia announced, gus and zoe over the cap) when its
+    owner changes the roles whose presence it broadcasts
+    (C{muc#roomconfig_presencebroadcast}).
+    """
+
+    def setUp(self):
+        self.service = FakeService()
+        self.room = self.service.makeRoom(ROOM, "olivia@example.org", maxUsersPresence=2)
+        self.service.join(OLIVIA, ROOM + "/olivia")
+        self.service.join(MIA, ROOM + "/mia")
+        self.service.join(GUS, ROOM + "/gus")
+        self.service.join(ZOE, ROOM + "/zoe")
+
+    def configure(self, *roles):
+        return ownerIQ(self.service, OLIVIA, "set", form({"presencebroadcast": list(roles)}))
+
+    def test_hiddenOverCap(self):
+        """
+        Participants taken out of the broadcast leave the view of those
+        that had them: an announced one (mia) everyone's, one that came
+        over the cap (gus) only the moderators' and its user's own.
+        """
+        out = self.configure("moderator")
+        self.assertEqual(sorted([GUS, OLIVIA, ZOE]), fromOccupant(out, "mia"))
+        self.assertEqual([OLIVIA], fromOccupant(out, "gus"))
+        self.assertEqual([OLIVIA], fromOccupant(out, "zoe"))
+
+    def test_shownOverCap(self):
+        """
+        Put back into the broadcast, a participant that came over the cap
+        appears to the moderators only, not to all the others.
+        """
+        self.configure("moderator")
+        out = self.configure("moderator", "participant", "visitor")
+        self.assertEqual([OLIVIA], fromOccupant(out, "gus"))
+        self.assertEqual(sorted([GUS, OLIVIA, ZOE]), fromOccupant(out, "mia"))
+        for stanza in presenceTo(out, OLIVIA, "gus"):
+            self.assertFalse(stanza.hasAttribute("type"))

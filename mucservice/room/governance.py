@@ -163,7 +163,10 @@ class Governance:
         @param room: the room, as from L{ownedRoom}.
         @return: a Deferred of a L{Changed}: removals of non-members when
             the room became members-only, occupants shown or hidden by a new
-            C{presencebroadcast}, and the status codes of the change.
+            C{presencebroadcast} (to those that hear of their presence, as
+            L{Room.presenceAudience
+            <mucservice.room.audience.PresenceAudience.presenceAudience>}
+            gives them), and the status codes of the change.
         """
         def change():
             self.limits.configuration(room, config, admins, owners)
@@ -182,7 +185,7 @@ class Governance:
             for occupant in list(room.occupants.values()):
                 shown = room.broadcastsPresenceOf(occupant)
                 if shown != (occupant.role in old.presenceBroadcast):
-                    visibility.append((occupant, shown))
+                    visibility.append((occupant, shown, room.presenceAudience(occupant)))
         changed = self._affiliationsApplied(room, outcome, visibility=visibility,
                                             statuses=status.configChangeCodes(old, room.config))
         if not room.config.persistent and room.empty:

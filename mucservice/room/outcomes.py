@@ -154,8 +154,11 @@ class Changed:
         cap, and the others they no longer hear of (L{Room.unfollowed
         <mucservice.room.audience.PresenceAudience.unfollowed>}), which
         leave their view.
-    @ivar visibility: C{(occupant, shown)} pairs: occupants whose presence
-        the room now broadcasts (shown) or no longer does.
+    @ivar visibility: C{(occupant, shown, audience)} triples: occupants
+        whose presence the room now broadcasts (shown) or no longer does,
+        and the occupants told, or L{None} for every occupant (in a room
+        over its presence cap, those that hear of the occupant's presence,
+        L{mucservice.room.audience}).
     @ivar statuses: status codes told to everyone in a message from the
         room (a configuration change).
     @ivar refusal: the domain error that stopped a series of changes part

@@ -162,8 +162,9 @@ def changed(outcome):
                     o for o in occupants if o not in lost]))
             else:
                 parts.append(occupantList(room, occupant))
-    for occupant, shown in outcome.visibility:
-        others = [other for other in room.occupants.values() if other is not occupant]
+    for occupant, shown, audience in outcome.visibility:
+        others = [other for other in (occupants if audience is None else audience)
+                  if other is not occupant]
         parts.append(_shownTo(PresenceBroadcast(room, occupant), others, not shown))
     if outcome.statuses:
         inner = "<x xmlns='%s'>%s</x>" % (
