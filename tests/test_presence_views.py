@@ -33,25 +33,38 @@ def presenceTo(out, realJID, nick):
             and s["from"] == "%s/%s" % (ROOM, nick)]
 
 
-class DemotionTests(SynchronousTestCase):
+class CappedRoomTestCase(SynchronousTestCase):
     """
     A room with a presence cap of 2, owned by olivia (a moderator): mia
-    enters under the cap (announced), gus and zoe over it; gus is made
-    moderator before zoe comes, so he has her in his list.
+    enters under the cap (announced), gus and zoe over it, so that the
+    participants hear neither of gus nor of zoe.
+
+    @cvar whois: who may see the occupants' real JIDs.
+    @cvar gusModerator: whether gus is made moderator before zoe comes, so
+        that he has her in his list.
     """
 
     whois = "moderators"
+    gusModerator = False
 
     def setUp(self):
         self.service = FakeService()
         self.room = self.service.makeRoom(ROOM, "olivia@example.org", maxUsersPresence=2,
                                           whois=self.whois)
-        self.service.join(OLIVIA, ROOM + "/olivia")
-        self.service.join(MIA, ROOM + "/mia")
-        self.service.join(GUS, ROOM + "/gus")
-        setRole(self.service, OLIVIA, "gus", "moderator")
+        for realJID, nick in ((OLIVIA, "olivia"), (MIA, "mia"), (GUS, "gus")):
+            self.service.join(realJID, "%s/%s" % (ROOM, nick))
+        if self.gusModerator:
+            setRole(self.service, OLIVIA, "gus", "moderator")
         out = self.service.join(ZOE, ROOM + "/zoe")
-        self.assertIn(GUS, fromOccupant(out, "zoe"))
+        self.assertEqual(self.gusModerator, GUS in fromOccupant(out, "zoe"))
+
+
+class DemotionTests(CappedRoomTestCase):
+    """
+    Gus, a moderator with zoe in his list, is made participant again.
+    """
+
+    gusModerator = True
 
     def test_demotedLosesUnannounced(self):
         """
@@ -124,20 +137,11 @@ class NonAnonymousDemotionTests(DemotionTests):
     whois = "anyone"
 
 
-class BroadcastRolesTests(SynchronousTestCase):
+class BroadcastRolesTests(CappedRoomTestCase):
     """
-    The same room (cap 2; mia announced, gus and zoe over the cap) when its
-    owner changes the roles whose presence it broadcasts
+    The owner changes the roles whose presence the room broadcasts
     (C{muc#roomconfig_presencebroadcast}).
     """
-
-    def setUp(self):
-        self.service = FakeService()
-        self.room = self.service.makeRoom(ROOM, "olivia@example.org", maxUsersPresence=2)
-        self.service.join(OLIVIA, ROOM + "/olivia")
-        self.service.join(MIA, ROOM + "/mia")
-        self.service.join(GUS, ROOM + "/gus")
-        self.service.join(ZOE, ROOM + "/zoe")
 
     def configure(self, *roles):
         return ownerIQ(self.service, OLIVIA, "set", form({"presencebroadcast": list(roles)}))
@@ -164,3 +168,88 @@ class BroadcastRolesTests(SynchronousTestCase):
         self.assertEqual(sorted([GUS, OLIVIA, ZOE]), fromOccupant(out, "mia"))
         for stanza in presenceTo(out, OLIVIA, "gus"):
             self.assertFalse(stanza.hasAttribute("type"))
+
+
+def probe(service, realJID, nick):
+    """
+    Send a presence probe from C{realJID} to C{nick} and return what the
+    service wrote.
+    """
+    return service.send("<presence type='probe' from='%s' to='%s/%s'/>" % (realJID, ROOM, nick))
+
+
+class ProbeTests(CappedRoomTestCase):
+    """
+    Zoe, a participant, probes gus, whose presence she did not get.
+    """
+
+    def test_proberHearsOfChanges(self):
+        """
+        Having probed gus, zoe hears of his presence changes, his nick
+        change and his leave, so that she keeps no ghost; mia, who did not
+        probe, hears of none of them.
+        """
+        out = probe(self.service, ZOE, "gus")
+        self.assertEqual([ZOE], fromOccupant(out, "gus"))
+        out = self.service.send("<presence from='%s' to='%s/gus'><show>away</show></presence>"
+                                % (GUS, ROOM))
+        self.assertEqual([GUS, OLIVIA, ZOE], fromOccupant(out, "gus"))
+        out = self.service.send("<presence from='%s' to='%s/gustav'/>" % (GUS, ROOM))
+        self.assertEqual([GUS, OLIVIA, ZOE], fromOccupant(out, "gustav"))
+        out = self.service.send("<presence from='%s' to='%s/gustav' type='unavailable'/>"
+                                % (GUS, ROOM))
+        self.assertEqual([GUS, OLIVIA, ZOE], fromOccupant(out, "gustav"))
+        self.assertIsNone(self.room.occupants["zoe"].watch)
+
+    def test_notAnnounced(self):
+        """
+        A probe does not make the probed occupant's presence reach
+        everyone: a newcomer does not get it, and the others do not hear
+        of its changes.
+        """
+        probe(self.service, ZOE, "gus")
+        out = self.service.join("lena@example.org/desk", ROOM + "/lena")
+        self.assertNotIn("gus", shownTo(out, "lena@example.org/desk"))
+        out = self.service.send("<presence from='%s' to='%s/gus'><show>away</show></presence>"
+                                % (GUS, ROOM))
+        self.assertEqual([GUS, OLIVIA, ZOE], fromOccupant(out, "gus"))
+
+    def test_proberLeaves(self):
+        """
+        Once the prober is gone, the probed occupant's changes no longer go
+        to it, nor to the same user entering again, and neither keeps
+        anything of the probe.
+        """
+        probe(self.service, ZOE, "gus")
+        self.service.send("<presence from='%s' to='%s/zoe' type='unavailable'/>" % (ZOE, ROOM))
+        self.assertIsNone(self.room.occupants["gus"].watch)
+        self.service.join(ZOE, ROOM + "/zoe")
+        out = self.service.send("<presence from='%s' to='%s/gus'><show>away</show></presence>"
+                                % (GUS, ROOM))
+        self.assertEqual([GUS, OLIVIA], fromOccupant(out, "gus"))
+
+    def test_noWatchNeeded(self):
+        """
+        Nothing is kept for a probe whose prober hears of the probed
+        occupant anyway: of an announced occupant, of a moderator, by a
+        moderator, or of itself.
+        """
+        for prober, nick in ((ZOE, "mia"), (ZOE, "olivia"), (OLIVIA, "gus"), (ZOE, "zoe")):
+            self.assertNotEqual([], probe(self.service, prober, nick))
+        for occupant in self.room.occupants.values():
+            self.assertIsNone(occupant.watch, occupant)
+
+    def test_demotedKeepsWatched(self):
+        """
+        A participant that probed gus and was then made moderator and
+        participant again keeps him: it gets his presence anew (as it may
+        no longer see his real JID), not his leaving its view, and goes on
+        hearing of him.
+        """
+        probe(self.service, ZOE, "gus")
+        setRole(self.service, OLIVIA, "zoe", "moderator")
+        out = setRole(self.service, OLIVIA, "zoe", "participant")
+        self.assertEqual([None], [s.getAttribute("type") for s in presenceTo(out, ZOE, "gus")])
+        out = self.service.send("<presence from='%s' to='%s/gus' type='unavailable'/>"
+                                % (GUS, ROOM))
+        self.assertEqual([GUS, OLIVIA, ZOE], fromOccupant(out, "gus"))

@@ -66,13 +66,13 @@ class PresenceAudience:
         C{occupant} (besides its own sessions, which always do).
 
         @return: L{None} for every occupant (the occupant is announced from
-            then on), or the L{list} of occupants told: the moderators and
-            the user's other occupants.
+            then on), or the L{list} of occupants told: the moderators, the
+            user's other occupants and those that probed it (L{watch}).
         """
         if self.reachesEveryone(occupant):
             occupant.announced = True
             return None
-        return self._watchers(occupant)
+        return _withWatchers(occupant, self._alwaysTold(occupant))
 
     def entering(self, newcomer):
         """
@@ -88,8 +88,8 @@ class PresenceAudience:
         if newcomer.role == MODERATOR:
             return None, self.presenceAudience(newcomer)
         if self.overPresenceCap():
-            watchers = self._watchers(newcomer)
-            return watchers, None if newcomer.announced else watchers
+            told = self._alwaysTold(newcomer)
+            return told, None if newcomer.announced else _withWatchers(newcomer, told)
         if self.config.maxUsersPresence is not None:
             for occupant in self.occupants.values():
                 occupant.announced = True
@@ -132,16 +132,103 @@ class PresenceAudience:
         if (previousRole != MODERATOR or occupant.role in (MODERATOR, NO_ROLE)
                 or not self.overPresenceCap()):
             return []
-        name, host = occupant.userJID.user, occupant.userJID.host
+        watching = occupant.watch.watching if occupant.watch is not None else ()
         return [o for o in self.occupants.values()
-                if o is not occupant and self.broadcastsPresenceOf(o)
-                and not self.reachesEveryone(o)
-                and not (o.userJID.user == name and o.userJID.host == host)]
+                if self.broadcastsPresenceOf(o) and not self.reachesEveryone(o)
+                and o not in watching and not _sameUser(o, occupant)]
 
-    def _watchers(self, occupant):
+    def watch(self, viewer, occupant):
+        """
+        C{viewer} got the presence of C{occupant} by a probe. If it would
+        not hear of its changes and leave (the room is over its cap, the
+        occupant is not announced, and the viewer is neither a moderator
+        nor of the same user), it becomes one of the occupant's watchers,
+        which do from then on, so that it keeps no ghost.
+
+        A probe does not make the occupant announced: a participant
+        probing every occupant of a room of 10,000 would turn it back into
+        a full broadcast for everybody. Its watchers are a set of its own,
+        made only when somebody probes it, and forgotten when either leaves
+        (L{forgetWatches}).
+        """
+        if (viewer is occupant or viewer.role == MODERATOR or self.reachesEveryone(occupant)
+                or _sameUser(viewer, occupant)):
+            return
+        _watchOf(occupant).watchers.add(viewer)
+        _watchOf(viewer).watching.add(occupant)
+
+    def forgetWatches(self, occupant):
+        """
+        C{occupant} left the room: it watches nobody, and nobody watches it
+        (L{watch}), any more.
+        """
+        watch = occupant.watch
+        if watch is None:
+            return
+        occupant.watch = None
+        for other in watch.watchers:
+            _untie(other, other.watch.watching, occupant)
+        for other in watch.watching:
+            _untie(other, other.watch.watchers, occupant)
+
+    def _alwaysTold(self, occupant):
         # A pass over every occupant of a large room on each join: the bare
         # JIDs' parts are compared as text, without a call to JID.__eq__
         # for each (a third of the time, bench/component.py).
         name, host = occupant.userJID.user, occupant.userJID.host
         return [o for o in self.occupants.values()
                 if o.role == MODERATOR or (o.userJID.user == name and o.userJID.host == host)]
+
+
+class Watch:
+    """
+    What probes tied an occupant to in a room over its presence cap
+    (L{PresenceAudience.watch}): C{occupant.watch}, or L{None} while there
+    is nothing, as for nearly every occupant.
+
+    @ivar watchers: the occupants that probed it, and hear of it.
+    @ivar watching: the occupants it probed, and hears of.
+    """
+
+    __slots__ = ("watchers", "watching")
+
+    def __init__(self):
+        self.watchers = set()
+        self.watching = set()
+
+
+def _sameUser(one, other):
+    """
+    @return: whether two occupants are of the same bare JID (compared as
+        text, as L{PresenceAudience._alwaysTold} does).
+    """
+    return (one.userJID.user == other.userJID.user
+            and one.userJID.host == other.userJID.host)
+
+
+def _watchOf(occupant):
+    if occupant.watch is None:
+        occupant.watch = Watch()
+    return occupant.watch
+
+
+def _untie(other, ties, occupant):
+    """
+    Take C{occupant}, which left, out of C{ties}, the watchers or watching
+    of C{other}'s L{Watch}, which is dropped once empty.
+    """
+    ties.discard(occupant)
+    if not (other.watch.watchers or other.watch.watching):
+        other.watch = None
+
+
+def _withWatchers(occupant, told):
+    """
+    @param told: the occupants always told of C{occupant}.
+    @return: C{told}, with the occupant's watchers (L{PresenceAudience.watch})
+        that are not among them.
+    """
+    if occupant.watch is None or not occupant.watch.watchers:
+        return told
+    already = set(told)
+    return told + [w for w in occupant.watch.watchers if w not in already]

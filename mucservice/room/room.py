@@ -257,6 +257,7 @@ class Room(Administration, Membership, WornHats, PresenceAudience):
         occupant.sessions.pop(realJID, None)
         if not occupant.sessions:
             del self.occupants[occupant.nick]
+            self.forgetWatches(occupant)
         return occupant
 
     def leave(self, realJID):
@@ -278,6 +279,7 @@ class Room(Administration, Membership, WornHats, PresenceAudience):
         for realJID in occupant.realJIDs:
             self.sessions.pop(realJID, None)
         self.occupants.pop(occupant.nick, None)
+        self.forgetWatches(occupant)
 
     def changeNick(self, realJID, newNick):
         """
