@@ -29,6 +29,25 @@ its list an occupant that has gone. Those that never were go to the
 moderators and their own user alone, the cheap case a large room is made
 of.
 
+No occupant is to keep a ghost, an occupant in its list whose leave it
+will not hear of. So whoever gets the presence of one never announced
+also hears of its changes and leave, or is told that it left its view:
+
+ - a participant or visitor that probes it becomes its I{watcher}
+   (L{PresenceAudience.watch}), which hears of it from then on; the probed
+   occupant is not announced, or a participant probing every occupant
+   would turn the room back into a full broadcast. Watchers are kept in a
+   L{Watch} made only when such a probe happens and dropped when either
+   occupant leaves;
+ - a moderator made participant or visitor is told, after its new role,
+   that those it no longer hears of are unavailable
+   (L{PresenceAudience.unfollowed}), which leaves it with the view of a
+   participant that entered over the cap; made moderator again, it gets
+   everyone anew (L{PresenceAudience.showsEveryoneAnew});
+ - a change of the roles the room broadcasts (C{presencebroadcast}) shows
+   or hides an occupant to those L{PresenceAudience.presenceAudience}
+   gives, not to every occupant.
+
 The room decides here who is told; the outcomes of
 L{mucservice.room.outcomes} carry the list, and the protocol edge renders
 for those listed.
