@@ -7,12 +7,14 @@ stream.
 """
 
 from twisted.trial.unittest import SynchronousTestCase
+from twisted.words.protocols.jabber.jid import JID
 
 from tests.fakeservice import NS_MUC, FakeService, item, statuses
 from tests.test_owner import form, ownerIQ
 from tests.test_presence_cap import GUS, MIA, OLIVIA, ROOM, ZOE, fromOccupant, shownTo
 
 ADMIN_NS = NS_MUC + "#admin"
+ADAM = "adam@example.org/desk"
 
 
 def setRole(service, actor, nick, role):
@@ -101,6 +103,21 @@ class DemotionTests(CappedRoomTestCase):
         [gone] = presenceTo(out, GUS, "zoe")
         self.assertEqual("unavailable", gone.getAttribute("type"))
         self.assertEqual([], presenceTo(out, MIA, "zoe"))
+
+    def test_adminMadeMember(self):
+        """
+        An admin made member, and so participant, over the cap is told the
+        same: those it no longer hears of leave its view.
+        """
+        self.room.setAffiliationEntry(JID("adam@example.org"), "admin")
+        out = self.service.join(ADAM, ROOM + "/adam")
+        self.assertIn("zoe", shownTo(out, ADAM))
+        out = self.service.send(
+            "<iq type='set' id='a' from='%s' to='%s'><query xmlns='%s'>"
+            "<item jid='adam@example.org' affiliation='member'/></query></iq>"
+            % (OLIVIA, ROOM, ADMIN_NS))
+        [gone] = presenceTo(out, ADAM, "zoe")
+        self.assertEqual("unavailable", gone.getAttribute("type"))
 
     def test_sameAsOverCapNewcomer(self):
         """
