@@ -245,6 +245,18 @@ class ProbeTests(CappedRoomTestCase):
                                 % (GUS, ROOM))
         self.assertEqual([GUS, OLIVIA], fromOccupant(out, "gus"))
 
+    def test_probedLeaves(self):
+        """
+        When gus, whom zoe probed and who probed zoe, leaves, she hears of
+        it, and neither keeps anything of the probes.
+        """
+        probe(self.service, ZOE, "gus")
+        probe(self.service, GUS, "zoe")
+        out = self.service.send("<presence from='%s' to='%s/gus' type='unavailable'/>"
+                                % (GUS, ROOM))
+        self.assertEqual([GUS, OLIVIA, ZOE], fromOccupant(out, "gus"))
+        self.assertIsNone(self.room.occupants["zoe"].watch)
+
     def test_noWatchNeeded(self):
         """
         Nothing is kept for a probe whose prober hears of the probed
