@@ -187,6 +187,18 @@ class RoomMessageTests(SynchronousTestCase):
         self.assertEqual((ALICE, ROOM + "/bob", "chat"), (pm["to"], pm["from"], pm["type"]))
         self.assertEqual(1, len(list(pm.elements(NS_MUC_USER, "x"))))
 
+    def test_privateMessageLanguage(self):
+        """
+        A private message keeps its xml:lang, unless it is the component
+        stream's (STREAM_LANG), which the copy inherits from the stream.
+        """
+        for lang, expected in (("de", "de"), (STREAM_LANG, None), (None, None)):
+            attribute = " xml:lang='%s'" % (lang,) if lang else ""
+            (pm,) = self.service.send("<message from='%s' to='%s/alice' type='chat'%s><body>psst"
+                                      "</body></message>" % (BOB, ROOM, attribute))
+            self.assertEqual(expected, pm.getAttribute((NS_XML, "lang")), pm.toXml())
+            self.assertEqual(expected is not None, "xml:lang" in pm.toXml())
+
     def test_privateMessageRefused(self):
         """allowpm none refuses; an unknown nick is item-not-found; non-occupants not-acceptable."""
         (error,) = self.service.send("<message from='%s' to='%s/nobody' type='chat'><body>x"

@@ -5,6 +5,7 @@ Pings (XEP-0199), self-pings (XEP-0410) and IQs passed on to occupants
 
 from twisted.words.protocols.jabber.jid import JID
 
+from mucservice.xmpp.link import STREAM_LANG
 from mucservice.xmpp.ping import FORWARD_TIMEOUT, OccupantIQRouter
 from tests.fakeservice import SERVICE, ServiceTestCase, errorCondition
 
@@ -218,6 +219,21 @@ class ForwardTests(PingTestCase):
         reply = self.ask("<iq type='result' id='%s' from='%s' to='%s/alice' xml:lang='de'/>"
                          % (forwarded["id"], BOB, ROOM))
         self.assertEqual(("l1", "de"), (reply["id"], reply.getAttribute((NS_XML, "lang"))))
+
+    def test_streamLanguageLeftOut(self):
+        """
+        A request or answer in the component stream's language
+        (STREAM_LANG) is passed on without an xml:lang, which it inherits
+        from the stream.
+        """
+        forwarded = self.forward("<iq type='get' id='l1' from='%s' to='%s/bob' xml:lang='%s'>"
+                                 "<query xmlns='jabber:iq:version'/></iq>"
+                                 % (ALICE, ROOM, STREAM_LANG))
+        self.assertFalse(forwarded.hasAttribute((NS_XML, "lang")), forwarded.toXml())
+        reply = self.ask("<iq type='result' id='%s' from='%s' to='%s/alice' xml:lang='%s'/>"
+                         % (forwarded["id"], BOB, ROOM, STREAM_LANG))
+        self.assertEqual("l1", reply["id"])
+        self.assertFalse(reply.hasAttribute((NS_XML, "lang")), reply.toXml())
 
     def test_set(self):
         """IQs of type set are forwarded as sets."""

@@ -29,18 +29,37 @@ its list an occupant that has gone. Those that never were go to the
 moderators and their own user alone, the cheap case a large room is made
 of.
 
+No occupant is to keep a ghost, an occupant in its list whose leave it
+will not hear of. So whoever gets the presence of one never announced
+also hears of its changes and leave, or is told that it left its view:
+
+ - a participant or visitor that probes it becomes its I{watcher}
+   (L{PresenceAudience.watch}), which hears of it from then on; the probed
+   occupant is not announced, or a participant probing every occupant
+   would turn the room back into a full broadcast. Watchers are kept in a
+   L{Watch} made only when such a probe happens and dropped when either
+   occupant leaves;
+ - a moderator made participant or visitor is told, after its new role,
+   that those it no longer hears of are unavailable
+   (L{PresenceAudience.unfollowed}), which leaves it with the view of a
+   participant that entered over the cap; made moderator again, it gets
+   everyone anew (L{PresenceAudience.showsEveryoneAnew});
+ - a change of the roles the room broadcasts (C{presencebroadcast}) shows
+   or hides an occupant to those L{PresenceAudience.presenceAudience}
+   gives, not to every occupant.
+
 The room decides here who is told; the outcomes of
 L{mucservice.room.outcomes} carry the list, and the protocol edge renders
 for those listed.
 """
 
-from mucservice.room.roles import MODERATOR
+from mucservice.room.roles import MODERATOR, NO_ROLE
 
 
 class PresenceAudience:
     """
     The presence cap of a room. Mixed into L{Room<mucservice.room.room.Room>};
-    expects of it C{config} and C{occupants}.
+    expects of it C{config}, C{occupants} and C{broadcastsPresenceOf}.
     """
 
     def overPresenceCap(self):
@@ -66,13 +85,13 @@ class PresenceAudience:
         C{occupant} (besides its own sessions, which always do).
 
         @return: L{None} for every occupant (the occupant is announced from
-            then on), or the L{list} of occupants told: the moderators and
-            the user's other occupants.
+            then on), or the L{list} of occupants told: the moderators, the
+            user's other occupants and those that probed it (L{watch}).
         """
         if self.reachesEveryone(occupant):
             occupant.announced = True
             return None
-        return self._watchers(occupant)
+        return _withWatchers(occupant, self._alwaysTold(occupant))
 
     def entering(self, newcomer):
         """
@@ -88,8 +107,8 @@ class PresenceAudience:
         if newcomer.role == MODERATOR:
             return None, self.presenceAudience(newcomer)
         if self.overPresenceCap():
-            watchers = self._watchers(newcomer)
-            return watchers, None if newcomer.announced else watchers
+            told = self._alwaysTold(newcomer)
+            return told, None if newcomer.announced else _withWatchers(newcomer, told)
         if self.config.maxUsersPresence is not None:
             for occupant in self.occupants.values():
                 occupant.announced = True
@@ -104,10 +123,136 @@ class PresenceAudience:
         return (occupant.role == MODERATOR and previousRole not in (None, MODERATOR)
                 and self.overPresenceCap())
 
-    def _watchers(self, occupant):
+    def unfollowed(self, occupant, previousRole):
+        """
+        The occupants whose presence an occupant stops hearing of when a
+        role change makes it no moderator in a room over its cap: those
+        whose presence the room broadcasts but that are not announced, not
+        moderators and not its user's own. It had them in its list as a
+        moderator; as a participant or visitor it would hear neither of
+        their changes nor of their leave, and keep them as ghosts. Told
+        that they are unavailable, it is left with the view of a
+        participant that entered over the cap (plus the announced
+        occupants, whose changes and leave it goes on hearing of).
+
+        The protocol edge tells it with an unavailable presence of each,
+        without any status code: each code XEP-0045 gives an unavailable
+        presence says why an occupant left (301 banned, 303 new nick, 307
+        kicked, 321 and 322 removed by an affiliation change, 332 shutdown,
+        333 gone), and none of these happened; the occupant is still in
+        the room, which its role in the presence shows (not C{none}).
+        That is also how an occupant leaves the view when its role's
+        presence is no longer broadcast.
+
+        @param previousRole: the occupant's role before the change.
+        @return: a L{list} of occupants, empty unless the change made a
+            moderator a participant or visitor over the cap.
+        """
+        if (previousRole != MODERATOR or occupant.role in (MODERATOR, NO_ROLE)
+                or not self.overPresenceCap()):
+            return []
+        watching = occupant.watch.watching if occupant.watch is not None else ()
+        return [o for o in self.occupants.values()
+                if self.broadcastsPresenceOf(o) and not self.reachesEveryone(o)
+                and o not in watching and not _sameUser(o, occupant)]
+
+    def watch(self, viewer, occupant):
+        """
+        C{viewer} got the presence of C{occupant} by a probe. If it would
+        not hear of its changes and leave (the room is over its cap, the
+        occupant is not announced, and the viewer is neither a moderator
+        nor of the same user), it becomes one of the occupant's watchers,
+        which do from then on, so that it keeps no ghost.
+
+        A probe does not make the occupant announced: a participant
+        probing every occupant of a room of 10,000 would turn it back into
+        a full broadcast for everybody. Its watchers are a set of its own,
+        made only when somebody probes it, and forgotten when either leaves
+        (L{forgetWatches}).
+        """
+        if (viewer is occupant or viewer.role == MODERATOR or self.reachesEveryone(occupant)
+                or _sameUser(viewer, occupant)):
+            return
+        theirs, mine = _watchOf(occupant), _watchOf(viewer)
+        theirs.watchers = theirs.watchers or set()
+        theirs.watchers.add(viewer)
+        mine.watching = mine.watching or set()
+        mine.watching.add(occupant)
+
+    def forgetWatches(self, occupant):
+        """
+        C{occupant} left the room: it watches nobody, and nobody watches it
+        (L{watch}), any more.
+        """
+        watch = occupant.watch
+        if watch is None:
+            return
+        occupant.watch = None
+        for other in watch.watchers:
+            _untie(other, other.watch.watching, occupant)
+        for other in watch.watching:
+            _untie(other, other.watch.watchers, occupant)
+
+    def _alwaysTold(self, occupant):
         # A pass over every occupant of a large room on each join: the bare
         # JIDs' parts are compared as text, without a call to JID.__eq__
         # for each (a third of the time, bench/component.py).
         name, host = occupant.userJID.user, occupant.userJID.host
         return [o for o in self.occupants.values()
                 if o.role == MODERATOR or (o.userJID.user == name and o.userJID.host == host)]
+
+
+class Watch:
+    """
+    What probes tied an occupant to in a room over its presence cap
+    (L{PresenceAudience.watch}): C{occupant.watch}, or L{None} while there
+    is nothing, as for nearly every occupant.
+
+    @ivar watchers: the occupants that probed it, and hear of it.
+    @ivar watching: the occupants it probed, and hears of.
+
+    Each is a L{set} once it holds anybody, and the empty tuple until then
+    (a set costs 216 bytes: most occupants that are one are not the other).
+    """
+
+    __slots__ = ("watchers", "watching")
+
+    def __init__(self):
+        self.watchers = self.watching = ()
+
+
+def _sameUser(one, other):
+    """
+    @return: whether two occupants are of the same bare JID (compared as
+        text, as L{PresenceAudience._alwaysTold} does).
+    """
+    return (one.userJID.user == other.userJID.user
+            and one.userJID.host == other.userJID.host)
+
+
+def _watchOf(occupant):
+    if occupant.watch is None:
+        occupant.watch = Watch()
+    return occupant.watch
+
+
+def _untie(other, ties, occupant):
+    """
+    Take C{occupant}, which left, out of C{ties}, the watchers or watching
+    of C{other}'s L{Watch}, which is dropped once empty.
+    """
+    ties.discard(occupant)
+    if not (other.watch.watchers or other.watch.watching):
+        other.watch = None
+
+
+def _withWatchers(occupant, told):
+    """
+    @param told: the occupants always told of C{occupant}.
+    @return: C{told}, with the occupant's watchers (L{PresenceAudience.watch})
+        that are not among them.
+    """
+    if occupant.watch is None or not occupant.watch.watchers:
+        return told
+    already = set(told)
+    return told + [w for w in occupant.watch.watchers if w not in already]

@@ -33,8 +33,9 @@ class Governance:
         @param effects: L{Effect<mucservice.room.administration.Effect>}s.
         @param more: further attributes of the L{Changed}.
         @return: a L{Changed}, with the occupants whose view of real JIDs
-            changed, and those a role change made moderators of a room over
-            its presence cap (L{mucservice.room.audience}).
+            changed, those a role change made moderators of a room over its
+            presence cap, and the occupants that those it made participants
+            or visitors there no longer hear of (L{mucservice.room.audience}).
         """
         removed = False
         revealed = []
@@ -48,9 +49,13 @@ class Governance:
             elif (room.seesJIDsDifferently(effect.occupant, effect.previousRole)
                   or room.showsEveryoneAnew(effect.occupant, effect.previousRole)):
                 revealed.append(effect.occupant)
+        # Once every effect is applied: those told of now are announced.
+        unfollowed = [(effect.occupant, room.unfollowed(effect.occupant, effect.previousRole))
+                      for effect in effects if not effect.removed]
         if removed:
             self.occupantGone(room)
-        return Changed(room, list(effects), revealed, **more)
+        return Changed(room, list(effects), revealed,
+                       unfollowed=[pair for pair in unfollowed if pair[1]], **more)
 
     def forgetHats(self, room, changed):
         """
@@ -158,7 +163,10 @@ class Governance:
         @param room: the room, as from L{ownedRoom}.
         @return: a Deferred of a L{Changed}: removals of non-members when
             the room became members-only, occupants shown or hidden by a new
-            C{presencebroadcast}, and the status codes of the change.
+            C{presencebroadcast} (to those that hear of their presence, as
+            L{Room.presenceAudience
+            <mucservice.room.audience.PresenceAudience.presenceAudience>}
+            gives them), and the status codes of the change.
         """
         def change():
             self.limits.configuration(room, config, admins, owners)
@@ -177,7 +185,7 @@ class Governance:
             for occupant in list(room.occupants.values()):
                 shown = room.broadcastsPresenceOf(occupant)
                 if shown != (occupant.role in old.presenceBroadcast):
-                    visibility.append((occupant, shown))
+                    visibility.append((occupant, shown, room.presenceAudience(occupant)))
         changed = self._affiliationsApplied(room, outcome, visibility=visibility,
                                             statuses=status.configChangeCodes(old, room.config))
         if not room.config.persistent and room.empty:

@@ -103,7 +103,9 @@ class Occupancy:
         an occupant gets the presence the room shows it of that occupant
         (its own, or one whose role the room broadcasts); nobody gets the
         presence of a nick nobody has, or whose presence the room does not
-        show it.
+        show it. In a room over its presence cap, a prober that would not
+        hear of the occupant's changes and leave becomes its watcher, which
+        does (L{Room.watch<mucservice.room.audience.PresenceAudience.watch>}).
 
         @return: a L{Probed}, or L{None} for no answer.
         @raise errors.NotAcceptable: C{realJID} is not in the room (or there
@@ -117,6 +119,7 @@ class Occupancy:
         if occupant is None or (occupant is not viewer
                                 and not room.broadcastsPresenceOf(occupant)):
             return None
+        room.watch(viewer, occupant)
         return Probed(room, viewer, realJID, occupant)
 
     def leave(self, realJID, roomJID, payload=""):

@@ -149,8 +149,16 @@ class Changed:
         (moderation in a semi-anonymous room), or who became moderators of
         a room over its presence cap: they get everyone's presence again,
         as they may see it now.
-    @ivar visibility: C{(occupant, shown)} pairs: occupants whose presence
-        the room now broadcasts (shown) or no longer does.
+    @ivar unfollowed: C{(occupant, others)} pairs: occupants that a role
+        change made participants or visitors of a room over its presence
+        cap, and the others they no longer hear of (L{Room.unfollowed
+        <mucservice.room.audience.PresenceAudience.unfollowed>}), which
+        leave their view.
+    @ivar visibility: C{(occupant, shown, audience)} triples: occupants
+        whose presence the room now broadcasts (shown) or no longer does,
+        and the occupants told, or L{None} for every occupant (in a room
+        over its presence cap, those that hear of the occupant's presence,
+        L{mucservice.room.audience}).
     @ivar statuses: status codes told to everyone in a message from the
         room (a configuration change).
     @ivar refusal: the domain error that stopped a series of changes part
@@ -161,6 +169,7 @@ class Changed:
     room: object
     effects: list = field(default_factory=list)
     revealed: list = field(default_factory=list)
+    unfollowed: list = field(default_factory=list)
     visibility: list = field(default_factory=list)
     statuses: tuple = ()
     refusal: Optional[Exception] = None

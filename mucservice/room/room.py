@@ -258,6 +258,7 @@ class Room(Administration, Membership, WornHats, PresenceAudience):
         occupant.sessions.pop(realJID, None)
         if not occupant.sessions:
             del self.occupants[occupant.nick]
+            self.forgetWatches(occupant)
         self._compact()
         return occupant
 
@@ -288,6 +289,7 @@ class Room(Administration, Membership, WornHats, PresenceAudience):
         for realJID in occupant.realJIDs:
             self.sessions.pop(realJID, None)
         self.occupants.pop(occupant.nick, None)
+        self.forgetWatches(occupant)
         self._compact()
 
     def changeNick(self, realJID, newNick):

@@ -12,7 +12,7 @@ import itertools
 from mucservice.room.hats import shownHats
 from mucservice.room.status import SELF
 from mucservice.xmpp import retraction
-from mucservice.xmpp.link import STREAM_LANG
+from mucservice.xmpp.link import copiedLang
 from mucservice.xmpp.namespaces import (
     NS_DELAY,
     NS_HATS,
@@ -328,7 +328,7 @@ def groupchatTemplate(roomJID, entry, extra="", xmlns=None):
     A groupchat message as the room reflects it: from the sender's occupant
     JID, with the sender's id, language and payload, and the room's stanza
     id (XEP-0359) and the sender's occupant id (XEP-0421). The language is
-    left out when it is the component stream's (L{STREAM_LANG}, 14 bytes
+    left out when it is the component stream's (L{copiedLang}, 14 bytes
     less to every occupant): the copy inherits it from the stream, or from
     the message it travels in (RFC 6120 section 4.7.4; Prosody stamps it
     back on every stanza without one). A message taken
@@ -354,7 +354,7 @@ def groupchatTemplate(roomJID, entry, extra="", xmlns=None):
                     **{"from": "%s/%s" % (room, entry.nick) if entry.nick else room,
                        "type": "groupchat",
                        "id": entry.messageID,
-                       "xml:lang": entry.lang if entry.lang != STREAM_LANG else None})
+                       "xml:lang": copiedLang(entry.lang)})
 
 
 def delay(roomJID, when):

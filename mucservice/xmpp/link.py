@@ -35,11 +35,24 @@ from mucservice.xmpp.namespaces import NS_XML
 #: The language of the component stream, which its header declares: every
 #: stanza the service writes without an C{xml:lang} is in it (RFC 6120
 #: section 4.7.4), so the room's messages leave out an C{xml:lang} that says
-#: the same (L{mucservice.xmpp.broadcast}). Prosody stamps every stanza that
-#: has none with its stream's language, so its clients get it back;
-#: ejabberd (23.01) passes such stanzas on without one, as it does its own
-#: clients' stanzas that have none.
+#: the same (L{copiedLang}). Prosody stamps every stanza that has none with
+#: its stream's language, so its clients get it back; ejabberd (23.01)
+#: passes such stanzas on without one, as it does its own clients' stanzas
+#: that have none.
 STREAM_LANG = "en"
+
+
+def copiedLang(lang):
+    """
+    The C{xml:lang} of what the service writes from a stanza it received:
+    a groupchat copy, a history replay or archive result, a private
+    message, an IQ passed on to an occupant or its answer.
+
+    @param lang: the received stanza's C{xml:lang}, or L{None}.
+    @return: C{lang}, or L{None} when it is L{STREAM_LANG}, which the copy
+        inherits from the stream (14 bytes less for the server to parse).
+    """
+    return lang if lang != STREAM_LANG else None
 
 #: Seconds before the first reconnection attempt after the link is lost.
 INITIAL_RECONNECT_DELAY = 1.0

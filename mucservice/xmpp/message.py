@@ -13,6 +13,7 @@ from mucservice.room.outcomes import VoiceRequested
 from mucservice.xmpp import forms, margins, occupancy, retraction
 from mucservice.xmpp.broadcast import toEveryone
 from mucservice.xmpp.handler import RoomHandler, parseJID
+from mucservice.xmpp.link import copiedLang
 from mucservice.xmpp.namespaces import (
     NS_ADDRESS,
     NS_CONFERENCE,
@@ -127,6 +128,11 @@ class MessageHandler(RoomHandler):
     # Private messages
 
     def privateMessage(self, realJID, occupantJID, message):
+        """
+        A private message, passed on to every session of the occupant it is
+        for, from the sender's occupant JID, with its type, id and language
+        (L{copiedLang}) and its children but what a client may not send.
+        """
         if message.getAttribute("type") == "groupchat":
             self.rooms.roomFor(realJID, occupantJID)
             raise errors.BadRequest("groupchat messages go to the room, not to an occupant")
@@ -139,7 +145,7 @@ class MessageHandler(RoomHandler):
         template = Template("message", inner,
                             from_="%s/%s" % (room.jid.userhost(), outcome.sender.nick),
                             type_=message.getAttribute("type"), id=message.getAttribute("id"),
-                            **{"xml:lang": message.getAttribute((NS_XML, "lang"))})
+                            **{"xml:lang": copiedLang(message.getAttribute((NS_XML, "lang")))})
         self.sendText("".join(template.to(j.full()) for j in outcome.recipient.sessions))
 
     # Invitations and voice requests

@@ -135,12 +135,15 @@ def changed(outcome):
     """
     What administrative changes did: each occupant's new presence or its
     removal (a removed occupant's last show and status do not go with it),
-    the others' presence again to those who now see real JIDs differently,
-    occupants shown or hidden, and the status codes of a configuration
-    change in a message from the room.
+    to a moderator made participant or visitor over the presence cap the
+    others it no longer hears of as unavailable, the others' presence
+    again to those who now see real JIDs differently (not of those that
+    just left their view), occupants shown or hidden, and the status codes
+    of a configuration change in a message from the room.
     """
     room = outcome.room
     occupants = list(room.occupants.values())
+    unfollowed = dict(outcome.unfollowed)
     parts = []
     for effect in outcome.effects:
         occupant = effect.occupant
@@ -149,10 +152,19 @@ def changed(outcome):
             actorNick=effect.actorNick, reason=effect.reason,
             payload="" if effect.removed else None,
             previousRole=effect.previousRole).toRoom(occupants=occupants))
+        lost = unfollowed.get(occupant, ())
+        if lost:
+            parts.append(_leavingView(room, lost, occupant))
         if occupant in outcome.revealed:
-            parts.append(occupantList(room, occupant))
-    for occupant, shown in outcome.visibility:
-        others = [other for other in room.occupants.values() if other is not occupant]
+            if lost:
+                lost = set(lost)
+                parts.append(occupantList(room, occupant, shown=[
+                    o for o in occupants if o not in lost]))
+            else:
+                parts.append(occupantList(room, occupant))
+    for occupant, shown, audience in outcome.visibility:
+        others = [other for other in (occupants if audience is None else audience)
+                  if other is not occupant]
         parts.append(_shownTo(PresenceBroadcast(room, occupant), others, not shown))
     if outcome.statuses:
         inner = "<x xmlns='%s'>%s</x>" % (
@@ -184,6 +196,14 @@ def announcements(room, announced):
         template = Template("message", "<x xmlns='%s'>%s</x>" % (NS_MUC_USER, item),
                             from_=room.jid.full())
         yield "".join(template.to(j.full()) for o in viewers for j in o.sessions)
+
+
+def _leavingView(room, others, viewer):
+    """
+    @return: an iterator of the unavailable presence of each of C{others}
+        for C{viewer}, as each leaves its view.
+    """
+    return (PresenceBroadcast(room, other).forOccupant(viewer, hidden=True) for other in others)
 
 
 def _shownTo(presence, recipients, hidden):

@@ -12,6 +12,7 @@ from mucservice.xmpp import margins
 from mucservice.xmpp.broadcast import occupantJID
 from mucservice.xmpp.errors import errorElement, generatedBy
 from mucservice.xmpp.handler import RoomHandler, parseJID
+from mucservice.xmpp.link import copiedLang
 from mucservice.xmpp.namespaces import NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_XML
 from mucservice.xmpp.render import Template, childrenText
 
@@ -65,10 +66,10 @@ def _passOn(iq, children, fromJID, stanzaID, to):
     """
     @param children: the serialized children of C{iq}, measured at the door.
     @return: C{iq} as text from C{fromJID} to C{to} with the id
-        C{stanzaID}: the same type, language and children.
+        C{stanzaID}: the same type, language (L{copiedLang}) and children.
     """
     attrs = {"from_": fromJID, "type_": iq["type"], "id": stanzaID,
-             "xml:lang": iq.getAttribute((NS_XML, "lang"))}
+             "xml:lang": copiedLang(iq.getAttribute((NS_XML, "lang")))}
     return Template("iq", children, **attrs).to(to)
 
 
