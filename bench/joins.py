@@ -211,14 +211,21 @@ def main(argv=None):
             clients = server.connect(1 + options.rounds * len(runs) + biggest - 1)
             prober, creators = clients[0], clients[1:1 + options.rounds * len(runs)]
             fillers = clients[1 + len(creators):]
-            for round in range(options.rounds):
-                order = runs if round % 2 == 0 else runs[::-1]
-                for size, muc in order:
-                    domain = e2e.MUCS["prosody" if muc == "prosody" else "mucservice"]
-                    room = "joins-%d-%d-%s@%s" % (round, size, muc, domain)
-                    creator = creators.pop()
-                    fill(drainer, creator, fillers[:size - 1], room, forms[muc])
-                    joins[(size, muc)].extend(probe(prober, room, options.probes))
+            order = [(round, run) for round in range(options.rounds)
+                     for run in (runs if round % 2 == 0 else runs[::-1])]
+            for n, (round, (size, muc)) in enumerate(order, 1):
+                domain = e2e.MUCS["prosody" if muc == "prosody" else "mucservice"]
+                room = "joins-%d-%d-%s@%s" % (round, size, muc, domain)
+                creator = creators.pop()
+                fill(drainer, creator, fillers[:size - 1], room, forms[muc])
+                times = probe(prober, room, options.probes)
+                joins[(size, muc)].extend(times)
+                print("round %d, %s, %d occupants: join p50 %.2f ms, p99 %.2f ms"
+                      % (round + 1, muc, size, 1e3 * statistics.median(times),
+                         1e3 * percentile(times, 0.99)), flush=True)
+                if n < len(order):
+                    # The fillers are needed again; after the last run,
+                    # the server's end lets them all go at once.
                     empty(drainer, [creator] + fillers[:size - 1], room)
         finally:
             drainer.stopping = True
