@@ -145,9 +145,12 @@ class ChurnTests(SynchronousTestCase):
         After a crowd of 5,000 sessions (from 5,000 users of one domain) has
         filled the room and left it, the tables it grew (the room's, the
         join tracker's, the pinger's) are made again for what they hold:
-        the bytes of the objects the service tracks come back to within 64
-        KiB of where they were. (The cache of addresses, bounded by
-        C{--address-cache}, keeps a table for as many as that: 300 here.)
+        the bytes of the objects the service tracks come back to within 128
+        KiB of where they were (1.4 to 1.7 MB over without it; tables of
+        less than 16 KiB are left as they are, and what other tests left
+        behind moves the figure by some 15 KB). The cache of addresses,
+        bounded by C{--address-cache}, keeps a table for as many as that:
+        300 here.
         """
         self.churn(0, 200)
         trackedObjects()
@@ -162,7 +165,7 @@ class ChurnTests(SynchronousTestCase):
         self.service.reactor.advance(LONGEST_RATE_PERIOD)
         _, bytesAfter = trackedObjects()
         self.assertGreater(bytesFull - bytesBefore, 1024 * 1024)
-        self.assertLess(bytesAfter - bytesBefore, 64 * 1024)
+        self.assertLess(bytesAfter - bytesBefore, 128 * 1024)
 
     def test_departedSessionsForgotten(self):
         """
