@@ -115,16 +115,18 @@ class CappedRoomTests(SynchronousTestCase):
     def test_leaveOverCap(self):
         """
         The leave of a participant that came over the cap goes to the
-        moderators only; that of one announced to everyone (it came under
-        the cap) goes to everyone, so that nobody keeps it in its list.
+        moderators only; that of one that came under the cap goes to those
+        that entered under the cap (and the moderators), which have it in
+        their list: not to zoe, who came over the cap and never got it.
         """
         out = self.service.send("<presence from='%s' to='%s/gus' type='unavailable'/>"
                                 % (GUS, ROOM))
         self.assertEqual([GUS, OLIVIA], fromOccupant(out, "gus"))
-        self.service.join(ZOE, ROOM + "/zoe")
+        joined = self.service.join(ZOE, ROOM + "/zoe")
+        self.assertEqual(["olivia", "zoe"], shownTo(joined, ZOE))
         out = self.service.send("<presence from='%s' to='%s/mia' type='unavailable'/>"
                                 % (MIA, ROOM))
-        self.assertEqual(sorted([MIA, OLIVIA, ZOE]), fromOccupant(out, "mia"))
+        self.assertEqual(sorted([MIA, OLIVIA]), fromOccupant(out, "mia"))
 
     def test_moderatorLeaves(self):
         """A moderator's leave goes to everyone, even over the cap."""
@@ -175,17 +177,19 @@ class CappedRoomTests(SynchronousTestCase):
     def test_underCap(self):
         """
         Under its cap again, the room shows a newcomer everyone; from then
-        on those it was shown go on being told to everyone, their leave too.
+        on those it was shown are told to those that entered under the cap
+        (zoe), their leave too, though not to mia, who came over the cap
+        again and never had gus in her list.
         """
         self.service.send("<presence from='%s' to='%s/mia' type='unavailable'/>" % (MIA, ROOM))
         self.room.config = self.room.config.replace(maxUsersPresence=3)
         out = self.service.join(ZOE, ROOM + "/zoe")
         self.assertEqual(["olivia", "gus", "zoe"], shownTo(out, ZOE))
         self.assertEqual(sorted([GUS, OLIVIA, ZOE]), fromOccupant(out, "zoe"))
-        self.service.join(MIA, ROOM + "/mia")
+        self.assertEqual(["olivia", "mia"], shownTo(self.service.join(MIA, ROOM + "/mia"), MIA))
         out = self.service.send("<presence from='%s' to='%s/gus' type='unavailable'/>"
                                 % (GUS, ROOM))
-        self.assertEqual(sorted([GUS, MIA, OLIVIA, ZOE]), fromOccupant(out, "gus"))
+        self.assertEqual(sorted([GUS, OLIVIA, ZOE]), fromOccupant(out, "gus"))
 
     def test_noCap(self):
         """A room without a cap tells everyone of every join."""

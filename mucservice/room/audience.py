@@ -21,13 +21,31 @@ everybody, an idea of ejabberd's C{max_users_presence}:
    other participants and visitors, which it learns of by their messages
    (which carry their nick) or by a probe.
 
-An occupant whose presence did reach every occupant, or came in the
-occupant list of a participant (it joined under the cap, or it was in the
-room when a participant entered under the cap), is I{announced}: its
-changes and its leave go on reaching everyone, so that no client keeps in
-its list an occupant that has gone. Those that never were go to the
-moderators and their own user alone, the cheap case a large room is made
-of.
+An occupant whose presence may be in the list of participants and
+visitors is I{announced}: its changes and its leave go on reaching them,
+so that no client keeps in its list an occupant that has gone. Those that
+never were go to the moderators and their own user alone, the cheap case a
+large room is made of. Announced comes in two degrees (C{Occupant.capFlags},
+L{TOLD_FULL_VIEWS} and L{TOLD_EVERYONE}), because occupants come in two
+kinds:
+
+ - one that entered under the cap, or a moderator (now or once), has the
+   I{full view}: it got every occupant there was, and heard of every join
+   while the room was under its cap;
+ - a participant or visitor that entered over the cap has a I{partial view}
+   (L{PARTIAL_VIEW}): the moderators, its user's occupants, those it
+   probed, and those whose presence reached every occupant since.
+
+An occupant that came in the list of a newcomer under the cap, or whose
+presence reached every occupant while none had a partial view (it joined
+under the cap), is known to the full views only: its changes and leave go
+to the occupants with the full view (and the moderators, its user's
+occupants and its watchers), not to the thousands that came over the cap
+and never heard of it. Only one whose presence reached every occupant while
+some had a partial view (a moderator's, a role change, any presence while
+the room was back under its cap) goes on reaching everyone. In a room of
+10,000 filled past a cap of 1,000, the leave of one of the first thousand
+is some 1,000 stanzas, not 10,000.
 
 No occupant is to keep a ghost, an occupant in its list whose leave it
 will not hear of. So whoever gets the presence of one never announced
@@ -55,12 +73,29 @@ for those listed.
 
 from mucservice.room.roles import MODERATOR, NO_ROLE
 
+#: A flag of C{Occupant.capFlags}: every occupant with the full view may
+#: have it in its list (its presence reached every occupant while none had
+#: a partial view, or it came in the list of a newcomer under the cap).
+TOLD_FULL_VIEWS = 1
+
+#: A flag of C{Occupant.capFlags}: any occupant may have it in its list (its
+#: presence reached every occupant while some had a partial view).
+TOLD_EVERYONE = 2
+
+#: A flag of C{Occupant.capFlags}: it entered over the cap as a participant
+#: or visitor, and has the partial view.
+PARTIAL_VIEW = 4
+
 
 class PresenceAudience:
     """
     The presence cap of a room. Mixed into L{Room<mucservice.room.room.Room>};
     expects of it C{config}, C{occupants} and C{broadcastsPresenceOf}.
+
+    @ivar partialViewers: how many of its occupants have the partial view.
     """
+
+    partialViewers = 0
 
     def overPresenceCap(self):
         """
@@ -74,10 +109,44 @@ class PresenceAudience:
     def reachesEveryone(self, occupant):
         """
         @return: whether a join, change or leave of C{occupant} is told to
-            every occupant: it is announced, a moderator, or the room is
-            not over its cap.
+            every occupant: any occupant may have it in its list
+            (L{TOLD_EVERYONE}), it is a moderator, or the room is not over
+            its cap.
         """
-        return occupant.announced or occupant.role == MODERATOR or not self.overPresenceCap()
+        return (occupant.capFlags & TOLD_EVERYONE or occupant.role == MODERATOR
+                or not self.overPresenceCap())
+
+    def toldEveryone(self, occupant):
+        """
+        The presence of C{occupant} is going to every occupant: those with
+        the partial view, if there are any, have it from now on.
+        """
+        occupant.capFlags |= TOLD_EVERYONE if self.partialViewers else TOLD_FULL_VIEWS
+
+    def capTurnedOn(self):
+        """
+        The room had no presence cap, and may have one now: every occupant
+        had every other's presence, and is known to the full views.
+        """
+        if self.config.maxUsersPresence is not None:
+            for occupant in self.occupants.values():
+                occupant.capFlags |= TOLD_FULL_VIEWS
+
+    def hasFullView(self, occupant):
+        """
+        C{occupant} gets, or got, every occupant's presence: it entered
+        under the cap or as a moderator, or a role change made it one.
+        """
+        if occupant.capFlags & PARTIAL_VIEW:
+            occupant.capFlags &= ~PARTIAL_VIEW
+            self.partialViewers -= 1
+
+    def leftView(self, occupant):
+        """
+        C{occupant} left the room.
+        """
+        self.hasFullView(occupant)
+        self.forgetWatches(occupant)
 
     def presenceAudience(self, occupant):
         """
@@ -86,32 +155,47 @@ class PresenceAudience:
 
         @return: L{None} for every occupant (the occupant is announced from
             then on), or the L{list} of occupants told: the moderators, the
-            user's other occupants and those that probed it (L{watch}).
+            user's other occupants and those that probed it (L{watch}), and
+            every occupant with the full view if it is known to them
+            (L{TOLD_FULL_VIEWS}).
         """
         if self.reachesEveryone(occupant):
-            occupant.announced = True
+            self.toldEveryone(occupant)
             return None
-        return _withWatchers(occupant, self._alwaysTold(occupant))
+        return _withWatchers(occupant, self._alwaysTold(
+            occupant, fullViews=occupant.capFlags & TOLD_FULL_VIEWS))
 
-    def entering(self, newcomer):
+    def entering(self, newcomer, new=True):
         """
         Whose presence a newcomer gets on entering, before its own, and who
         hears of its entry.
 
+        @param new: whether the newcomer is a new occupant, and not a new
+            session or a rejoin of one already in the room (which keeps
+            its view).
         @return: C{(shown, audience)}: C{shown} is L{None} for every
             occupant whose presence the room broadcasts (to a moderator, or
-            to anybody under the cap: those are announced from then on),
-            else the L{list} of the moderators and the newcomer's user's
-            other occupants; C{audience} is as L{presenceAudience} gives it.
+            to anybody under the cap: those are known to the full views from
+            then on), else the L{list} of the moderators and the newcomer's
+            user's other occupants; C{audience} is as L{presenceAudience}
+            gives it.
         """
         if newcomer.role == MODERATOR:
+            self.hasFullView(newcomer)
             return None, self.presenceAudience(newcomer)
         if self.overPresenceCap():
+            if new:
+                newcomer.capFlags |= PARTIAL_VIEW
+                self.partialViewers += 1
             told = self._alwaysTold(newcomer)
-            return told, None if newcomer.announced else _withWatchers(newcomer, told)
+            if newcomer.capFlags & (TOLD_FULL_VIEWS | TOLD_EVERYONE):
+                return told, self.presenceAudience(newcomer)
+            return told, _withWatchers(newcomer, told)
         if self.config.maxUsersPresence is not None:
+            self.hasFullView(newcomer)
             for occupant in self.occupants.values():
-                occupant.announced = True
+                occupant.capFlags |= TOLD_FULL_VIEWS
+            self.toldEveryone(newcomer)
         return None, None
 
     def showsEveryoneAnew(self, occupant, previousRole):
@@ -131,9 +215,9 @@ class PresenceAudience:
         moderators and not its user's own. It had them in its list as a
         moderator; as a participant or visitor it would hear neither of
         their changes nor of their leave, and keep them as ghosts. Told
-        that they are unavailable, it is left with the view of a
-        participant that entered over the cap (plus the announced
-        occupants, whose changes and leave it goes on hearing of).
+        that they are unavailable, it is left with the full view (it keeps
+        the announced occupants, whose changes and leave it goes on hearing
+        of), as a participant that entered under the cap.
 
         The protocol edge tells it with an unavailable presence of each,
         without any status code: each code XEP-0045 gives an unavailable
@@ -153,16 +237,18 @@ class PresenceAudience:
             return []
         watching = occupant.watch.watching if occupant.watch is not None else ()
         return [o for o in self.occupants.values()
-                if self.broadcastsPresenceOf(o) and not self.reachesEveryone(o)
+                if self.broadcastsPresenceOf(o) and o.role != MODERATOR
+                and not o.capFlags & (TOLD_FULL_VIEWS | TOLD_EVERYONE)
                 and o not in watching and not _sameUser(o, occupant)]
 
     def watch(self, viewer, occupant):
         """
         C{viewer} got the presence of C{occupant} by a probe. If it would
         not hear of its changes and leave (the room is over its cap, the
-        occupant is not announced, and the viewer is neither a moderator
-        nor of the same user), it becomes one of the occupant's watchers,
-        which do from then on, so that it keeps no ghost.
+        occupant is not announced to the viewer's kind of view, and the
+        viewer is neither a moderator nor of the same user), it becomes one
+        of the occupant's watchers, which do from then on, so that it keeps
+        no ghost.
 
         A probe does not make the occupant announced: a participant
         probing every occupant of a room of 10,000 would turn it back into
@@ -171,7 +257,8 @@ class PresenceAudience:
         (L{forgetWatches}).
         """
         if (viewer is occupant or viewer.role == MODERATOR or self.reachesEveryone(occupant)
-                or _sameUser(viewer, occupant)):
+                or _sameUser(viewer, occupant)
+                or (occupant.capFlags & TOLD_FULL_VIEWS and not viewer.capFlags & PARTIAL_VIEW)):
             return
         theirs, mine = _watchOf(occupant), _watchOf(viewer)
         theirs.watchers = theirs.watchers or set()
@@ -193,11 +280,21 @@ class PresenceAudience:
         for other in watch.watching:
             _untie(other, other.watch.watchers, occupant)
 
-    def _alwaysTold(self, occupant):
+    def _alwaysTold(self, occupant, fullViews=False):
+        """
+        @param fullViews: whether every occupant with the full view is told
+            too.
+        @return: the moderators and the occupants of C{occupant}'s user (and
+            the full views).
+        """
         # A pass over every occupant of a large room on each join: the bare
         # JIDs' parts are compared as text, without a call to JID.__eq__
         # for each (a third of the time, bench/component.py).
         name, host = occupant.userJID.user, occupant.userJID.host
+        if fullViews:
+            return [o for o in self.occupants.values()
+                    if not o.capFlags & PARTIAL_VIEW or o.role == MODERATOR
+                    or (o.userJID.user == name and o.userJID.host == host)]
         return [o for o in self.occupants.values()
                 if o.role == MODERATOR or (o.userJID.user == name and o.userJID.host == host)]
 

@@ -41,7 +41,9 @@ class Governance:
         revealed = []
         for effect in effects:
             # Told to everyone: from now on its presence is (audience.py).
-            effect.occupant.announced = True
+            room.toldEveryone(effect.occupant)
+            if effect.occupant.role == roles.MODERATOR:
+                room.hasFullView(effect.occupant)
             if effect.removed:
                 removed = True
                 for realJID in effect.occupant.realJIDs:
@@ -180,6 +182,8 @@ class Governance:
     def _configured(self, room, plan):
         old = room.config
         outcome = room.applyConfiguration(plan)
+        if old.maxUsersPresence is None:
+            room.capTurnedOn()
         visibility = []
         if old.presenceBroadcast != room.config.presenceBroadcast:
             for occupant in list(room.occupants.values()):

@@ -84,7 +84,7 @@ class Occupancy:
         if changed and (joined.rejoin or joined.newSession):
             others = tuple(j for j in occupant.realJIDs if j != realJID)
         history = selectHistory(self.unexpired(room.history), now=self.now(), **historyRequest)
-        shown, audience = room.entering(occupant)
+        shown, audience = room.entering(occupant, new=not (joined.rejoin or joined.newSession))
         return Entered(room, occupant, realJID, tuple(statuses), changed, others, history,
                        audience, shown)
 

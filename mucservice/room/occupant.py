@@ -17,16 +17,17 @@ class Occupant:
     @ivar rendered: what the protocol edge keeps of the occupant's presence
         as rendered (L{mucservice.xmpp.broadcast.shownPresence}), opaque to
         the room, or L{None}; it goes with the occupant.
-    @ivar announced: whether its presence reached every occupant, so that
-        its changes and leave go on doing so in a room over its presence
-        cap (L{mucservice.room.audience}).
+    @ivar capFlags: who may have it in its list, and what its own list
+        holds, in a room over its presence cap: flags of
+        L{mucservice.room.audience} (C{TOLD_FULL_VIEWS}, C{TOLD_EVERYONE},
+        C{PARTIAL_VIEW}).
     @ivar watch: L{None}, or the L{Watch<mucservice.room.audience.Watch>}
         of the occupants it probed, or that probed it, in a room over its
         presence cap. The slot costs no memory: an occupant takes the same
         96-byte block of CPython's allocator with it as without it.
     """
 
-    __slots__ = ("nick", "userJID", "role", "occupantID", "sessions", "rendered", "announced",
+    __slots__ = ("nick", "userJID", "role", "occupantID", "sessions", "rendered", "capFlags",
                  "watch")
 
     def __init__(self, nick, userJID, role, occupantID):
@@ -36,7 +37,7 @@ class Occupant:
         self.occupantID = occupantID
         self.sessions = {}
         self.rendered = None
-        self.announced = False
+        self.capFlags = 0
         self.watch = None
 
     def __repr__(self):
