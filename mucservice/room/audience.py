@@ -116,6 +116,17 @@ class PresenceAudience:
         return (occupant.capFlags & TOLD_EVERYONE or occupant.role == MODERATOR
                 or not self.overPresenceCap())
 
+    def announced(self, occupant):
+        """
+        @return: whether participants or visitors may have C{occupant} in
+            their list: it is announced (to the full views or to
+            everyone), a moderator, or the room is not over its cap. The
+            flags come first: this is asked for each occupant a newcomer
+            gets.
+        """
+        return (occupant.capFlags & (TOLD_FULL_VIEWS | TOLD_EVERYONE)
+                or occupant.role == MODERATOR or not self.overPresenceCap())
+
     def toldEveryone(self, occupant):
         """
         The presence of C{occupant} is going to every occupant: those with

@@ -256,15 +256,15 @@ def _kept(room, occupant):
     is rendered for its session each time.
 
     Over a room's presence cap, the presence of a participant or visitor
-    that has not reached everybody goes only to the moderators and its own
-    sessions, and no newcomer but a moderator gets it: it is rendered when
-    needed and not kept (a room of 10,000 would keep some 7 MB for
-    nothing).
+    that is not announced (L{mucservice.room.audience}) goes only to the
+    moderators and its own sessions, and no newcomer but a moderator gets
+    it: it is rendered when needed and not kept (a room of 10,000 would
+    keep some 7 MB for nothing).
 
     @return: the L{KeptVariants} (or, not kept, a L{dict}) of kind to
         L{Template}, as L{PresenceBroadcast._template} keeps them.
     """
-    if not room.reachesEveryone(occupant):
+    if not room.announced(occupant):
         occupant.rendered = None
         return {}
     sessions = occupant.sessions
