@@ -59,8 +59,8 @@ also hears of its changes and leave, or is told that it left its view:
    occupant leaves;
  - a moderator made participant or visitor is told, after its new role,
    that those it no longer hears of are unavailable
-   (L{PresenceAudience.unfollowed}), which leaves it with the view of a
-   participant that entered over the cap; made moderator again, it gets
+   (L{PresenceAudience.unfollowed}), which leaves it with the full view of
+   a participant that entered under the cap; made moderator again, it gets
    everyone anew (L{PresenceAudience.showsEveryoneAnew});
  - a change of the roles the room broadcasts (C{presencebroadcast}) shows
    or hides an occupant to those L{PresenceAudience.presenceAudience}
