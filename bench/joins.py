@@ -226,7 +226,9 @@ def main(argv=None):
                 if n < len(order):
                     # The fillers are needed again; after the last run,
                     # the server's end lets them all go at once.
+                    start = time.perf_counter()
                     empty(drainer, [creator] + fillers[:size - 1], room)
+                    print("  emptied in %.1f s" % (time.perf_counter() - start,), flush=True)
         finally:
             drainer.stopping = True
             server.stop()
