@@ -9,9 +9,10 @@ stream.
 from twisted.trial.unittest import SynchronousTestCase
 from twisted.words.protocols.jabber.jid import JID
 
+from mucservice.room import audience
 from tests.fakeservice import NS_MUC, FakeService, item, statuses
 from tests.test_owner import form, ownerIQ
-from tests.test_presence_cap import GUS, MIA, OLIVIA, ROOM, ZOE, fromOccupant, shownTo
+from tests.test_presence_cap import GUS, LENA, MIA, OLIVIA, ROOM, ZOE, fromOccupant, shownTo
 
 ADMIN_NS = NS_MUC + "#admin"
 ADAM = "adam@example.org/desk"
@@ -283,3 +284,49 @@ class ProbeTests(CappedRoomTestCase):
         out = self.service.send("<presence from='%s' to='%s/gus' type='unavailable'/>"
                                 % (GUS, ROOM))
         self.assertEqual([GUS, OLIVIA, ZOE], fromOccupant(out, "gus"))
+
+
+class WatchBoundTests(CappedRoomTestCase):
+    """
+    What probes may tie up is bounded: per occupant (L{audience.MAX_WATCHED})
+    and per room (L{audience.MAX_WATCHES_PER_ROOM}); past either, a probe
+    that would make a watcher is refused with resource-constraint, and no
+    presence is given that the prober would not hear of again.
+    """
+
+    def setUp(self):
+        CappedRoomTestCase.setUp(self)
+        self.service.join(LENA, ROOM + "/lena")
+
+    def refusal(self, out, prober):
+        [error] = [s for s in out if s.name == "presence" and s["to"] == prober]
+        self.assertEqual("error", error["type"])
+        return error.error.firstChildElement().name
+
+    def test_perOccupant(self):
+        """
+        With a bound of one, zoe watches gus, and her probe of lena is
+        refused; a probe that needs no watch (of olivia) is answered.
+        """
+        self.patch(audience, "MAX_WATCHED", 1)
+        self.assertEqual([ZOE], fromOccupant(probe(self.service, ZOE, "gus"), "gus"))
+        self.assertEqual("resource-constraint",
+                         self.refusal(probe(self.service, ZOE, "lena"), ZOE))
+        self.assertEqual([ZOE], fromOccupant(probe(self.service, ZOE, "olivia"), "olivia"))
+        self.assertEqual([ZOE], fromOccupant(probe(self.service, ZOE, "gus"), "gus"))
+
+    def test_perRoom(self):
+        """
+        With a room bound of two ties, a third probe that would make one is
+        refused; once gus leaves, his ties are counted out and it is taken.
+        """
+        self.patch(audience, "MAX_WATCHES_PER_ROOM", 2)
+        probe(self.service, ZOE, "gus")
+        probe(self.service, LENA, "gus")
+        self.assertEqual(2, self.room.watches)
+        self.assertEqual("resource-constraint",
+                         self.refusal(probe(self.service, ZOE, "lena"), ZOE))
+        self.service.send("<presence from='%s' to='%s/gus' type='unavailable'/>" % (GUS, ROOM))
+        self.assertEqual(0, self.room.watches)
+        self.assertEqual([ZOE], fromOccupant(probe(self.service, ZOE, "lena"), "lena"))
+        self.assertEqual(1, self.room.watches)

@@ -56,7 +56,8 @@ also hears of its changes and leave, or is told that it left its view:
    occupant is not announced, or a participant probing every occupant
    would turn the room back into a full broadcast. Watchers are kept in a
    L{Watch} made only when such a probe happens and dropped when either
-   occupant leaves;
+   occupant leaves, within bounds (L{MAX_WATCHED} per occupant,
+   L{MAX_WATCHES_PER_ROOM} per room) past which such a probe is refused;
  - a moderator made participant or visitor is told, after its new role,
    that those it no longer hears of are unavailable
    (L{PresenceAudience.unfollowed}), which leaves it with the full view of
@@ -71,6 +72,7 @@ L{mucservice.room.outcomes} carry the list, and the protocol edge renders
 for those listed.
 """
 
+from mucservice import errors
 from mucservice.room.roles import MODERATOR, NO_ROLE
 
 #: A flag of C{Occupant.capFlags}: every occupant with the full view may
@@ -86,6 +88,18 @@ TOLD_EVERYONE = 2
 #: or visitor, and has the partial view.
 PARTIAL_VIEW = 4
 
+#: The most occupants one occupant may watch (L{PresenceAudience.watch}):
+#: a watch costs some 300 bytes until either leaves, and a client that
+#: follows more than this many of a large room's participants one by one
+#: had better be a moderator.
+MAX_WATCHED = 100
+
+#: The most watches a room keeps, for all its occupants together (some
+#: 3 MB): past it, or past L{MAX_WATCHED}, a probe that would make one is
+#: refused, so that the participants of a room of 10,000 cannot make it
+#: keep one for each pair of them.
+MAX_WATCHES_PER_ROOM = 10000
+
 
 class PresenceAudience:
     """
@@ -93,9 +107,12 @@ class PresenceAudience:
     expects of it C{config}, C{occupants} and C{broadcastsPresenceOf}.
 
     @ivar partialViewers: how many of its occupants have the partial view.
+    @ivar watches: how many watches (a viewer and an occupant it watches)
+        the room keeps.
     """
 
     partialViewers = 0
+    watches = 0
 
     def overPresenceCap(self):
         """
@@ -266,11 +283,24 @@ class PresenceAudience:
         a full broadcast for everybody. Its watchers are a set of its own,
         made only when somebody probes it, and forgotten when either leaves
         (L{forgetWatches}).
+
+        @raise errors.ResourceConstraint: the viewer watches L{MAX_WATCHED}
+            occupants already, or the room keeps L{MAX_WATCHES_PER_ROOM}
+            watches: the probe is refused rather than answered with a
+            presence whose leave the viewer would not hear of.
         """
         if (viewer is occupant or viewer.role == MODERATOR or self.reachesEveryone(occupant)
                 or _sameUser(viewer, occupant)
                 or (occupant.capFlags & TOLD_FULL_VIEWS and not viewer.capFlags & PARTIAL_VIEW)):
             return
+        watching = viewer.watch.watching if viewer.watch is not None else ()
+        if occupant in watching:
+            return
+        if len(watching) >= MAX_WATCHED or self.watches >= MAX_WATCHES_PER_ROOM:
+            raise errors.ResourceConstraint(
+                "this room is over its presence cap, and you follow as many of its "
+                "occupants as it allows: ask a moderator, or wait for some to leave")
+        self.watches += 1
         theirs, mine = _watchOf(occupant), _watchOf(viewer)
         theirs.watchers = theirs.watchers or set()
         theirs.watchers.add(viewer)
@@ -286,6 +316,7 @@ class PresenceAudience:
         if watch is None:
             return
         occupant.watch = None
+        self.watches -= len(watch.watchers) + len(watch.watching)
         for other in watch.watchers:
             _untie(other, other.watch.watching, occupant)
         for other in watch.watching:
