@@ -118,7 +118,7 @@ class FullViewTests(CappedRoomTestCase):
         self.assertEqual(2, self.room.partialViewers)
         leave(self.service, GUS, "gus")
         leave(self.service, ZOE, "zoe")
-        self.assertEqual(2 - 1, self.room.partialViewers)
+        self.assertEqual(1, self.room.partialViewers)
         leave(self.service, "zoe@example.org/phone", "zoe")
         self.assertEqual(0, self.room.partialViewers)
 

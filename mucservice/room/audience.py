@@ -151,16 +151,19 @@ class PresenceAudience:
         """
         occupant.capFlags |= TOLD_EVERYONE if self.partialViewers else TOLD_FULL_VIEWS
 
-    def capTurnedOn(self):
+    def capConfigured(self, previousCap):
         """
-        The room had no presence cap, and may have one now: every occupant
-        had every other's presence, and is known to the full views.
+        The room's configuration changed. If it had no presence cap and has
+        one now, every occupant had every other's presence, and is known to
+        the full views.
+
+        @param previousCap: the cap before the change.
         """
-        if self.config.maxUsersPresence is not None:
+        if previousCap is None and self.config.maxUsersPresence is not None:
             for occupant in self.occupants.values():
                 occupant.capFlags |= TOLD_FULL_VIEWS
 
-    def hasFullView(self, occupant):
+    def grantFullView(self, occupant):
         """
         C{occupant} gets, or got, every occupant's presence: it entered
         under the cap or as a moderator, or a role change made it one.
@@ -169,11 +172,12 @@ class PresenceAudience:
             occupant.capFlags &= ~PARTIAL_VIEW
             self.partialViewers -= 1
 
-    def leftView(self, occupant):
+    def forgetOccupant(self, occupant):
         """
-        C{occupant} left the room.
+        C{occupant} left the room: it is no partial view, and neither
+        watches nor is watched, any more.
         """
-        self.hasFullView(occupant)
+        self.grantFullView(occupant)
         self.forgetWatches(occupant)
 
     def presenceAudience(self, occupant):
@@ -209,7 +213,7 @@ class PresenceAudience:
             gives it.
         """
         if newcomer.role == MODERATOR:
-            self.hasFullView(newcomer)
+            self.grantFullView(newcomer)
             return None, self.presenceAudience(newcomer)
         if self.overPresenceCap():
             if new:
@@ -220,7 +224,7 @@ class PresenceAudience:
                 return told, self.presenceAudience(newcomer)
             return told, _withWatchers(newcomer, told)
         if self.config.maxUsersPresence is not None:
-            self.hasFullView(newcomer)
+            self.grantFullView(newcomer)
             for occupant in self.occupants.values():
                 occupant.capFlags |= TOLD_FULL_VIEWS
             self.toldEveryone(newcomer)
@@ -332,6 +336,9 @@ class PresenceAudience:
         # A pass over every occupant of a large room on each join: the bare
         # JIDs' parts are compared as text, without a call to JID.__eq__
         # for each (a third of the time, bench/component.py).
+        # Two passes written out, not one asking fullViews of each
+        # occupant: that costs a quarter more (0.31 against 0.24 ms at
+        # 10,000).
         name, host = occupant.userJID.user, occupant.userJID.host
         if fullViews:
             return [o for o in self.occupants.values()

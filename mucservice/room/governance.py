@@ -43,7 +43,7 @@ class Governance:
             # Told to everyone: from now on its presence is (audience.py).
             room.toldEveryone(effect.occupant)
             if effect.occupant.role == roles.MODERATOR:
-                room.hasFullView(effect.occupant)
+                room.grantFullView(effect.occupant)
             if effect.removed:
                 removed = True
                 for realJID in effect.occupant.realJIDs:
@@ -182,8 +182,7 @@ class Governance:
     def _configured(self, room, plan):
         old = room.config
         outcome = room.applyConfiguration(plan)
-        if old.maxUsersPresence is None:
-            room.capTurnedOn()
+        room.capConfigured(old.maxUsersPresence)
         visibility = []
         if old.presenceBroadcast != room.config.presenceBroadcast:
             for occupant in list(room.occupants.values()):

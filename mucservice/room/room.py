@@ -258,7 +258,7 @@ class Room(Administration, Membership, WornHats, PresenceAudience):
         occupant.sessions.pop(realJID, None)
         if not occupant.sessions:
             del self.occupants[occupant.nick]
-            self.leftView(occupant)
+            self.forgetOccupant(occupant)
         self._compact()
         return occupant
 
@@ -289,7 +289,7 @@ class Room(Administration, Membership, WornHats, PresenceAudience):
         for realJID in occupant.realJIDs:
             self.sessions.pop(realJID, None)
         self.occupants.pop(occupant.nick, None)
-        self.leftView(occupant)
+        self.forgetOccupant(occupant)
         self._compact()
 
     def changeNick(self, realJID, newNick):
