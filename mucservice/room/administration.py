@@ -108,7 +108,7 @@ class Administration:
             self.removeOccupant(target)
             target.role = roles.NO_ROLE
             return Effect(target, True, (KICKED,), actor.nick, reason, previous)
-        target.role = role
+        self.changeRole(target, role)
         return Effect(target, actorNick=actor.nick, reason=reason, previousRole=previous)
 
     def roleList(self, actorJID, role):
@@ -255,7 +255,7 @@ class Administration:
                 rank = roles.AFFILIATION_RANK[after]
                 if rank < before or (rank > before and roles.ROLE_RANK[occupant.role]
                                      < roles.ROLE_RANK[default]):
-                    occupant.role = default
+                    self.changeRole(occupant, default)
                 outcome.effects.append(Effect(occupant, actorNick=actorNick, reason=reason,
                                               previousRole=previous))
                 continue

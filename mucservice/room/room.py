@@ -229,6 +229,7 @@ class Room(Administration, Membership, WornHats, PresenceAudience):
                                 roles.defaultRole(affiliation, self.config.moderated),
                                 self.occupantID(userJID))
             self.occupants[nick] = occupant
+            self.occupantAdded(occupant)
         else:
             outcome.newSession = True
         if current is not None:
