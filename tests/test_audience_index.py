@@ -14,7 +14,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from mucservice.address import JID
 from mucservice.memory import SPARSE_MIN_BYTES
-from mucservice.room.audience import AudienceIndex
+from mucservice.room.audience import PARTIAL_VIEW, AudienceIndex
 from mucservice.room.occupant import Occupant
 from mucservice.room.roles import MODERATOR, PARTICIPANT
 from tests.fakeservice import FakeService
@@ -35,14 +35,16 @@ def setAffiliation(service, actor, userJID, affiliation):
                         % (actor, ROOM, NS_ADMIN, userJID, affiliation))
 
 
-def scanned(room, occupant):
+def scanned(room, occupant, fullViews=False):
     """
     @return: who is always told of C{occupant}, found by a pass over every
-        occupant: the moderators and the occupants of its user.
+        occupant: the moderators and the occupants of its user, and with
+        C{fullViews} those without the partial view.
     """
     return {o for o in room.occupants.values()
-            if o.role == MODERATOR or (o.userJID.user == occupant.userJID.user
-                                       and o.userJID.host == occupant.userJID.host)}
+            if o.role == MODERATOR or (fullViews and not o.capFlags & PARTIAL_VIEW)
+            or (o.userJID.user == occupant.userJID.user
+                and o.userJID.host == occupant.userJID.host)}
 
 
 class IndexedRoomTestCase(SynchronousTestCase):
@@ -86,6 +88,18 @@ class IndexTests(IndexedRoomTestCase):
         setAffiliation(self.service, OLIVIA, "zoe@example.org", "member")
         self.assertNotIn(ZOE, fromOccupant(self.join("kim@example.org/desk", "kim"), "kim"))
 
+    def test_fullViewByPromotion(self):
+        """
+        Zoe, who came over the cap, made moderator and participant again,
+        keeps the full view: the leave of mia, known to the full views,
+        reaches her.
+        """
+        setRole(self.service, OLIVIA, "zoe", "moderator")
+        setRole(self.service, OLIVIA, "zoe", "participant")
+        out = self.service.send("<presence from='%s' to='%s/mia' type='unavailable'/>"
+                                % (MIA, ROOM))
+        self.assertEqual(sorted([MIA, OLIVIA, ZOE]), fromOccupant(out, "mia"))
+
     def test_otherNickOfSameUser(self):
         """
         Gus entering again from his phone under another nick, over the
@@ -121,17 +135,17 @@ class IndexAgreesTests(SynchronousTestCase):
     Through a long run of joins (second sessions and second nicks among
     them), leaves, nick changes, role and affiliation changes and kicks,
     the index answers after every step what a pass over every occupant
-    answers, for every occupant.
+    answers, for every occupant, with the full views and without.
     """
 
     def test_agrees(self):
         rng = random.Random(7)
         service = FakeService()
-        room = service.makeRoom(ROOM, "olivia@example.org", maxUsersPresence=3)
+        room = service.makeRoom(ROOM, "olivia@example.org", maxUsersPresence=4)
         service.join(OLIVIA, ROOM + "/olivia")
         users = ["u%d@example.org" % n for n in range(8)]
         steps = 0
-        for _ in range(400):
+        for _ in range(3000):
             user = rng.choice(users)
             realJID = "%s/r%d" % (user, rng.randrange(2))
             nick = "%s-%d" % (user.split("@")[0], rng.randrange(2))
@@ -153,12 +167,13 @@ class IndexAgreesTests(SynchronousTestCase):
                 service.send("<presence from='%s' to='%s/%s'/>"
                              % (target.realJIDs[0].full(), ROOM, nick + "x"))
             for occupant in room.occupants.values():
-                if room._index is not None:
-                    steps += 1
-                    self.assertEqual(scanned(room, occupant),
-                                     set(room._index.alwaysTold(occupant)))
-                    self.assertEqual(len(room._alwaysTold(occupant)),
-                                     len(set(room._alwaysTold(occupant))))
+                if room._index is None:
+                    continue
+                steps += 1
+                for fullViews in (False, True):
+                    told = room._index.alwaysTold(occupant, fullViews)
+                    self.assertEqual(scanned(room, occupant, fullViews), set(told))
+                    self.assertEqual(len(told), len(set(told)))
         self.assertGreater(steps, 500)
 
     def test_fromOccupants(self):
@@ -172,9 +187,11 @@ class IndexAgreesTests(SynchronousTestCase):
             service.join(realJID, "%s/%s" % (ROOM, nick))
         made = AudienceIndex(room.occupants.values())
         for occupant in room.occupants.values():
-            self.assertEqual(set(room._index.alwaysTold(occupant)),
-                             set(made.alwaysTold(occupant)))
-            self.assertEqual(scanned(room, occupant), set(made.alwaysTold(occupant)))
+            for fullViews in (False, True):
+                self.assertEqual(set(room._index.alwaysTold(occupant, fullViews)),
+                                 set(made.alwaysTold(occupant, fullViews)))
+                self.assertEqual(scanned(room, occupant, fullViews),
+                                 set(made.alwaysTold(occupant, fullViews)))
 
 
 class IndexMemoryTests(SynchronousTestCase):
