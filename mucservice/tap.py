@@ -98,6 +98,10 @@ LIMIT_OPTIONS = (
     ("max-affiliations", "maxAffiliations", "Affiliations a room holds at most."),
     ("max-admin-items", "maxAdminItems", "Items in one muc#admin request."),
     ("max-nick-sessions", "maxNickSessions", "Sessions of one user on one nick."),
+    ("max-watched", "maxWatched",
+     "Occupants of a room over its presence cap that one occupant may follow by probes."),
+    ("max-watches-per-room", "maxWatchesPerRoom",
+     "Such follows a room keeps, for all its occupants together."),
 )
 
 

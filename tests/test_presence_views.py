@@ -6,10 +6,11 @@ presence the room broadcasts, or a probe. Through the fake component
 stream.
 """
 
+import dataclasses
+
 from twisted.trial.unittest import SynchronousTestCase
 from twisted.words.protocols.jabber.jid import JID
 
-from mucservice.room import audience
 from tests.fakeservice import NS_MUC, FakeService, item, statuses
 from tests.test_owner import form, ownerIQ
 from tests.test_presence_cap import GUS, LENA, MIA, OLIVIA, ROOM, ZOE, fromOccupant, shownTo
@@ -288,15 +289,30 @@ class ProbeTests(CappedRoomTestCase):
 
 class WatchBoundTests(CappedRoomTestCase):
     """
-    What probes may tie up is bounded: per occupant (L{audience.MAX_WATCHED})
-    and per room (L{audience.MAX_WATCHES_PER_ROOM}); past either, a probe
-    that would make a watcher is refused with resource-constraint, and no
-    presence is given that the prober would not hear of again.
+    What probes may tie up is bounded: per occupant (C{--max-watched}) and
+    per room (C{--max-watches-per-room}); past either, a probe that would
+    make a watcher is refused with resource-constraint, counted as a hit of
+    its option, and no presence is given that the prober would not hear of
+    again.
     """
 
     def setUp(self):
         CappedRoomTestCase.setUp(self)
         self.service.join(LENA, ROOM + "/lena")
+
+    def setLimits(self, **bounds):
+        """
+        Give the service these bounds, as C{--max-watched} and
+        C{--max-watches-per-room} would.
+        """
+        limits = self.service.rooms.limits
+        limits.settings = dataclasses.replace(limits.settings, **bounds)
+
+    def hits(self):
+        """
+        @return: how often each limit was hit.
+        """
+        return dict(self.service.rooms.limits.hits.counts)
 
     def refusal(self, out, prober):
         [error] = [s for s in out if s.name == "presence" and s["to"] == prober]
@@ -308,10 +324,11 @@ class WatchBoundTests(CappedRoomTestCase):
         With a bound of one, zoe watches gus, and her probe of lena is
         refused; a probe that needs no watch (of olivia) is answered.
         """
-        self.patch(audience, "MAX_WATCHED", 1)
+        self.setLimits(maxWatched=1)
         self.assertEqual([ZOE], fromOccupant(probe(self.service, ZOE, "gus"), "gus"))
         self.assertEqual("resource-constraint",
                          self.refusal(probe(self.service, ZOE, "lena"), ZOE))
+        self.assertEqual({"max-watched": 1}, self.hits())
         self.assertEqual([ZOE], fromOccupant(probe(self.service, ZOE, "olivia"), "olivia"))
         self.assertEqual([ZOE], fromOccupant(probe(self.service, ZOE, "gus"), "gus"))
 
@@ -320,12 +337,13 @@ class WatchBoundTests(CappedRoomTestCase):
         With a room bound of two ties, a third probe that would make one is
         refused; once gus leaves, his ties are counted out and it is taken.
         """
-        self.patch(audience, "MAX_WATCHES_PER_ROOM", 2)
+        self.setLimits(maxWatchesPerRoom=2)
         probe(self.service, ZOE, "gus")
         probe(self.service, LENA, "gus")
         self.assertEqual(2, self.room.watches)
         self.assertEqual("resource-constraint",
                          self.refusal(probe(self.service, ZOE, "lena"), ZOE))
+        self.assertEqual({"max-watches-per-room": 1}, self.hits())
         self.service.send("<presence from='%s' to='%s/gus' type='unavailable'/>" % (GUS, ROOM))
         self.assertEqual(0, self.room.watches)
         self.assertEqual([ZOE], fromOccupant(probe(self.service, ZOE, "lena"), "lena"))

@@ -56,8 +56,9 @@ also hears of its changes and leave, or is told that it left its view:
    occupant is not announced, or a participant probing every occupant
    would turn the room back into a full broadcast. Watchers are kept in a
    L{Watch} made only when such a probe happens and dropped when either
-   occupant leaves, within bounds (L{MAX_WATCHED} per occupant,
-   L{MAX_WATCHES_PER_ROOM} per room) past which such a probe is refused;
+   occupant leaves, within bounds (C{--max-watched} per occupant and
+   C{--max-watches-per-room} per room, by default L{MAX_WATCHED} and
+   L{MAX_WATCHES_PER_ROOM}) past which such a probe is refused;
  - a moderator made participant or visitor is told, after its new role,
    that those it no longer hears of are unavailable
    (L{PresenceAudience.unfollowed}), which leaves it with the full view of
@@ -95,16 +96,17 @@ TOLD_EVERYONE = 2
 #: or visitor, and has the partial view.
 PARTIAL_VIEW = 4
 
-#: The most occupants one occupant may watch (L{PresenceAudience.watch}):
-#: a watch costs some 300 bytes until either leaves, and a client that
-#: follows more than this many of a large room's participants one by one
-#: had better be a moderator.
+#: The default of C{--max-watched}: the most occupants one occupant may
+#: watch (L{PresenceAudience.watch}). A watch costs some 300 bytes until
+#: either leaves, and a client that follows more than this many of a large
+#: room's participants one by one had better be a moderator.
 MAX_WATCHED = 100
 
-#: The most watches a room keeps, for all its occupants together (some
-#: 3 MB): past it, or past L{MAX_WATCHED}, a probe that would make one is
-#: refused, so that the participants of a room of 10,000 cannot make it
-#: keep one for each pair of them.
+#: The default of C{--max-watches-per-room}: the most watches a room keeps,
+#: for all its occupants together (some 3 MB). Past it, or past
+#: C{--max-watched}, a probe that would make one is refused, so that the
+#: participants of a room of 10,000 cannot make it keep one for each pair
+#: of them.
 MAX_WATCHES_PER_ROOM = 10000
 
 
@@ -317,7 +319,8 @@ class PresenceAudience:
                 and not o.capFlags & (TOLD_FULL_VIEWS | TOLD_EVERYONE)
                 and o not in watching and not _sameUser(o, occupant)]
 
-    def watch(self, viewer, occupant):
+    def watch(self, viewer, occupant, maxWatched=MAX_WATCHED,
+              maxWatchesPerRoom=MAX_WATCHES_PER_ROOM):
         """
         C{viewer} got the presence of C{occupant} by a probe. If it would
         not hear of its changes and leave (the room is over its cap, the
@@ -332,8 +335,10 @@ class PresenceAudience:
         made only when somebody probes it, and forgotten when either leaves
         (L{forgetWatches}).
 
-        @raise errors.ResourceConstraint: the viewer watches L{MAX_WATCHED}
-            occupants already, or the room keeps L{MAX_WATCHES_PER_ROOM}
+        @param maxWatched: the most occupants one viewer may watch.
+        @param maxWatchesPerRoom: the most watches the room keeps.
+        @raise errors.ResourceConstraint: the viewer watches C{maxWatched}
+            occupants already, or the room keeps C{maxWatchesPerRoom}
             watches: the probe is refused rather than answered with a
             presence whose leave the viewer would not hear of.
         """
@@ -344,7 +349,7 @@ class PresenceAudience:
         watching = viewer.watch.watching if viewer.watch is not None else ()
         if occupant in watching:
             return
-        if len(watching) >= MAX_WATCHED or self.watches >= MAX_WATCHES_PER_ROOM:
+        if len(watching) >= maxWatched or self.watches >= maxWatchesPerRoom:
             raise errors.ResourceConstraint(
                 "this room is over its presence cap, and you follow as many of its "
                 "occupants as it allows: ask a moderator, or wait for some to leave")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from twisted.internet import task
 
 from mucservice import errors
-from mucservice.room import roles
+from mucservice.room import audience, roles
 from mucservice.room.buckets import Buckets, Rate
 from mucservice.room.limithits import LimitHits
 
@@ -57,6 +57,11 @@ class LimitSettings:
         members-only room.
     @ivar maxAdminItems: items in one C{muc#admin} request.
     @ivar maxNickSessions: sessions (resources) of one user on one nick.
+    @ivar maxWatched: occupants one occupant of a room over its presence
+        cap may follow by probes (L{PresenceAudience.watch
+        <mucservice.room.audience.PresenceAudience.watch>}).
+    @ivar maxWatchesPerRoom: such follows a room keeps, for all its
+        occupants together.
     """
 
     messageRate: Rate = Rate(20, 10)
@@ -74,6 +79,8 @@ class LimitSettings:
     maxAffiliations: int = 2000
     maxAdminItems: int = 100
     maxNickSessions: int = 10
+    maxWatched: int = audience.MAX_WATCHED
+    maxWatchesPerRoom: int = audience.MAX_WATCHES_PER_ROOM
 
 
 #: Seconds between two sweeps of the buckets that are full again
@@ -205,6 +212,24 @@ class Limits:
         """
         if isinstance(error, errors.NotAuthorized):
             self._spend(self.passwords, (room.jid, realJID.userhostJID()), realJID, room.jid)
+
+    def watch(self, room, viewer, occupant):
+        """
+        C{viewer} probed C{occupant}: in a room over its presence cap it may
+        have to follow it (L{PresenceAudience.watch
+        <mucservice.room.audience.PresenceAudience.watch>}), within
+        C{maxWatched} and C{maxWatchesPerRoom}.
+
+        @raise errors.ResourceConstraint: past either (a hit of its option).
+        """
+        settings = self.settings
+        try:
+            room.watch(viewer, occupant, settings.maxWatched, settings.maxWatchesPerRoom)
+        except errors.ResourceConstraint:
+            option = ("max-watches-per-room" if room.watches >= settings.maxWatchesPerRoom
+                      else "max-watched")
+            self.hits.hit(option, viewer.userJID, room.jid)
+            raise
 
     def presenceChange(self, room, occupant):
         """

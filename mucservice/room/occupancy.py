@@ -119,7 +119,7 @@ class Occupancy:
         if occupant is None or (occupant is not viewer
                                 and not room.broadcastsPresenceOf(occupant)):
             return None
-        room.watch(viewer, occupant)
+        self.limits.watch(room, viewer, occupant)
         return Probed(room, viewer, realJID, occupant)
 
     def leave(self, realJID, roomJID, payload=""):
