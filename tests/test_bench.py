@@ -33,7 +33,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(mucservice.__file__)))
     ("archive.py", ["--messages", "2000", "--runs", "3", "--appends", "20"], "p99"),
     ("stanzasize.py", ["--occupants", "3", "--rounds", "2"], "minimum"),
     ("joins.py", ["--sizes", "3", "--capped", "4", "--probes", "2", "--rounds", "1"],
-     "mucservice/Prosody"),
+     "cap on / moderators alone: mucservice/Prosody"),
     ("churn.py", ["--waves", "1", "--sessions", "20", "--rooms", "4", "--wait", "0",
                   "--backlog-room", "5", "--backlog", "3"], "after wave 1"),
 ])
