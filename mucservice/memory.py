@@ -1,5 +1,6 @@
 """
-Giving freed memory back to the system.
+Giving freed memory back to the system, and keeping the garbage collector's
+passes short.
 
 When occupants leave, CPython frees their objects, but the C library's
 allocator keeps in its heap what it lent for the larger ones (dictionary
@@ -23,9 +24,20 @@ room's sessions and occupants, the pinger's) are made again for what they
 hold once they have become sparse (L{compacted}). Not the cache of
 addresses: C{--address-cache} bounds its table, and making it again would
 copy one small node per address it keeps.
+
+CPython's cyclic garbage collector looks, now and then, at every object
+that may hold others: a full pass over the 51,000 objects of the service
+just started takes some 25 ms, and one with a room of 10,000 occupants
+(some 6 more per occupant) about 55 ms, during which the reactor serves
+nobody. The objects of the start-up (modules, classes, the service tree)
+stay for the life of the process; L{freezeStartup} takes them out of those
+passes once, before the service connects. With a room of 10,000, a full
+pass then takes about 15 ms (in-process, 64,000 objects left to look at
+instead of 118,000).
 """
 
 import ctypes
+import gc
 import sys
 
 from twisted.application import service
@@ -122,3 +134,19 @@ def trimmer(reactor, interval, trim=None):
     if not interval or trim is None:
         return None
     return Trimmer(reactor, interval, trim)
+
+
+def freezeStartup(collect=gc.collect, freeze=gc.freeze):
+    """
+    Collect what is garbage already, then move every object alive into the
+    collector's permanent generation (C{gc.freeze}), which its passes skip:
+    what the start-up made, before anything of a connection, a room or an
+    occupant exists. Such objects are still freed when nothing refers to
+    them; only a cycle among them that became garbage later would stay,
+    which start-up objects, kept for the life of the process, do not make.
+
+    Called once, by the process that C{twistd} runs; not by tests, which
+    build many services in one process.
+    """
+    collect()
+    freeze()

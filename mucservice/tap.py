@@ -390,4 +390,7 @@ def makeService(config, reactor=None):
     if trimming is not None:
         trimming.setServiceParent(root)
     operations.setUp(root, config, reactor, rooms, component, providers)
+    if exitOnFatal:
+        # The process twistd runs, its reactor not yet running.
+        memory.freezeStartup()
     return root
