@@ -11,13 +11,21 @@ from mucservice.memory import compacted
 from mucservice.providers.observers import ObserverList
 
 
-def _pairs(rooms):
+def _items(entry):
     """
-    @param rooms: a session's rooms as the tracker keeps them: a flat
-        tuple C{(room, nick, room, nick, ...)}.
-    @return: C{(room, nick)} pairs.
+    @param entry: an index's entry as the tracker keeps it: one item alone
+        (a JID), or a tuple of several.
+    @return: its items, as a tuple.
     """
-    return zip(rooms[::2], rooms[1::2])
+    return entry if type(entry) is tuple else (entry,)
+
+
+def _entry(items):
+    """
+    @param items: a tuple of one item or more.
+    @return: how the tracker keeps them: the one item alone, else the tuple.
+    """
+    return items[0] if len(items) == 1 else items
 
 
 @implementer(IJoinTracker)
@@ -27,10 +35,13 @@ class MemoryJoinTracker:
     to the real JIDs it has in rooms, domain to real JIDs.
 
     A session is in a room or two, a user has a session or two: their
-    indexes are flat tuples (a session's C{(room, nick, room, nick, ...)},
-    a user's real JIDs), made again on each change, and not a dictionary
-    and a set each, which would take some 440 bytes more per occupant.
-    The indexes are made again once a crowd has left them (L{compacted}).
+    entries are the one room (or real JID) alone, or a tuple of several
+    made again on each change, and not a dictionary and a set each, which
+    would take some 440 bytes more per occupant; a session's nick in a room
+    is read from the room's occupants. A tuple of one would cost an object
+    more per session and per user: 48 bytes each, and one more for the
+    garbage collector to look at. The indexes are made again once a crowd
+    has left them (L{compacted}).
     """
 
     def __init__(self):
@@ -41,24 +52,20 @@ class MemoryJoinTracker:
         self._observers = ObserverList()
 
     def _nickIn(self, realJID, roomJID):
-        for room, nick in _pairs(self._roomsByReal.get(realJID, ())):
-            if room == roomJID:
-                return nick
+        if roomJID in _items(self._roomsByReal.get(realJID, ())):
+            return self._occupantsByRoom[roomJID][realJID]
         return None
 
-    def _setNick(self, realJID, roomJID, nick):
+    def _setIn(self, realJID, roomJID, present):
         """
-        Record C{realJID} in C{roomJID} as C{nick}, or as in no room there
-        if C{nick} is L{None}.
+        Record C{realJID} as in C{roomJID}, or if not C{present} as not.
         """
-        rooms = ()
-        for room, otherNick in _pairs(self._roomsByReal.get(realJID, ())):
-            if room != roomJID:
-                rooms += (room, otherNick)
-        if nick is not None:
-            rooms += (roomJID, nick)
+        rooms = tuple(room for room in _items(self._roomsByReal.get(realJID, ()))
+                      if room != roomJID)
+        if present:
+            rooms += (roomJID,)
         if rooms:
-            self._roomsByReal[realJID] = rooms
+            self._roomsByReal[realJID] = _entry(rooms)
         else:
             del self._roomsByReal[realJID]
             self._roomsByReal = compacted(self._roomsByReal)
@@ -71,11 +78,12 @@ class MemoryJoinTracker:
             self.recordNickChange(realJID, roomJID, nick)
             return
         first = realJID not in self._roomsByReal
-        self._setNick(realJID, roomJID, nick)
+        self._setIn(realJID, roomJID, True)
         self._occupantsByRoom.setdefault(roomJID, {})[realJID] = nick
         if first:
             userJID = realJID.userhostJID()
-            self._resourcesByUser[userJID] = self._resourcesByUser.get(userJID, ()) + (realJID,)
+            self._resourcesByUser[userJID] = _entry(
+                _items(self._resourcesByUser.get(userJID, ())) + (realJID,))
             self._realsByDomain.setdefault(realJID.host, set()).add(realJID)
         self._observers.notify("occupantJoined", realJID, roomJID, nick)
 
@@ -83,7 +91,7 @@ class MemoryJoinTracker:
         nick = self._nickIn(realJID, roomJID)
         if nick is None:
             return
-        self._setNick(realJID, roomJID, None)
+        self._setIn(realJID, roomJID, False)
         occupants = self._occupantsByRoom[roomJID]
         del occupants[realJID]
         if occupants:
@@ -97,9 +105,10 @@ class MemoryJoinTracker:
 
     def _forgetReal(self, realJID):
         userJID = realJID.userhostJID()
-        others = tuple(other for other in self._resourcesByUser[userJID] if other != realJID)
+        others = tuple(other for other in _items(self._resourcesByUser[userJID])
+                       if other != realJID)
         if others:
-            self._resourcesByUser[userJID] = others
+            self._resourcesByUser[userJID] = _entry(others)
         else:
             del self._resourcesByUser[userJID]
             self._resourcesByUser = compacted(self._resourcesByUser)
@@ -117,7 +126,6 @@ class MemoryJoinTracker:
             raise errors.ItemNotFound("%s is not in %s" % (realJID.full(), roomJID.full()))
         if oldNick == newNick:
             return
-        self._setNick(realJID, roomJID, newNick)
         self._occupantsByRoom[roomJID][realJID] = newNick
         self._observers.notify("nickChanged", realJID, roomJID, oldNick, newNick)
 
@@ -134,7 +142,8 @@ class MemoryJoinTracker:
         self._realsByDomain.clear()
 
     def roomsOf(self, realJID):
-        return dict(_pairs(self._roomsByReal.get(realJID, ())))
+        return {room: self._occupantsByRoom[room][realJID]
+                for room in _items(self._roomsByReal.get(realJID, ()))}
 
     def occupantsFrom(self, domain):
         return set(self._realsByDomain.get(domain, ()))
@@ -143,7 +152,7 @@ class MemoryJoinTracker:
         return set(self._roomsByReal)
 
     def isPresent(self, userJID, roomJID):
-        for realJID in self._resourcesByUser.get(userJID.userhostJID(), ()):
+        for realJID in _items(self._resourcesByUser.get(userJID.userhostJID(), ())):
             if self._nickIn(realJID, roomJID) is not None:
                 return True
         return False
