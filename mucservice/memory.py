@@ -142,8 +142,9 @@ def freezeStartup(collect=gc.collect, freeze=gc.freeze):
     collector's permanent generation (C{gc.freeze}), which its passes skip:
     what the start-up made, before anything of a connection, a room or an
     occupant exists. Such objects are still freed when nothing refers to
-    them; only a cycle among them that became garbage later would stay,
-    which start-up objects, kept for the life of the process, do not make.
+    them; only a cycle among them that became garbage later would stay:
+    at most some of what the start-up made, once, never anything that
+    grows with the rooms or the occupants.
 
     Called once, by the process that C{twistd} runs; not by tests, which
     build many services in one process.

@@ -69,10 +69,11 @@ also hears of its changes and leave, or is told that it left its view:
    gives, not to every occupant.
 
 Over its cap, a room finds who is always told of an occupant (the
-moderators and its user's occupants) in an L{AudienceIndex} it keeps up to
-date as occupants come, go and change role, not by a pass over every
-occupant on each join, change and leave; it forgets the index once it
-holds no more than half its cap.
+moderators, its user's occupants, and the full views for one known to
+them) in an L{AudienceIndex} it keeps up to date as occupants come, go,
+change role and get the full view, not by a pass over every occupant on
+each join, change and leave; it forgets the index once it holds no more
+than half its cap.
 
 The room decides here who is told; the outcomes of
 L{mucservice.room.outcomes} carry the list, and the protocol edge renders
