@@ -28,12 +28,12 @@ copy one small node per address it keeps.
 CPython's cyclic garbage collector looks, now and then, at every object
 that may hold others: a full pass over the 51,000 objects of the service
 just started takes some 25 ms, and one with a room of 10,000 occupants
-(some 6 more per occupant) about 55 ms, during which the reactor serves
+(4.4 more per occupant) 45 to 63 ms, during which the reactor serves
 nobody. The objects of the start-up (modules, classes, the service tree)
 stay for the life of the process; L{freezeStartup} takes them out of those
 passes once, before the service connects. With a room of 10,000, a full
-pass then takes about 15 ms (in-process, 64,000 objects left to look at
-instead of 118,000).
+pass then takes 15 to 33 ms in-process (44,000 objects left to look at
+instead of 98,000).
 """
 
 import ctypes
