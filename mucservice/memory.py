@@ -97,6 +97,28 @@ def compacted(table):
     return type(table)(table.items())
 
 
+def several(entry):
+    """
+    @param entry: a table's entry kept as one item alone, or as a tuple of
+        several (L{entryOf}).
+    @return: its items, as a tuple.
+    """
+    return entry if type(entry) is tuple else (entry,)
+
+
+def entryOf(items):
+    """
+    How a table that nearly always holds one item per key keeps them: the
+    one item alone, and a tuple only for several. A tuple of one would cost
+    an object more per key (48 bytes, and one more for the garbage
+    collector to look at).
+
+    @param items: a tuple of one item or more (none of them a tuple).
+    @return: the entry.
+    """
+    return items[0] if len(items) == 1 else items
+
+
 class Trimmer(service.Service):
     """
     Calls C{trim} every C{interval} seconds of C{reactor}'s clock while it

@@ -332,7 +332,8 @@ def makeService(config, reactor=None):
 
     @raise SystemExit: a provider could not be made (see L{makeProviders}).
     """
-    exitOnFatal = reactor is None
+    # Made for the process twistd runs (tests give a reactor of their own).
+    byTwistd = reactor is None
     if reactor is None:
         from twisted.internet import reactor
     settingNames = config.settingNames()
@@ -347,7 +348,7 @@ def makeService(config, reactor=None):
                         reactor=reactor, limits=limitSettings(config))
     context.rooms = rooms
     rooms.legacyHats = config["hats-legacy-namespace"]
-    if exitOnFatal:
+    if byTwistd:
         rooms.fatal = lambda why: exitWithStatus(reactor, why)
     rooms.maxPendingInvitations = config["max-pending-invitations"]
     rooms.maxAvatarBytes = config["max-avatar-bytes"]
@@ -365,7 +366,7 @@ def makeService(config, reactor=None):
                              config["secret"], reactor=reactor, ready=rooms.whenLoaded)
     component.logTraffic = config["log-traffic"]
     component.outbox.linkBuffer = config["link-buffer"]
-    if exitOnFatal and config["exit-on-auth-failure"]:
+    if byTwistd and config["exit-on-auth-failure"]:
         component.link.authFailed = lambda why: exitWithStatus(reactor, why, EXIT_CONFIG)
     setAddressCache(config["address-cache"], config["jid"].host)
     rooms.joinTracker.addObserver(DepartedAddresses(rooms.joinTracker))
@@ -390,7 +391,7 @@ def makeService(config, reactor=None):
     if trimming is not None:
         trimming.setServiceParent(root)
     operations.setUp(root, config, reactor, rooms, component, providers)
-    if exitOnFatal:
-        # The process twistd runs, its reactor not yet running.
+    if byTwistd:
+        # Its reactor not yet running, nothing of a connection made yet.
         memory.freezeStartup()
     return root

@@ -153,3 +153,12 @@ def test_twistdProcessFreezesStartup(tmp_path):
     frozen, tracked = frozenAndTracked(tmp_path, "test")
     assert frozen == 0
     assert tracked > 20000
+
+
+def test_entries():
+    """One item is kept alone, several as a tuple; both read back as a tuple."""
+    assert memory.entryOf(("a",)) == "a"
+    assert memory.entryOf(("a", "b")) == ("a", "b")
+    assert memory.several("a") == ("a",)
+    assert memory.several(("a", "b")) == ("a", "b")
+    assert memory.several(()) == ()

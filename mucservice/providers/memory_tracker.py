@@ -7,25 +7,8 @@ from zope.interface import implementer
 
 from mucservice import errors
 from mucservice.interfaces import IJoinTracker
-from mucservice.memory import compacted
+from mucservice.memory import compacted, entryOf, several
 from mucservice.providers.observers import ObserverList
-
-
-def _items(entry):
-    """
-    @param entry: an index's entry as the tracker keeps it: one item alone
-        (a JID), or a tuple of several.
-    @return: its items, as a tuple.
-    """
-    return entry if type(entry) is tuple else (entry,)
-
-
-def _entry(items):
-    """
-    @param items: a tuple of one item or more.
-    @return: how the tracker keeps them: the one item alone, else the tuple.
-    """
-    return items[0] if len(items) == 1 else items
 
 
 @implementer(IJoinTracker)
@@ -37,11 +20,9 @@ class MemoryJoinTracker:
     A session is in a room or two, a user has a session or two: their
     entries are the one room (or real JID) alone, or a tuple of several
     made again on each change, and not a dictionary and a set each, which
-    would take some 440 bytes more per occupant; a session's nick in a room
-    is read from the room's occupants. A tuple of one would cost an object
-    more per session and per user: 48 bytes each, and one more for the
-    garbage collector to look at. The indexes are made again once a crowd
-    has left them (L{compacted}).
+    would take some 440 bytes more per occupant (L{entryOf}); a session's
+    nick in a room is read from the room's occupants. The indexes are made
+    again once a crowd has left them (L{compacted}).
     """
 
     def __init__(self):
@@ -52,7 +33,7 @@ class MemoryJoinTracker:
         self._observers = ObserverList()
 
     def _nickIn(self, realJID, roomJID):
-        if roomJID in _items(self._roomsByReal.get(realJID, ())):
+        if roomJID in several(self._roomsByReal.get(realJID, ())):
             return self._occupantsByRoom[roomJID][realJID]
         return None
 
@@ -60,12 +41,12 @@ class MemoryJoinTracker:
         """
         Record C{realJID} as in C{roomJID}, or if not C{present} as not.
         """
-        rooms = tuple(room for room in _items(self._roomsByReal.get(realJID, ()))
+        rooms = tuple(room for room in several(self._roomsByReal.get(realJID, ()))
                       if room != roomJID)
         if present:
             rooms += (roomJID,)
         if rooms:
-            self._roomsByReal[realJID] = _entry(rooms)
+            self._roomsByReal[realJID] = entryOf(rooms)
         else:
             del self._roomsByReal[realJID]
             self._roomsByReal = compacted(self._roomsByReal)
@@ -82,8 +63,8 @@ class MemoryJoinTracker:
         self._occupantsByRoom.setdefault(roomJID, {})[realJID] = nick
         if first:
             userJID = realJID.userhostJID()
-            self._resourcesByUser[userJID] = _entry(
-                _items(self._resourcesByUser.get(userJID, ())) + (realJID,))
+            self._resourcesByUser[userJID] = entryOf(
+                several(self._resourcesByUser.get(userJID, ())) + (realJID,))
             self._realsByDomain.setdefault(realJID.host, set()).add(realJID)
         self._observers.notify("occupantJoined", realJID, roomJID, nick)
 
@@ -105,10 +86,10 @@ class MemoryJoinTracker:
 
     def _forgetReal(self, realJID):
         userJID = realJID.userhostJID()
-        others = tuple(other for other in _items(self._resourcesByUser[userJID])
+        others = tuple(other for other in several(self._resourcesByUser[userJID])
                        if other != realJID)
         if others:
-            self._resourcesByUser[userJID] = _entry(others)
+            self._resourcesByUser[userJID] = entryOf(others)
         else:
             del self._resourcesByUser[userJID]
             self._resourcesByUser = compacted(self._resourcesByUser)
@@ -143,7 +124,7 @@ class MemoryJoinTracker:
 
     def roomsOf(self, realJID):
         return {room: self._occupantsByRoom[room][realJID]
-                for room in _items(self._roomsByReal.get(realJID, ()))}
+                for room in several(self._roomsByReal.get(realJID, ()))}
 
     def occupantsFrom(self, domain):
         return set(self._realsByDomain.get(domain, ()))
@@ -152,7 +133,7 @@ class MemoryJoinTracker:
         return set(self._roomsByReal)
 
     def isPresent(self, userJID, roomJID):
-        for realJID in _items(self._resourcesByUser.get(userJID.userhostJID(), ())):
+        for realJID in several(self._resourcesByUser.get(userJID.userhostJID(), ())):
             if self._nickIn(realJID, roomJID) is not None:
                 return True
         return False

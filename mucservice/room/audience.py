@@ -81,7 +81,7 @@ for those listed.
 """
 
 from mucservice import errors
-from mucservice.memory import compacted
+from mucservice.memory import compacted, entryOf, several
 from mucservice.room.roles import MODERATOR, NO_ROLE
 
 #: A flag of C{Occupant.capFlags}: every occupant with the full view may
@@ -404,8 +404,8 @@ class AudienceIndex:
     @ivar fullViews: the occupants without the partial view (L{PARTIAL_VIEW}),
         likewise: about as many as the cap.
     @ivar byUser: the bare JID of each user with an occupant to its
-        occupant, or to the L{list} of its occupants if it has several
-        (other nicks of the same user, rare).
+        occupant, or to the tuple of its occupants if it has several (other
+        nicks of the same user, rare; L{entryOf}).
     """
 
     __slots__ = ("moderators", "fullViews", "byUser")
@@ -422,14 +422,9 @@ class AudienceIndex:
             self.moderators[occupant] = None
         if not occupant.capFlags & PARTIAL_VIEW:
             self.fullViews[occupant] = None
-        byUser, user = self.byUser, occupant.userJID
-        others = byUser.get(user)
-        if others is None:
-            byUser[user] = occupant
-        elif type(others) is list:
-            others.append(occupant)
-        else:
-            byUser[user] = [others, occupant]
+        others = self.byUser.get(occupant.userJID)
+        self.byUser[occupant.userJID] = (
+            occupant if others is None else entryOf(several(others) + (occupant,)))
 
     def remove(self, occupant):
         """
@@ -438,15 +433,12 @@ class AudienceIndex:
         """
         self.moderators.pop(occupant, None)
         self.fullViews.pop(occupant, None)
-        byUser, user = self.byUser, occupant.userJID
-        others = byUser.get(user)
-        if others is occupant:
-            del byUser[user]
-            self.byUser = compacted(byUser)
-        elif type(others) is list and occupant in others:
-            others.remove(occupant)
-            if len(others) == 1:
-                byUser[user] = others[0]
+        user = occupant.userJID
+        rest = tuple(o for o in several(self.byUser.get(user, ())) if o is not occupant)
+        if rest:
+            self.byUser[user] = entryOf(rest)
+        elif self.byUser.pop(user, None) is not None:
+            self.byUser = compacted(self.byUser)
 
     def alwaysTold(self, occupant, fullViews=False):
         """
@@ -459,12 +451,8 @@ class AudienceIndex:
             told.update(self.moderators)
         else:
             told = self.moderators
-        mine = self.byUser.get(occupant.userJID)
-        if mine is None:
-            return list(told)
-        if type(mine) is not list:
-            mine = (mine,)
-        return list(told) + [o for o in mine if o not in told]
+        return list(told) + [o for o in several(self.byUser.get(occupant.userJID, ()))
+                             if o not in told]
 
 
 class Watch:
