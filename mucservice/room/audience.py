@@ -186,12 +186,9 @@ class PresenceAudience:
         """
         Give C{occupant}, which stays in the room, the role C{role}.
         """
+        occupant.role = role
         if self._index is not None:
-            self._index.remove(occupant)
-            occupant.role = role
-            self._index.add(occupant)
-        else:
-            occupant.role = role
+            self._index.roleChanged(occupant)
 
     def grantFullView(self, occupant):
         """
@@ -199,10 +196,21 @@ class PresenceAudience:
         under the cap or as a moderator, or a role change made it one.
         """
         if occupant.capFlags & PARTIAL_VIEW:
+            self._setPartialView(occupant, False)
+
+    def _setPartialView(self, occupant, partial):
+        """
+        Give C{occupant} the partial view, or the full one: its flag, the
+        room's count of partial views and the index change together.
+        """
+        if partial:
+            occupant.capFlags |= PARTIAL_VIEW
+            self.partialViewers += 1
+        else:
             occupant.capFlags &= ~PARTIAL_VIEW
             self.partialViewers -= 1
-            if self._index is not None:
-                self._index.fullViews[occupant] = None
+        if self._index is not None:
+            self._index.viewChanged(occupant)
 
     def forgetOccupant(self, occupant):
         """
@@ -262,10 +270,7 @@ class PresenceAudience:
             return None, self.presenceAudience(newcomer)
         if self.overPresenceCap():
             if new:
-                newcomer.capFlags |= PARTIAL_VIEW
-                self.partialViewers += 1
-                if self._index is not None:
-                    self._index.fullViews.pop(newcomer, None)
+                self._setPartialView(newcomer, True)
             told = self._alwaysTold(newcomer)
             if newcomer.capFlags & (TOLD_FULL_VIEWS | TOLD_EVERYONE):
                 return told, self.presenceAudience(newcomer)
@@ -316,8 +321,7 @@ class PresenceAudience:
             return []
         watching = occupant.watch.watching if occupant.watch is not None else ()
         return [o for o in self.occupants.values()
-                if self.broadcastsPresenceOf(o) and o.role != MODERATOR
-                and not o.capFlags & (TOLD_FULL_VIEWS | TOLD_EVERYONE)
+                if self.broadcastsPresenceOf(o) and not self.announced(o)
                 and o not in watching and not _sameUser(o, occupant)]
 
     def watch(self, viewer, occupant, maxWatched=MAX_WATCHED,
@@ -418,13 +422,29 @@ class AudienceIndex:
             self.add(occupant)
 
     def add(self, occupant):
-        if occupant.role == MODERATOR:
-            self.moderators[occupant] = None
-        if not occupant.capFlags & PARTIAL_VIEW:
-            self.fullViews[occupant] = None
+        self.roleChanged(occupant)
+        self.viewChanged(occupant)
         others = self.byUser.get(occupant.userJID)
         self.byUser[occupant.userJID] = (
             occupant if others is None else entryOf(several(others) + (occupant,)))
+
+    def roleChanged(self, occupant):
+        """
+        C{occupant}'s role changed: it is a moderator, or no longer one.
+        """
+        if occupant.role == MODERATOR:
+            self.moderators[occupant] = None
+        else:
+            self.moderators.pop(occupant, None)
+
+    def viewChanged(self, occupant):
+        """
+        C{occupant} got the partial view (L{PARTIAL_VIEW}), or the full one.
+        """
+        if occupant.capFlags & PARTIAL_VIEW:
+            self.fullViews.pop(occupant, None)
+        else:
+            self.fullViews[occupant] = None
 
     def remove(self, occupant):
         """
