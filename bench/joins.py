@@ -43,6 +43,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from bench import e2e  # noqa: E402
+from bench.component import percentile  # noqa: E402
 
 NS_MUC = "http://jabber.org/protocol/muc"
 SELF = b"code='110'"
@@ -183,11 +184,6 @@ def probe(client, room, probes):
     return times
 
 
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
 def raiseFileLimit(needed):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < needed:
@@ -257,16 +253,14 @@ def main(argv=None):
         summary.setdefault(muc, {})[size] = row
         print("%-22s %8d %12.2f %12.2f"
               % (NAMES[muc], size, row["join_ms_p50"], row["join_ms_p99"]))
-    for size in sizes:
-        ours, theirs = summary["mucservice"][size], summary["prosody"][size]
-        print("%d occupants: mucservice/Prosody p50 %.2f, p99 %.2f"
-              % (size, ours["join_ms_p50"] / theirs["join_ms_p50"],
-                 ours["join_ms_p99"] / theirs["join_ms_p99"]))
-    for size in capped:
-        ours, theirs = summary["capped"][size], summary["prosody-moderators"][size]
-        print("%d occupants, cap on / moderators alone: mucservice/Prosody p50 %.2f, p99 %.2f"
-              % (size, ours["join_ms_p50"] / theirs["join_ms_p50"],
-                 ours["join_ms_p99"] / theirs["join_ms_p99"]))
+    for kinds, label, ours, theirs in ((sizes, "", "mucservice", "prosody"),
+                                       (capped, ", cap on / moderators alone", "capped",
+                                        "prosody-moderators")):
+        for size in kinds:
+            mine, other = summary[ours][size], summary[theirs][size]
+            print("%d occupants%s: mucservice/Prosody p50 %.2f, p99 %.2f"
+                  % (size, label, mine["join_ms_p50"] / other["join_ms_p50"],
+                     mine["join_ms_p99"] / other["join_ms_p99"]))
     if options.json:
         with open(options.json, "w") as f:
             json.dump({"date": time.strftime("%Y-%m-%d"), "machine": {"cpus": os.cpu_count()},
