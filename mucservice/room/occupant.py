@@ -12,8 +12,14 @@ class Occupant:
     @ivar userJID: the bare JID behind it.
     @ivar role: C{moderator}, C{participant} or C{visitor}.
     @ivar occupantID: the XEP-0421 id: stable for this bare JID in this room.
-    @ivar sessions: full JID to the presence payload that session sent
-        (serialized children, opaque to the room); the latest last.
+    @ivar sessions: the full JIDs of its sessions, a tuple, the one whose
+        presence came last at the end. Change it only with L{setPayload}
+        and L{removeSession}.
+    @ivar _payloads: the presence payload (serialized children, opaque to
+        the room) its one session sent, or with several sessions a
+        L{dict} of full JID to payload. Nearly every occupant has one
+        session: a table for it (224 bytes, against a tuple's 48) would be
+        the largest part of what an occupant costs.
     @ivar rendered: what the protocol edge keeps of the occupant's presence
         as rendered (L{mucservice.xmpp.broadcast.shownPresence}), opaque to
         the room, or L{None}; it goes with the occupant.
@@ -23,19 +29,19 @@ class Occupant:
         C{PARTIAL_VIEW}).
     @ivar watch: L{None}, or the L{Watch<mucservice.room.audience.Watch>}
         of the occupants it probed, or that probed it, in a room over its
-        presence cap. The slot costs no memory: an occupant takes the same
-        96-byte block of CPython's allocator with it as without it.
+        presence cap.
     """
 
-    __slots__ = ("nick", "userJID", "role", "occupantID", "sessions", "rendered", "capFlags",
-                 "watch")
+    __slots__ = ("nick", "userJID", "role", "occupantID", "sessions", "_payloads", "rendered",
+                 "capFlags", "watch")
 
     def __init__(self, nick, userJID, role, occupantID):
         self.nick = nick
         self.userJID = userJID
         self.role = role
         self.occupantID = occupantID
-        self.sessions = {}
+        self.sessions = ()
+        self._payloads = ""
         self.rendered = None
         self.capFlags = 0
         self.watch = None
@@ -48,23 +54,49 @@ class Occupant:
         """
         The presence payload shown to others: the latest session's.
         """
-        for payload in reversed(self.sessions.values()):
-            return payload
-        return ""
+        payloads = self._payloads
+        if type(payloads) is dict:
+            return payloads[self.sessions[-1]]
+        return payloads
 
     def setPayload(self, realJID, payload):
         """
         Record a session's presence, making it the latest.
         """
-        self.sessions.pop(realJID, None)
-        self.sessions[realJID] = payload
+        sessions = self.sessions
+        if not sessions or sessions == (realJID,):
+            self.sessions, self._payloads = (realJID,), payload
+            return
+        payloads = self._payloads
+        if type(payloads) is not dict:
+            payloads = {sessions[0]: payloads}
+        payloads[realJID] = payload
+        self.sessions = tuple(j for j in sessions if j != realJID) + (realJID,)
+        self._payloads = payloads
+
+    def removeSession(self, realJID):
+        """
+        Forget a session (and its presence), if it is one of the occupant's.
+        """
+        sessions = self.sessions
+        if realJID not in sessions:
+            return
+        others = tuple(j for j in sessions if j != realJID)
+        payloads = self._payloads
+        self.sessions = others
+        if not others:
+            self._payloads = ""
+        elif len(others) == 1:
+            self._payloads = payloads[others[0]]
+        else:
+            del payloads[realJID]
 
     def shown(self):
         """
         @return: what the others see of the occupant: its payload and real
             JID (the latest session's).
         """
-        return self.payload, self.realJIDs[-1]
+        return self.payload, self.sessions[-1]
 
     @property
     def realJIDs(self):

@@ -256,7 +256,7 @@ class Room(Administration, Membership, WornHats, PresenceAudience):
 
     def _removeSession(self, realJID):
         occupant = self.sessions.pop(realJID)
-        occupant.sessions.pop(realJID, None)
+        occupant.removeSession(realJID)
         if not occupant.sessions:
             del self.occupants[occupant.nick]
             self.forgetOccupant(occupant)

@@ -144,7 +144,7 @@ class PresenceBroadcast:
         self.statuses = tuple(statuses)
         self.selfStatuses = (SELF,) + tuple(statuses) + tuple(selfStatuses)
         if realJID is None and occupant.sessions:
-            realJID = occupant.realJIDs[-1]
+            realJID = occupant.sessions[-1]
         self.realJID = realJID.full() if realJID is not None else None
         self._variants = {}
 
@@ -203,8 +203,7 @@ class PresenceBroadcast:
         template = self._templateFor(recipient, hidden)
         sessions = recipient.sessions
         if len(sessions) == 1:  # most occupants: no join of one piece
-            for realJID in sessions:
-                return template.to(realJID.full())
+            return template.to(sessions[0].full())
         return "".join(template.to(j.full()) for j in sessions)
 
     def _toOthers(self):
@@ -268,10 +267,9 @@ def _kept(room, occupant):
         occupant.rendered = None
         return {}
     sessions = occupant.sessions
-    latest = next(reversed(sessions), None)
-    key = (occupant.nick, occupant.role, room.affiliationOf(occupant.userJID), latest,
-           sessions.get(latest), room.hats.get(occupant.userJID), room.legacyHats,
-           LIMIT.maxSize)
+    key = (occupant.nick, occupant.role, room.affiliationOf(occupant.userJID),
+           sessions[-1] if sessions else None, occupant.payload,
+           room.hats.get(occupant.userJID), room.legacyHats, LIMIT.maxSize)
     rendered = occupant.rendered
     if rendered is not None and rendered.key == key:
         return rendered
