@@ -202,7 +202,7 @@ class IndexMemoryTests(SynchronousTestCase):
         users is no longer sized for them: what it keeps is within the
         16 KiB a table may keep before it is made again.
         """
-        occupants = [Occupant("n%d" % n, JID("u%d" % n, "example.org"), PARTICIPANT, "id")
+        occupants = [Occupant("n%d" % n, JID("u%d" % n, "example.org"), PARTICIPANT)
                      for n in range(10010)]
         index = AudienceIndex(occupants)
         full = sys.getsizeof(index.byUser)

@@ -46,7 +46,7 @@ class RoomMessageTests(SynchronousTestCase):
             self.assertEqual(ROOM, sid["by"])
             ids.add(sid["id"])
             oid = next(stanza.elements("urn:xmpp:occupant-id:0", "occupant-id"))
-            self.assertEqual(self.room.occupants["bob"].occupantID, oid["id"])
+            self.assertEqual(self.room.occupantID(self.room.occupants["bob"].userJID), oid["id"])
         self.assertEqual(1, len(ids))
 
     def test_stanzaIDsShort(self):
@@ -122,7 +122,7 @@ class RoomMessageTests(SynchronousTestCase):
         self.assertNotEqual(self.room.occupantID(JID("alice@example.org")),
                             self.room.occupantID(JID("bob@example.org")))
         self.assertEqual(self.room.occupantID(JID("bob@example.org")),
-                         self.room.occupants["bob"].occupantID)
+                         self.room.occupantID(self.room.occupants["bob"].userJID))
 
     def test_history(self):
         """Messages with a body go to history; chat states and no-store ones do not."""

@@ -90,7 +90,7 @@ class ModeratorTests(ModerationTestCase):
         self.assertEqual(target, retract["id"])
         moderated = child(retract, NS_MODERATE, "moderated")
         self.assertEqual(ROOM + "/olivia", moderated["by"])
-        self.assertEqual(self.room.occupants["olivia"].occupantID,
+        self.assertEqual(self.room.occupantID(self.room.occupants["olivia"].userJID),
                          child(moderated, NS_OCCUPANT_ID, "occupant-id")["id"])
         self.assertEqual("spam", text(retract, "reason"))
         applyTo = child(announcement, NS_FASTEN, "apply-to")

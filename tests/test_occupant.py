@@ -17,11 +17,11 @@ from mucservice.room.occupant import Occupant
 from mucservice.room.roles import PARTICIPANT
 
 USER = JID("juliet@example.org")
-PHONE, DESK, TABLET = (JID("juliet@example.org/" + r) for r in ("phone", "desk", "tablet"))
+PHONE, DESK = (JID("juliet@example.org/" + r) for r in ("phone", "desk"))
 
 
 def occupant():
-    return Occupant("juliet", USER, PARTICIPANT, "id")
+    return Occupant("juliet", USER, PARTICIPANT)
 
 
 class SessionsTests(SynchronousTestCase):
@@ -91,14 +91,15 @@ class SessionsTests(SynchronousTestCase):
     def test_oneSessionNoTable(self):
         """
         An occupant of one session (nearly all of them) keeps it without a
-        table: the occupant and its sessions take at most 160 bytes, where a
+        table, and no occupant id of its own (the room makes it when asked):
+        the occupant and its sessions take at most 160 bytes, where a
         dictionary of one session took 224 alone.
         """
         o = occupant()
         o.setPayload(PHONE, "")
         o.setPayload(DESK, "")
         o.removeSession(PHONE)
-        holds = {id(x) for x in (Occupant, o.nick, o.userJID, o.role, o.occupantID, o.sessions,
-                                 o.payload, None, 0)}
+        holds = {id(x) for x in (Occupant, o.nick, o.userJID, o.role, o.sessions, o.payload,
+                                 None, 0)}
         self.assertEqual(set(), {id(r) for r in gc.get_referents(o)} - holds)
         self.assertLessEqual(sys.getsizeof(o) + sys.getsizeof(o.sessions), 160)

@@ -97,7 +97,7 @@ class ProbeTests(PopulatedRoomTestCase):
                          (item(presence)["affiliation"], item(presence)["role"],
                           item(presence).getAttribute("jid")))
         self.assertEqual(set(), statuses(presence))
-        self.assertEqual(self.room.occupants["mia"].occupantID,
+        self.assertEqual(self.room.occupantID(self.room.occupants["mia"].userJID),
                          next(presence.elements("urn:xmpp:occupant-id:0", "occupant-id"))["id"])
 
     def test_moderatorSeesJID(self):

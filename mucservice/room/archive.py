@@ -210,7 +210,8 @@ class Archiving:
                 raise errors.NotAllowed("the room's own messages cannot be retracted")
             now = self.now()
             announcementID = newStanzaID()
-            retraction = Retraction(target.stanzaID, now, moderator.nick, moderator.occupantID,
+            retraction = Retraction(target.stanzaID, now, moderator.nick,
+                                    room.occupantID(moderator.userJID),
                                     reason, True, announcementID)
             announcement = HistoryEntry(now, "", None, "", announcementID, None, announcementID,
                                         moderation=retraction)
@@ -248,14 +249,15 @@ class Archiving:
             Deferred).
         """
         def found(target):
-            if target is not None and (target.occupantID != occupant.occupantID
+            if target is not None and (target.occupantID != room.occupantID(occupant.userJID)
                                        or target.moderation is not None):
                 raise errors.Forbidden("you may retract only your own messages")
             kept = self.keep(room, entry)
             if target is None:
                 return kept
             retraction = Retraction(target.stanzaID, entry.stamp, occupant.nick,
-                                    occupant.occupantID, None, False, entry.stanzaID)
+                                    room.occupantID(occupant.userJID), None, False,
+                                    entry.stanzaID)
 
             def tombstone(outcome):
                 self._tombstone(room, retraction)

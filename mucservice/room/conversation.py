@@ -97,7 +97,7 @@ class Conversation:
             return SubjectChanged(room, occupant, message.messageID, message.payload)
         occupant = room.checkGroupchat(realJID)
         entry = HistoryEntry(self.now(), occupant.nick, realJID, message.payload,
-                             newStanzaID(), occupant.occupantID, message.messageID,
+                             newStanzaID(), room.occupantID(occupant.userJID), message.messageID,
                              message.lang)
         if not message.kept:
             return Reflected(room, entry)

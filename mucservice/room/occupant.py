@@ -11,7 +11,6 @@ class Occupant:
     @ivar nick: the occupant's nick.
     @ivar userJID: the bare JID behind it.
     @ivar role: C{moderator}, C{participant} or C{visitor}.
-    @ivar occupantID: the XEP-0421 id: stable for this bare JID in this room.
     @ivar sessions: the full JIDs of its sessions, a tuple, the one whose
         presence came last at the end. Change it only with L{setPayload}
         and L{removeSession}.
@@ -32,14 +31,13 @@ class Occupant:
         presence cap.
     """
 
-    __slots__ = ("nick", "userJID", "role", "occupantID", "sessions", "_payloads", "rendered",
-                 "capFlags", "watch")
+    __slots__ = ("nick", "userJID", "role", "sessions", "_payloads", "rendered", "capFlags",
+                 "watch")
 
-    def __init__(self, nick, userJID, role, occupantID):
+    def __init__(self, nick, userJID, role):
         self.nick = nick
         self.userJID = userJID
         self.role = role
-        self.occupantID = occupantID
         self.sessions = ()
         self._payloads = ""
         self.rendered = None

@@ -180,6 +180,12 @@ class Room(Administration, Membership, WornHats, PresenceAudience):
         raise errors.ItemNotFound("nobody in the room has that address")
 
     def occupantID(self, userJID):
+        """
+        @return: the XEP-0421 occupant id of a user (bare JID) in this
+            room, the same for as long as the room keeps its salt. Made
+            each time it is asked for (a hash, about a microsecond): an
+            occupant keeping its own would take 80 bytes more.
+        """
         digest = hashlib.sha256((self.salt + userJID.userhost()).encode("utf-8")).digest()
         return base64.b64encode(digest[:18]).decode("ascii")
 
@@ -226,8 +232,7 @@ class Room(Administration, Membership, WornHats, PresenceAudience):
                     and affiliation not in (roles.OWNER, roles.ADMIN)):
                 raise errors.ServiceUnavailable("the room is full")
             occupant = Occupant(nick, userJID,
-                                roles.defaultRole(affiliation, self.config.moderated),
-                                self.occupantID(userJID))
+                                roles.defaultRole(affiliation, self.config.moderated))
             self.occupants[nick] = occupant
             self.occupantAdded(occupant)
         else:

@@ -166,8 +166,8 @@ class PresenceBroadcast:
             statuses = self.selfStatuses if kind == "self" else self.statuses
             inner = self.payload + _mucUser(self.affiliation, self.role, realJID, statuses,
                                             *self.args)
-            inner += "<occupant-id xmlns='%s' id='%s'/>" % (NS_OCCUPANT_ID,
-                                                            self.occupant.occupantID)
+            occupantID = self.room.occupantID(self.occupant.userJID)
+            inner += "<occupant-id xmlns='%s' id='%s'/>" % (NS_OCCUPANT_ID, occupantID)
             template = Template("presence", inner, from_=self.fromJID,
                                 type_="unavailable" if hidden else self.type)
             if selfJID is None:

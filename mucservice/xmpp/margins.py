@@ -93,7 +93,7 @@ def _presenceMargin():
     nick = "'" * JID_PART
     user = _worstJID(nick)
     room = Room(_worstJID(), RoomConfig())
-    occupant = Occupant(nick, user.userhostJID(), roles.PARTICIPANT, "o" * 24)
+    occupant = Occupant(nick, user.userhostJID(), roles.PARTICIPANT)
     codes = [code for name, code in vars(status).items() if name.isupper()]
     reason = "r" * REASON_BUDGET
     presence = PresenceBroadcast(
