@@ -73,22 +73,59 @@ class TestBuckets:
             self.buckets.check("alice")
 
     def test_forgotten(self):
-        """Buckets unused for a whole period are full again and forgotten."""
+        """
+        Buckets full again are forgotten: one token taken comes back in
+        SECONDS/COUNT.
+        """
         for n in range(10000):
             self.buckets.take("user%d" % (n,))
         assert len(self.buckets) == 10000
-        self.clock.advance(29)
+        self.clock.advance(9)
         self.buckets.take("late")
         assert len(self.buckets) == 10001
         self.clock.advance(1)
         self.buckets.take("later")
         assert len(self.buckets) == 2
 
+    def test_emptiedForgottenAfterAPeriod(self):
+        """A bucket emptied is full again, and forgotten, a whole period later."""
+        for _ in range(3):
+            self.buckets.take("alice")
+        self.clock.advance(29)
+        self.buckets.expire(self.clock.seconds())
+        assert len(self.buckets) == 1
+        self.clock.advance(1)
+        self.buckets.expire(self.clock.seconds())
+        assert len(self.buckets) == 0
+
+    def test_heldBackAtMostAPeriod(self):
+        """
+        A bucket used less recently and not yet full keeps those used after
+        it, full or not, but only until it is full itself: no bucket stays
+        more than a period after its key's last token.
+        """
+        for _ in range(3):
+            self.buckets.take("alice")
+        self.clock.advance(1)
+        self.buckets.take("bob")
+        self.clock.advance(10)
+        self.buckets.expire(self.clock.seconds())
+        assert len(self.buckets) == 2
+        self.clock.advance(19)
+        self.buckets.expire(self.clock.seconds())
+        assert len(self.buckets) == 0
+
+    def test_oneNumberPerKey(self):
+        """A bucket keeps one number for its key: when it is full again."""
+        self.buckets.take("alice")
+        self.buckets.take("alice")
+        assert self.buckets._buckets["alice"] == self.clock.seconds() + 20
+
     def test_expireWithoutTake(self):
         """L{Buckets.expire} forgets the buckets full again, with nobody taking a token."""
         for n in range(100):
             self.buckets.take("user%d" % (n,))
-        self.clock.advance(29)
+        self.clock.advance(9)
         self.buckets.expire(self.clock.seconds())
         assert len(self.buckets) == 100
         self.clock.advance(1)

@@ -143,14 +143,14 @@ class JoinRateTests(LimitTestCase):
 
     def test_sessionsGoneForgotten(self):
         """
-        The join buckets of sessions that left are forgotten on the clock, a
-        period of the rate after their last join, with nobody joining since;
-        a session still under its limit keeps its bucket until then.
+        The join buckets of sessions that left are forgotten on the clock
+        once they are full again (at 3/60, 20 seconds after a single join),
+        with nobody joining since; until then the bucket is kept.
         """
         joins = self.service.rooms.limits.joins
         self.service.send("<presence from='%s' to='%s/bob' type='unavailable'/>" % (BOB, ROOM))
         self.assertIn(JID(BOB), joins._buckets)
-        self.advance(59)
+        self.advance(19)
         self.assertIn(JID(BOB), joins._buckets)
         self.advance(10)
         self.assertEqual(0, len(joins))

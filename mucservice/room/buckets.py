@@ -74,7 +74,9 @@ class Buckets:
         self.rate = rate
         self.what = what
         self._clock = clock
-        # Key to (tokens, when they were counted), least recently used first.
+        # Key to when its bucket is full again, least recently used first:
+        # one number per key (a tuple of the tokens and when they were
+        # counted took 88 bytes more).
         self._buckets = OrderedDict()
         # The most buckets held since the dictionary was last made.
         self._peak = 0
@@ -83,26 +85,26 @@ class Buckets:
         return len(self._buckets)
 
     def _level(self, key, now):
-        bucket = self._buckets.get(key)
-        if bucket is None:
+        fullAt = self._buckets.get(key)
+        if fullAt is None or fullAt <= now:
             return float(self.rate.count)
-        tokens, stamp = bucket
-        refilled = max(0.0, now - stamp) * self.rate.count / self.rate.seconds
-        return min(float(self.rate.count), tokens + refilled)
+        return self.rate.count - (fullAt - now) * self.rate.count / self.rate.seconds
 
     def expire(self, now):
         """
-        Forget the buckets not used for a whole period: they are full, and
-        a bucket that is not there is full. Those of keys that went away
-        (a session that left, an address somebody named once) go here, at
-        the latest a period after their last use.
+        Forget the buckets that are full again, from the least recently
+        used on: a bucket that is not there is full. Those of keys that went
+        away (a session that left, an address somebody named once) go here,
+        at the latest a period after their last use (one used less
+        recently and not yet full holds the others back; it was used within
+        the period too).
 
         @param now: the time, as the clock tells it.
         """
         buckets = self._buckets
         while buckets:
             key = next(iter(buckets))
-            if now - buckets[key][1] < self.rate.seconds:
+            if buckets[key] > now:
                 break
             del buckets[key]
         if len(buckets) * 8 < self._peak:
@@ -138,8 +140,10 @@ class Buckets:
         """
         now = self._clock()
         self.expire(now)
-        level = self._level(key, now)
-        self._refuse(level)
-        self._buckets[key] = (level - 1, now)
+        self._refuse(self._level(key, now))
+        fullAt = self._buckets.get(key)
+        if fullAt is None or fullAt < now:
+            fullAt = now
+        self._buckets[key] = fullAt + self.rate.seconds / self.rate.count
         self._buckets.move_to_end(key)
         self._peak = max(self._peak, len(self._buckets))
