@@ -121,6 +121,15 @@ def targets(component, e2e):
         names = " (/ null+ids, / Prosody's MUC)" if len(others) == 2 else " (/ Prosody's MUC)"
         target("e2e %s clients: mucservice / null%s" % (size, names),
                "%.2f (%s)" % (ours / null, against), ">= 0.9", ours / null >= 0.9)
+    sizes = sorted(figures.get("null+ids", {}), key=int)
+    if sizes and "null" in figures:
+        # What the ids XEP-0359 and XEP-0421 require cost the server by
+        # themselves: the most any MUC that sends them reaches against null.
+        lines.append("%-64s %s" % (
+            "e2e null+ids / null, %s clients (the ids alone)" % ", ".join(sizes),
+            ", ".join("%.2f" % (figures["null+ids"][size]["deliveries_per_second"]
+                                / figures["null"][size]["deliveries_per_second"])
+                      for size in sizes)))
     return lines
 
 

@@ -87,6 +87,7 @@ def test_summary(tmp_path):
     assert "e2e 2 clients, null" in out.stdout
     assert "e2e 2 clients, null+ids" in out.stdout
     assert "e2e 2 clients: mucservice / null (/ null+ids, / Prosody's MUC)" in out.stdout
+    assert "e2e null+ids / null, 2 clients (the ids alone)" in out.stdout
     ratios = json.loads(e2e.read_text())["ratios"]["2"]
     assert sorted(ratios) == ["mucservice/Prosody", "mucservice/null", "mucservice/null+ids"]
 
