@@ -133,9 +133,16 @@ class TestBuckets:
         assert len(self.buckets) == 0
 
     def test_clockBack(self):
-        """A clock set back gives no token."""
+        """
+        A clock set back gives no token, and leaves an empty bucket empty
+        for one period, not for as long as the clock went back.
+        """
         for _ in range(3):
             self.buckets.take("alice")
         self.clock.rightNow -= 3600
-        with pytest.raises(errors.ResourceConstraint):
+        with pytest.raises(errors.ResourceConstraint) as refused:
+            self.buckets.take("alice")
+        assert refused.value.text == "too many messages; try again in 10 seconds"
+        self.clock.advance(30)
+        for _ in range(3):
             self.buckets.take("alice")

@@ -84,11 +84,23 @@ class Buckets:
     def __len__(self):
         return len(self._buckets)
 
-    def _level(self, key, now):
+    def _fullAt(self, key, now):
+        """
+        @return: when C{key}'s bucket is full again, as seen at C{now}: not
+            before C{now}, and never more than a period after it. A clock
+            set back leaves a bucket empty for one period, not for as long
+            as the clock went back: a later time is brought back to it.
+        """
         fullAt = self._buckets.get(key)
         if fullAt is None or fullAt <= now:
-            return float(self.rate.count)
-        return self.rate.count - (fullAt - now) * self.rate.count / self.rate.seconds
+            return now
+        if fullAt > now + self.rate.seconds:
+            fullAt = self._buckets[key] = now + self.rate.seconds
+        return fullAt
+
+    def _level(self, key, now):
+        count = self.rate.count
+        return count - (self._fullAt(key, now) - now) * count / self.rate.seconds
 
     def expire(self, now):
         """
@@ -141,9 +153,6 @@ class Buckets:
         now = self._clock()
         self.expire(now)
         self._refuse(self._level(key, now))
-        fullAt = self._buckets.get(key)
-        if fullAt is None or fullAt < now:
-            fullAt = now
-        self._buckets[key] = fullAt + self.rate.seconds / self.rate.count
+        self._buckets[key] = self._fullAt(key, now) + self.rate.seconds / self.rate.count
         self._buckets.move_to_end(key)
         self._peak = max(self._peak, len(self._buckets))
