@@ -156,7 +156,7 @@ class IndexAgreesTests(SynchronousTestCase):
             elif action == 2:
                 target = rng.choice(present)
                 service.send("<presence from='%s' to='%s/%s' type='unavailable'/>"
-                             % (target.realJIDs[0].full(), ROOM, target.nick))
+                             % (target.sessions[0].full(), ROOM, target.nick))
             elif action == 3:
                 setRole(service, OLIVIA, rng.choice(present).nick,
                         rng.choice(["moderator", "participant", "visitor", "none"]))
@@ -165,7 +165,7 @@ class IndexAgreesTests(SynchronousTestCase):
             else:
                 target = rng.choice(present)
                 service.send("<presence from='%s' to='%s/%s'/>"
-                             % (target.realJIDs[0].full(), ROOM, nick + "x"))
+                             % (target.sessions[0].full(), ROOM, nick + "x"))
             for occupant in room.occupants.values():
                 if room._index is None:
                     continue

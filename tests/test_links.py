@@ -179,7 +179,7 @@ class PingTests(LinkTestCase):
         toAlice = [s for s in sent if s["to"] == ALICE]
         self.assertEqual([None], [s.getAttribute("type") for s in toAlice])
         self.assertEqual(["alice", "bob"], sorted(self.room.occupants))
-        self.assertEqual([JID(BOB)], self.room.occupants["bob"].realJIDs)
+        self.assertEqual((JID(BOB),), self.room.occupants["bob"].sessions)
 
     def test_lastOfTemporaryRoom(self):
         """A removed occupant that was the last one of a temporary room makes it vanish."""
@@ -202,7 +202,7 @@ class PingTests(LinkTestCase):
         others = [s for s in sent if s["to"] != BOB]
         self.assertEqual({ALICE, BOB2}, {s["to"] for s in others})
         self.assertEqual([None, None], [s.getAttribute("type") for s in others])
-        self.assertEqual([JID(BOB2)], self.room.occupants["bob"].realJIDs)
+        self.assertEqual((JID(BOB2),), self.room.occupants["bob"].sessions)
         self.assertEqual({}, self.service.rooms.joinTracker.roomsOf(JID(BOB)))
         self.assertEqual({JID(ROOM): "bob"}, self.service.rooms.joinTracker.roomsOf(JID(BOB2)))
 

@@ -86,7 +86,6 @@ class SessionsTests(SynchronousTestCase):
                 model[realJID] = payload
             self.assertEqual(tuple(model), o.sessions)
             self.assertEqual(next(reversed(model.values()), ""), o.payload)
-            self.assertEqual(list(model), o.realJIDs)
 
     def test_oneSessionNoTable(self):
         """

@@ -183,7 +183,7 @@ class RoomClaims:
             Removal(room.jid, realJID, occupant.nick, room.affiliationOf(realJID))
             for room in list(self.service.rooms.values())
             for occupant in list(room.occupants.values())
-            for realJID in occupant.realJIDs))
+            for realJID in occupant.sessions))
 
     # IClaimObserver
 

@@ -46,7 +46,7 @@ class Governance:
                 room.grantFullView(effect.occupant)
             if effect.removed:
                 removed = True
-                for realJID in effect.occupant.realJIDs:
+                for realJID in effect.occupant.sessions:
                     self.joinTracker.recordLeave(realJID, room.jid)
             elif (room.seesJIDsDifferently(effect.occupant, effect.previousRole)
                   or room.showsEveryoneAnew(effect.occupant, effect.previousRole)):
@@ -135,7 +135,7 @@ class Governance:
         occupants = room.roleList(actorJID, role)
         showJIDs = room.mayDiscoverJIDs(room.sessions.get(actorJID))
         return [(o, room.affiliationOf(o.userJID),
-                 o.realJIDs[-1] if showJIDs and o.sessions else None) for o in occupants]
+                 o.sessions[-1] if showJIDs and o.sessions else None) for o in occupants]
 
     def affiliationList(self, actorJID, roomJID, affiliation):
         """

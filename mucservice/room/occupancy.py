@@ -44,7 +44,7 @@ class Occupancy:
         if occupant.nick != nick:
             oldNick = room.changeNick(realJID, nick)
             occupant.setPayload(realJID, payload)
-            for session in occupant.realJIDs:
+            for session in occupant.sessions:
                 self.joinTracker.recordNickChange(session, room.jid, nick)
             return NickChanged(room, occupant, oldNick, room.presenceAudience(occupant))
         room.updatePresence(realJID, payload)
@@ -82,7 +82,7 @@ class Occupancy:
         changed = not (joined.rejoin and occupant.shown() == shownBefore)
         others = ()
         if changed and (joined.rejoin or joined.newSession):
-            others = tuple(j for j in occupant.realJIDs if j != realJID)
+            others = tuple(j for j in occupant.sessions if j != realJID)
         history = selectHistory(self.unexpired(room.history), now=self.now(), **historyRequest)
         shown, audience = room.entering(occupant, new=not (joined.rejoin or joined.newSession))
         return Entered(room, occupant, realJID, tuple(statuses), changed, others, history,

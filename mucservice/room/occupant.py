@@ -95,7 +95,3 @@ class Occupant:
             JID (the latest session's).
         """
         return self.payload, self.sessions[-1]
-
-    @property
-    def realJIDs(self):
-        return list(self.sessions)

@@ -292,7 +292,7 @@ class Room(Administration, Membership, WornHats, PresenceAudience):
         """
         Take an occupant out with all its sessions (kick, ban, removal).
         """
-        for realJID in occupant.realJIDs:
+        for realJID in occupant.sessions:
             self.sessions.pop(realJID, None)
         self.occupants.pop(occupant.nick, None)
         self.forgetOccupant(occupant)

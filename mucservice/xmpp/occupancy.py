@@ -223,7 +223,7 @@ def destroyed(outcome):
         presence = PresenceBroadcast(outcome.room, occupant, unavailable=True,
                                      destroy=(outcome.alternate, outcome.reason), payload="",
                                      affiliation=roles.NONE)
-        yield "".join(presence.forSelf(realJID) for realJID in occupant.realJIDs)
+        yield "".join(presence.forSelf(realJID) for realJID in occupant.sessions)
 
 
 def reflected(outcome):

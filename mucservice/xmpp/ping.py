@@ -160,7 +160,7 @@ class OccupantIQRouter(RoomHandler):
         newID = uuid.uuid4().hex
         via = parseJID(occupantJID(room, sender.nick))
         forward = Forward(realJID, iq.getAttribute("id"), via,
-                          occupantJID(room, target.nick), target.realJIDs[-1])
+                          occupantJID(room, target.nick), target.sessions[-1])
         forward.timeout = self.reactor.callLater(FORWARD_TIMEOUT, self.pending.pop, newID, None)
         self.pending[newID] = forward
         self.sendText(_passOn(iq, children, via.full(), newID, forward.recipient.full()))

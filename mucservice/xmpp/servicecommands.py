@@ -257,7 +257,7 @@ class ServiceCommands(AdHocCommands):
                                              if entry.data.get("nick")]),
                 ("occupantlist", "Occupants: nick (role, affiliation) and sessions",
                  ["%s (%s, %s) %s" % (o.nick, o.role, room.affiliationOf(o.userJID),
-                                      " ".join(j.full() for j in o.realJIDs))
+                                      " ".join(j.full() for j in o.sessions))
                   for o in room.occupants.values()])):
             shown, more = _linesWithin(lines)
             form.addField(data_form.Field("text-multi", var, label=label, values=shown))
