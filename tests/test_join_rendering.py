@@ -10,6 +10,7 @@ from twisted.words.protocols.jabber.jid import JID
 
 from mucservice.xmpp import broadcast
 from mucservice.xmpp.broadcast import PresenceBroadcast
+from mucservice.xmpp.render import Template
 from tests.fakeservice import FakeService, item, statuses
 from tests.test_hats_presence import GUS, MIA, NS_ADMIN, OLIVIA, TEACHER, HatsTestCase, hatsOf
 
@@ -162,3 +163,42 @@ class PresenceCacheTests(HatsTestCase):
         self.room.setAffiliationEntry(JID("boss2@example.org"), "admin")
         seen = self.seen("gus", user="boss2@example.org")
         self.assertEqual((second, "dnd"), (item(seen)["jid"], str(seen.show)))
+
+    def test_keptForMostViewers(self):
+        """
+        In a semi-anonymous room an occupant keeps its presence as the
+        participants see it, without the real JID; the moderators' variant,
+        with it, is rendered when they need it and not kept. In a
+        non-anonymous room, where everyone sees real JIDs, that one is
+        kept.
+        """
+        gus = self.room.occupants["gus"]
+        self.assertIsNotNone(gus.rendered.get("anonymous"))
+        self.assertIsNone(gus.rendered.get("withjid"))
+        self.room.config = self.room.config.replace(whois="anyone")
+        self.assertEqual(GUS, item(self.seen("gus"))["jid"])
+        self.assertIsNotNone(gus.rendered.get("withjid"))
+        self.assertIsNone(gus.rendered.get("anonymous"))
+
+    def test_unkeptOncePerBroadcast(self):
+        """
+        A presence change renders the moderators' variant once for all of
+        them, however many there are: one rendering per kind, and the
+        occupant's own copy.
+        """
+        made = []
+        self.patch(broadcast, "Template",
+                   lambda name, inner="", **kw: made.append(name) or Template(name, inner, **kw))
+
+        def change(show):
+            del made[:]
+            self.service.send("<presence from='%s' to='%s/gus'><show>%s</show></presence>"
+                              % (GUS, ROOM, show))
+            return len(made)
+
+        withTwo = change("away")
+        for n in range(3):
+            self.room.setAffiliationEntry(JID("mod%d@example.org" % (n,)), "admin")
+            self.newcomer(nick="mod%d" % (n,), user="mod%d@example.org" % (n,))
+        self.assertEqual(withTwo, change("dnd"))
+        self.assertEqual(3, withTwo)

@@ -84,20 +84,36 @@ class KeptVariants:
     The variants of an occupant's presence kept on it (C{occupant.rendered}),
     kind to L{Template} as a dict would hold them, and what they show
     (C{key}, see L{_kept}). Slots, not a dict in a tuple: some 200 bytes
-    less per occupant. The occupant's own copies (C{self}) are rendered for
-    each session and never kept.
+    less per occupant.
+
+    Only the kind most of the room sees is kept, shown and made unavailable
+    (C{kind}: C{withjid} in a non-anonymous room, where everyone sees real
+    JIDs, C{anonymous} in a semi-anonymous one): the other, for the few
+    moderators of a semi-anonymous room, is rendered by each broadcast that
+    needs it, once, and for a moderator's occupant list (some 360 bytes
+    per occupant for a few viewers). The occupant's own copies (C{self})
+    are rendered for each session and never kept.
     """
 
-    __slots__ = ("key", "anonymous", "withjid", _HIDDEN["anonymous"], _HIDDEN["withjid"])
+    __slots__ = ("key", "kind", "shown", "hidden")
 
-    def __init__(self, key):
+    def __init__(self, key, kind):
         self.key = key
+        self.kind = kind
+        self.shown = self.hidden = None
 
     def get(self, kind):
-        return getattr(self, kind, None)
+        if kind == self.kind:
+            return self.shown
+        if kind == _HIDDEN[self.kind]:
+            return self.hidden
+        return None
 
     def __setitem__(self, kind, template):
-        setattr(self, kind, template)
+        if kind == self.kind:
+            self.shown = template
+        elif kind == _HIDDEN[self.kind]:
+            self.hidden = template
 
 
 class PresenceBroadcast:
@@ -125,7 +141,7 @@ class PresenceBroadcast:
     """
 
     __slots__ = ("room", "affiliation", "role", "previousRole", "occupant", "fromJID", "type",
-                 "payload", "args", "statuses", "selfStatuses", "realJID", "_variants")
+                 "payload", "args", "statuses", "selfStatuses", "realJID", "_variants", "_kept")
 
     def __init__(self, room, occupant, unavailable=False, statuses=(), selfStatuses=(),
                  actorNick=None, reason=None, newNick=None, destroy=None, payload=None,
@@ -146,7 +162,10 @@ class PresenceBroadcast:
         if realJID is None and occupant.sessions:
             realJID = occupant.sessions[-1]
         self.realJID = realJID.full() if realJID is not None else None
+        # The variants this broadcast rendered, and those kept on the
+        # occupant (shownPresence), or None.
         self._variants = {}
+        self._kept = None
 
     def _template(self, kind, selfJID=None, hidden=False):
         """
@@ -155,7 +174,11 @@ class PresenceBroadcast:
         @param hidden: make it unavailable: the occupant leaves the view.
         """
         key = _HIDDEN[kind] if hidden else kind
-        template = self._variants.get(key) if selfJID is None else None
+        template = None
+        if selfJID is None:
+            template = self._variants.get(key)
+            if template is None and self._kept is not None:
+                template = self._kept.get(key)
         if template is None:
             if kind == "anonymous":
                 realJID = None
@@ -172,6 +195,8 @@ class PresenceBroadcast:
                                 type_="unavailable" if hidden else self.type)
             if selfJID is None:
                 self._variants[key] = template
+                if self._kept is not None:
+                    self._kept[key] = template
         return template
 
     def forSelf(self, realJID):
@@ -260,20 +285,20 @@ def _kept(room, occupant):
     it: it is rendered when needed and not kept (a room of 10,000 would
     keep some 7 MB for nothing).
 
-    @return: the L{KeptVariants} (or, not kept, a L{dict}) of kind to
-        L{Template}, as L{PresenceBroadcast._template} keeps them.
+    @return: the L{KeptVariants}, or L{None} if none are kept.
     """
     if not room.announced(occupant):
         occupant.rendered = None
-        return {}
+        return None
     sessions = occupant.sessions
     key = (occupant.nick, occupant.role, room.affiliationOf(occupant.userJID),
            sessions[-1] if sessions else None, occupant.payload,
            room.hats.get(occupant.userJID), room.legacyHats, LIMIT.maxSize)
+    kind = "withjid" if room.config.whois == "anyone" else "anonymous"
     rendered = occupant.rendered
-    if rendered is not None and rendered.key == key:
+    if rendered is not None and rendered.key == key and rendered.kind == kind:
         return rendered
-    occupant.rendered = KeptVariants(key)
+    occupant.rendered = KeptVariants(key, kind)
     return occupant.rendered
 
 
@@ -292,7 +317,7 @@ def shownPresence(room, occupant):
 
 def _withVariants(room, occupant, variants):
     presence = PresenceBroadcast(room, occupant)
-    presence._variants = variants
+    presence._kept = variants
     return presence
 
 
@@ -305,7 +330,7 @@ def shownTemplate(room, occupant, viewer):
     """
     kind = "withjid" if room.mayDiscoverJIDs(viewer) else "anonymous"
     variants = _kept(room, occupant)
-    template = variants.get(kind)
+    template = variants.get(kind) if variants is not None else None
     if template is None:
         template = _withVariants(room, occupant, variants)._template(kind)
     return template
