@@ -141,7 +141,8 @@ class PresenceBroadcast:
     """
 
     __slots__ = ("room", "affiliation", "role", "previousRole", "occupant", "fromJID", "type",
-                 "payload", "args", "statuses", "selfStatuses", "realJID", "_variants", "_kept")
+                 "payload", "args", "statuses", "selfStatuses", "realJID", "_variants",
+                 "_keptVariants")
 
     def __init__(self, room, occupant, unavailable=False, statuses=(), selfStatuses=(),
                  actorNick=None, reason=None, newNick=None, destroy=None, payload=None,
@@ -165,7 +166,7 @@ class PresenceBroadcast:
         # The variants this broadcast rendered, and those kept on the
         # occupant (shownPresence), or None.
         self._variants = {}
-        self._kept = None
+        self._keptVariants = None
 
     def _template(self, kind, selfJID=None, hidden=False):
         """
@@ -177,8 +178,8 @@ class PresenceBroadcast:
         template = None
         if selfJID is None:
             template = self._variants.get(key)
-            if template is None and self._kept is not None:
-                template = self._kept.get(key)
+            if template is None and self._keptVariants is not None:
+                template = self._keptVariants.get(key)
         if template is None:
             if kind == "anonymous":
                 realJID = None
@@ -195,8 +196,8 @@ class PresenceBroadcast:
                                 type_="unavailable" if hidden else self.type)
             if selfJID is None:
                 self._variants[key] = template
-                if self._kept is not None:
-                    self._kept[key] = template
+                if self._keptVariants is not None:
+                    self._keptVariants[key] = template
         return template
 
     def forSelf(self, realJID):
@@ -207,6 +208,7 @@ class PresenceBroadcast:
         return self._template("self", realJID).to(realJID.full())
 
     def _templateFor(self, recipient, hidden=False):
+        # _kindFor, spelled out: this runs for each recipient of a broadcast.
         return self._template("withjid" if self.room.mayDiscoverJIDs(recipient)
                               else "anonymous", hidden=hidden)
 
@@ -265,6 +267,16 @@ class PresenceBroadcast:
                                (self.forSelf(j) for j in sessions))
 
 
+def _kindFor(room, viewer):
+    """
+    @param viewer: the occupant that sees the presence, or L{None} for what
+        most of the room sees (any participant's view).
+    @return: the kind of variant C{viewer} gets: C{withjid} or
+        C{anonymous}.
+    """
+    return "withjid" if room.mayDiscoverJIDs(viewer) else "anonymous"
+
+
 def _kept(room, occupant):
     """
     The variants of the occupant's presence as the others see it now, kept
@@ -294,7 +306,7 @@ def _kept(room, occupant):
     key = (occupant.nick, occupant.role, room.affiliationOf(occupant.userJID),
            sessions[-1] if sessions else None, occupant.payload,
            room.hats.get(occupant.userJID), room.legacyHats, LIMIT.maxSize)
-    kind = "withjid" if room.config.whois == "anyone" else "anonymous"
+    kind = _kindFor(room, None)
     rendered = occupant.rendered
     if rendered is not None and rendered.key == key and rendered.kind == kind:
         return rendered
@@ -317,7 +329,7 @@ def shownPresence(room, occupant):
 
 def _withVariants(room, occupant, variants):
     presence = PresenceBroadcast(room, occupant)
-    presence._kept = variants
+    presence._keptVariants = variants
     return presence
 
 
@@ -328,7 +340,7 @@ def shownTemplate(room, occupant, viewer):
         see it), rendered only if it changed since it was last (see
         L{shownPresence}).
     """
-    kind = "withjid" if room.mayDiscoverJIDs(viewer) else "anonymous"
+    kind = _kindFor(room, viewer)
     variants = _kept(room, occupant)
     template = variants.get(kind) if variants is not None else None
     if template is None:
