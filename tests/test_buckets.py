@@ -37,6 +37,15 @@ class TestBuckets:
         self.clock.advance(1000)
         self.buckets = Buckets(Rate(3, 30), self.clock.seconds, "messages")
 
+    def keptAfter(self, seconds):
+        """
+        Let C{seconds} pass, sweep (L{Buckets.expire}) with nobody taking a
+        token, and return how many buckets are left.
+        """
+        self.clock.advance(seconds)
+        self.buckets.expire(self.clock.seconds())
+        return len(self.buckets)
+
     def test_burstThenRefused(self):
         """A key may act COUNT times at once; then it is refused with when to retry."""
         for _ in range(3):
@@ -91,12 +100,8 @@ class TestBuckets:
         """A bucket emptied is full again, and forgotten, a whole period later."""
         for _ in range(3):
             self.buckets.take("alice")
-        self.clock.advance(29)
-        self.buckets.expire(self.clock.seconds())
-        assert len(self.buckets) == 1
-        self.clock.advance(1)
-        self.buckets.expire(self.clock.seconds())
-        assert len(self.buckets) == 0
+        assert self.keptAfter(29) == 1
+        assert self.keptAfter(1) == 0
 
     def test_heldBackAtMostAPeriod(self):
         """
@@ -108,12 +113,8 @@ class TestBuckets:
             self.buckets.take("alice")
         self.clock.advance(1)
         self.buckets.take("bob")
-        self.clock.advance(10)
-        self.buckets.expire(self.clock.seconds())
-        assert len(self.buckets) == 2
-        self.clock.advance(19)
-        self.buckets.expire(self.clock.seconds())
-        assert len(self.buckets) == 0
+        assert self.keptAfter(10) == 2
+        assert self.keptAfter(19) == 0
 
     def test_oneNumberPerKey(self):
         """A bucket keeps one number for its key: when it is full again."""
@@ -125,12 +126,8 @@ class TestBuckets:
         """L{Buckets.expire} forgets the buckets full again, with nobody taking a token."""
         for n in range(100):
             self.buckets.take("user%d" % (n,))
-        self.clock.advance(9)
-        self.buckets.expire(self.clock.seconds())
-        assert len(self.buckets) == 100
-        self.clock.advance(1)
-        self.buckets.expire(self.clock.seconds())
-        assert len(self.buckets) == 0
+        assert self.keptAfter(9) == 100
+        assert self.keptAfter(1) == 0
 
     def test_clockBack(self):
         """
