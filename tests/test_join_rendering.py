@@ -189,6 +189,10 @@ class PresenceCacheTests(HatsTestCase):
         made = []
         self.patch(broadcast, "Template",
                    lambda name, inner="", **kw: made.append(name) or Template(name, inner, **kw))
+        withRealJID = broadcast._withRealJID
+        self.patch(broadcast, "_withRealJID",
+                   lambda template, realJID: made.append("derived")
+                   or withRealJID(template, realJID))
 
         def change(show):
             del made[:]
@@ -202,3 +206,63 @@ class PresenceCacheTests(HatsTestCase):
             self.newcomer(nick="mod%d" % (n,), user="mod%d@example.org" % (n,))
         self.assertEqual(withTwo, change("dnd"))
         self.assertEqual(3, withTwo)
+
+    def test_moderatorListFromKept(self):
+        """
+        A moderator newcomer of a semi-anonymous room gets the others'
+        presence made from the variant they keep, with the real JID added,
+        and not rendered again.
+        """
+        made = []
+        self.patch(broadcast, "PresenceBroadcast",
+                   lambda room, occupant, **kw: made.append(occupant.nick)
+                   or PresenceBroadcast(room, occupant, **kw))
+        self.room.setAffiliationEntry(JID("boss2@example.org"), "admin")
+        seen = self.newcomer(nick="boss", user="boss2@example.org")
+        self.assertEqual(["boss"], made)
+        self.assertEqual(GUS, item(seen[ROOM + "/gus"])["jid"])
+        self.assertEqual(MIA, item(seen[ROOM + "/mia"])["jid"])
+
+
+class WithRealJIDTests(SynchronousTestCase):
+    """
+    The variant of a presence with the real JID, made from the one without
+    it (L{broadcast._withRealJID}), is the text a full rendering gives.
+    """
+
+    def setUp(self):
+        self.service = FakeService()
+        self.room = self.service.makeRoom(ROOM, "alice@example.org")
+        self.service.join("alice@example.org/a", ROOM + "/alice")
+        self.service.join("neil@example.org/x&lt;y&apos;&amp;z", ROOM + "/o&apos;ne&amp;il",
+                          extra="<show>away</show><status>a &lt;b&gt; 'c'</status>"
+                                "<c xmlns='urn:example'><item role='moderator'"
+                                " jid='x@y'/></c>")
+        self.occupant = self.room.occupants["o'ne&il"]
+
+    def assertSameTemplate(self, **kwargs):
+        for hidden in (False, True):
+            rendered = PresenceBroadcast(self.room, self.occupant, **kwargs)
+            expected = rendered._template("withjid", hidden=hidden)
+            anonymous = PresenceBroadcast(self.room, self.occupant, **kwargs)
+            base = anonymous._template("anonymous", hidden=hidden)
+            self.assertNotIn(" jid='neil", base.tail)
+            derived = anonymous._template("withjid", hidden=hidden)
+            self.assertIsNot(expected, derived)
+            self.assertEqual((expected.head, expected.tail, expected.size, expected._spare),
+                             (derived.head, derived.tail, derived.size, derived._spare))
+            self.assertIn(" jid='neil@example.org/x&lt;y&apos;&amp;z'", derived.tail)
+
+    def test_presence(self):
+        """A presence as it is now, its payload holding an C{<item/>} of its own."""
+        self.assertSameTemplate()
+
+    def test_withEverything(self):
+        """
+        With statuses, an actor, a reason and a new nick, which
+        L{broadcast._mucUser} writes after the real JID.
+        """
+        self.assertSameTemplate(unavailable=True, statuses=(303, 307), actorNick="al'ice",
+                                reason="be <nice>", newNick="o'neil2",
+                                affiliation="member", role="visitor")
+

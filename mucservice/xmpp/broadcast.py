@@ -51,6 +51,28 @@ def _mucUser(affiliation, role, realJID, statuses, actorNick, reason, newNick, d
     return "<x xmlns='%s'>%s</x>" % (NS_MUC_USER, item)
 
 
+#: How L{_mucUser}'s text starts.
+_MUC_USER_ITEM = "<x xmlns='%s'><item " % (NS_MUC_USER,)
+
+
+def _withRealJID(template, realJID):
+    """
+    The variant of a presence that shows the real JID, made from the one
+    that does not: the same text with the C{jid} attribute that
+    L{_mucUser} writes after the role. A moderator joining a semi-anonymous
+    room gets this for every occupant, whose kept variant is the other.
+
+    @param template: a presence's L{Template} without the real JID.
+    @param realJID: the real JID to show, as L{str}.
+    """
+    tail = template.tail
+    # The payload comes before L{_mucUser}'s element and may hold anything;
+    # only the occupant id comes after it.
+    role = tail.index(" role='", tail.rindex(_MUC_USER_ITEM)) + len(" role='")
+    cut = tail.index("'", role) + 1
+    return template.withTail(tail[:cut] + attributes(jid=realJID) + tail[cut:])
+
+
 def hatsText(hats, legacy=False):
     """
     The XEP-0317 C{<hats/>} of an occupant: its active hats only, each with
@@ -89,9 +111,10 @@ class KeptVariants:
     Only the kind most of the room sees is kept, shown and made unavailable
     (C{kind}: C{withjid} in a non-anonymous room, where everyone sees real
     JIDs, C{anonymous} in a semi-anonymous one): the other, for the few
-    moderators of a semi-anonymous room, is rendered by each broadcast that
-    needs it, once, and for a moderator's occupant list (some 360 bytes
-    per occupant for a few viewers). The occupant's own copies (C{self})
+    moderators of a semi-anonymous room, is made by each broadcast that
+    needs it, once, and for a moderator's occupant list, from the one kept
+    (L{_withRealJID}; keeping it would cost some 360 bytes per occupant for
+    a few viewers). The occupant's own copies (C{self})
     are rendered for each session and never kept.
     """
 
@@ -180,6 +203,12 @@ class PresenceBroadcast:
             template = self._variants.get(key)
             if template is None and self._keptVariants is not None:
                 template = self._keptVariants.get(key)
+        if template is None and kind == "withjid" and selfJID is None and self.realJID:
+            anonymous = self._variants.get(_HIDDEN["anonymous"] if hidden else "anonymous")
+            if anonymous is None and self._keptVariants is not None:
+                anonymous = self._keptVariants.get(_HIDDEN["anonymous"] if hidden else "anonymous")
+            if anonymous is not None:
+                template = _withRealJID(anonymous, self.realJID)
         if template is None:
             if kind == "anonymous":
                 realJID = None
@@ -344,7 +373,12 @@ def shownTemplate(room, occupant, viewer):
     variants = _kept(room, occupant)
     template = variants.get(kind) if variants is not None else None
     if template is None:
-        template = _withVariants(room, occupant, variants)._template(kind)
+        if (kind == "withjid" and variants is not None and variants.kind == "anonymous"
+                and variants.shown is not None and occupant.sessions):
+            # A moderator of a semi-anonymous room, the kept variant the other.
+            template = _withRealJID(variants.shown, occupant.sessions[-1].full())
+        else:
+            template = _withVariants(room, occupant, variants)._template(kind)
     return template
 
 

@@ -129,6 +129,17 @@ class Template:
         # broadcast: the limit does not change meanwhile).
         self._spare = LIMIT.maxSize - self.size
 
+    def withTail(self, tail):
+        """
+        @param tail: the text after the C{to}, from its closing quote on.
+        @return: a template of the same stanza with another tail.
+        """
+        template = Template.__new__(Template)
+        template.name, template.head, template.tail = self.name, self.head, tail
+        template.size = utf8len(self.head) + utf8len(tail)
+        template._spare = LIMIT.maxSize - template.size
+        return template
+
     def unaddressed(self):
         """
         @return: the stanza's text with no C{to} (for a stanza inside
