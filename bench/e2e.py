@@ -22,9 +22,17 @@ four MUCs behind the same server, in one run, interleaved:
 
 For each room size and MUC: the time each client's join takes (presence
 sent, self-presence back), and groupchat deliveries/s (one sender, messages
-sent back to back, every client's copies counted on its own socket). Medians
-over the rounds, and the ratios mucservice/null, mucservice/(null+ids) and
-mucservice/Prosody.
+sent back to back, every client's copies counted on its own socket), and
+Prosody's CPU time per delivery during the burst with the share of the
+burst it was busy (at 100 %, Prosody is what bounds the rate, and its CPU
+per delivery is what each MUC's copies cost it). Medians over the rounds,
+and the ratios mucservice/null, mucservice/(null+ids), mucservice/Prosody
+and (null+ids)/null (what the ids alone cost). A ratio is
+the median of the rounds' own ratios, with the lowest and the highest: the
+runs of a round come within seconds of each other, so a machine whose speed
+changes from one minute to the next (a shared virtual machine) moves both
+sides of a round's ratio alike, where it would move a ratio of medians
+taken from different rounds.
 
 What must not decide the result, and how it is kept out: authentication
 (clients log in with PLAIN before anything is timed; Prosody's SCRAM hashing
@@ -60,9 +68,11 @@ MUCS = {"prosody": "conference.localhost", "mucservice": "muc.localhost",
 #: The null components, each with the options of bench/nullcomponent.py it
 #: runs with.
 NULLS = {"null": [], "null+ids": ["--ids"]}
-#: Ratio name to the MUC mucservice's deliveries/s are divided by.
-RATIOS = {"mucservice/null": "null", "mucservice/null+ids": "null+ids",
-          "mucservice/Prosody": "prosody"}
+#: Ratio name to the MUCs whose deliveries/s it divides, one by the other.
+RATIOS = {"mucservice/null": ("mucservice", "null"),
+          "mucservice/null+ids": ("mucservice", "null+ids"),
+          "mucservice/Prosody": ("mucservice", "prosody"),
+          "null+ids/null": ("null+ids", "null")}
 #: Limits of mucservice raised out of the way: one sender says everything, and
 #: one user makes the room of every run (more than --room-creation-rate allows).
 LIMITS = ["--message-rate", "1000000000/1", "--presence-rate", "1000000000/1",
@@ -189,7 +199,10 @@ def burst(clients, room, messages):
 
 def awaitCopies(socks, messages, deadline):
     """
-    Read each socket until C{messages} message bodies have come to it.
+    Read each socket until C{messages} message bodies have come to it,
+    acknowledging at once what arrives (as L{drain} does: else the server's
+    Nagle algorithm and the client's delayed acknowledgements would add
+    40 ms to a burst of a few copies).
 
     @param deadline: the L{time.perf_counter} by which they must have.
     @raise RuntimeError: some are still missing at the deadline.
@@ -210,6 +223,7 @@ def awaitCopies(socks, messages, deadline):
                     chunk = sock.recv(1 << 18)
                 except BlockingIOError:
                     continue
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
                 data = tails[sock] + chunk
                 expected[sock] -= data.count(b"</body>") - tails[sock].count(b"</body>")
                 tails[sock] = data[-8:]
@@ -251,16 +265,42 @@ def settle(clients, quiet=0.5):
             client.sock.setblocking(True)
 
 
+def cpuSeconds(pid):
+    """
+    @return: the CPU time process C{pid} has run for, in seconds, to the
+        nanosecond the scheduler counts (C{/proc/PID/schedstat}), where
+        C{/proc/PID/stat} counts in ticks of 10 ms.
+    """
+    with open("/proc/%d/schedstat" % (pid,)) as f:
+        return int(f.read().split()[0]) / 1e9
+
+
 def run(server, muc, count, messages, tag):
     clients = server.connect(count)
     room = "bench-%s@%s" % (tag, MUCS[muc])
     joins = joinAll(clients, room, instant=muc not in NULLS)
+    cpu = cpuSeconds(server.prosody.process.pid)
     seconds = burst(clients, room, messages)
+    cpu = cpuSeconds(server.prosody.process.pid) - cpu
     leaveAll(clients, room)
     settle(clients)
     return {"join_ms_p50": 1e3 * statistics.median(joins),
             "join_ms_max": 1e3 * max(joins),
-            "deliveries_per_second": count * messages / seconds}
+            "deliveries_per_second": count * messages / seconds,
+            "prosody_cpu_us_per_delivery": 1e6 * cpu / (count * messages),
+            "prosody_busy": cpu / seconds}
+
+
+def pairedRatio(runs, over, under):
+    """
+    @param runs: MUC to its runs at one room size, one per round, in order.
+    @return: the median over the rounds of each round's ratio of the
+        deliveries/s of C{over} to those of C{under}, then the lowest and
+        the highest of those ratios.
+    """
+    each = sorted(a["deliveries_per_second"] / b["deliveries_per_second"]
+                  for a, b in zip(runs[over], runs[under], strict=True))
+    return statistics.median(each), each[0], each[-1]
 
 
 def main(argv=None):
@@ -285,27 +325,34 @@ def main(argv=None):
         finally:
             server.stop()
     summary = {}
-    print("%-10s %8s %14s %12s %12s" % ("MUC", "clients", "deliveries/s", "join p50 ms",
-                                         "join max ms"))
+    print("%-10s %8s %14s %12s %12s %16s %14s" % (
+        "MUC", "clients", "deliveries/s", "join p50 ms", "join max ms",
+        "Prosody CPU us", "Prosody busy"))
     for muc in MUCS:
         for size in sizes:
             runs = figures[muc][size]
             row = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
             summary.setdefault(muc, {})[size] = row
-            print("%-10s %8d %14.0f %12.2f %12.2f" % (muc, size, row["deliveries_per_second"],
-                                                      row["join_ms_p50"], row["join_ms_max"]))
-    ratios = {}
+            print("%-10s %8d %14.0f %12.2f %12.2f %16.1f %13.0f%%" % (
+                muc, size, row["deliveries_per_second"], row["join_ms_p50"],
+                row["join_ms_max"], row["prosody_cpu_us_per_delivery"],
+                100 * row["prosody_busy"]))
+    ratios, ranges = {}, {}
     for size in sizes:
-        ours = summary["mucservice"][size]["deliveries_per_second"]
-        ratios[size] = {name: ours / summary[muc][size]["deliveries_per_second"]
-                        for name, muc in RATIOS.items()}
-        print("%d clients: %s" % (size, ", ".join("%s %.2f" % (name, ratio)
-                                                  for name, ratio in ratios[size].items())))
+        runs = {muc: figures[muc][size] for muc in MUCS}
+        paired = {name: pairedRatio(runs, *mucs) for name, mucs in RATIOS.items()}
+        ratios[size] = {name: median for name, (median, _, _) in paired.items()}
+        ranges[size] = {name: [low, high] for name, (_, low, high) in paired.items()}
+        print("%d clients: %s" % (size, ", ".join(
+            "%s %.2f (%.2f to %.2f)" % ((name,) + paired[name]) for name in RATIOS)))
     if options.json:
         with open(options.json, "w") as f:
             json.dump({"date": time.strftime("%Y-%m-%d"), "machine": {"cpus": os.cpu_count()},
                        "messages": options.messages, "rounds": options.rounds,
-                       "figures": summary, "ratios": ratios}, f, indent=2)
+                       "figures": summary, "ratios": ratios, "ratio_ranges": ranges,
+                       "deliveries_per_round": {
+                           muc: {size: [r["deliveries_per_second"] for r in figures[muc][size]]
+                                 for size in sizes} for muc in MUCS}}, f, indent=2)
     return summary
 
 

@@ -88,8 +88,35 @@ def test_summary(tmp_path):
     assert "e2e 2 clients, null+ids" in out.stdout
     assert "e2e 2 clients: mucservice / null (/ null+ids, / Prosody's MUC)" in out.stdout
     assert "e2e null+ids / null, 2 clients (the ids alone)" in out.stdout
-    ratios = json.loads(e2e.read_text())["ratios"]["2"]
-    assert sorted(ratios) == ["mucservice/Prosody", "mucservice/null", "mucservice/null+ids"]
+    written = json.loads(e2e.read_text())
+    row = written["figures"]["mucservice"]["2"]
+    assert {"prosody_cpu_us_per_delivery", "prosody_busy"} <= set(row)
+    assert len(written["deliveries_per_round"]["null+ids"]["2"]) == 1
+    ratios = written["ratios"]["2"]
+    assert sorted(ratios) == ["mucservice/Prosody", "mucservice/null", "mucservice/null+ids",
+                              "null+ids/null"]
+
+
+def test_pairedRatio():
+    """
+    e2e.py's ratio of two MUCs is the median of the rounds' own ratios, with
+    the lowest and the highest, so that a machine whose speed changes from
+    round to round moves both sides of each alike: here the machine runs
+    twice and three times as fast in the second and third rounds, and
+    mucservice at 0.9, 0.8 and 0.85 of the null component. The ratio of the
+    medians, taken from different rounds, would have said 0.8.
+    """
+    spec = importlib.util.spec_from_file_location("e2e", os.path.join(ROOT, "bench", "e2e.py"))
+    e2e = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(e2e)
+
+    def runs(*rates):
+        return [{"deliveries_per_second": rate} for rate in rates]
+
+    figures = {"mucservice": runs(9000, 16000, 25500), "null": runs(10000, 20000, 30000)}
+    assert e2e.pairedRatio(figures, "mucservice", "null") == pytest.approx((0.85, 0.8, 0.9))
+    with pytest.raises(ValueError):
+        e2e.pairedRatio({"mucservice": runs(1, 2), "null": runs(1)}, "mucservice", "null")
 
 
 def nullMUC(ids):
