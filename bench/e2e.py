@@ -27,12 +27,12 @@ Prosody's CPU time per delivery during the burst with the share of the
 burst it was busy (at 100 %, Prosody is what bounds the rate, and its CPU
 per delivery is what each MUC's copies cost it). Medians over the rounds,
 and the ratios mucservice/null, mucservice/(null+ids), mucservice/Prosody
-and (null+ids)/null (what the ids alone cost). A ratio is
-the median of the rounds' own ratios, with the lowest and the highest: the
-runs of a round come within seconds of each other, so a machine whose speed
-changes from one minute to the next (a shared virtual machine) moves both
-sides of a round's ratio alike, where it would move a ratio of medians
-taken from different rounds.
+and (null+ids)/null (what the ids alone cost). A ratio is the median of the
+rounds' own ratios, with the lowest and the highest: the runs of a round
+come within seconds of each other, so a machine whose speed changes from
+one minute to the next (a shared virtual machine) moves both sides of a
+round's ratio alike, where it would move a ratio of medians taken from
+different rounds.
 
 What must not decide the result, and how it is kept out: authentication
 (clients log in with PLAIN before anything is timed; Prosody's SCRAM hashing

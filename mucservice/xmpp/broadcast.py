@@ -114,8 +114,8 @@ class KeptVariants:
     moderators of a semi-anonymous room, is made by each broadcast that
     needs it, once, and for a moderator's occupant list, from the one kept
     (L{_withRealJID}; keeping it would cost some 360 bytes per occupant for
-    a few viewers). The occupant's own copies (C{self})
-    are rendered for each session and never kept.
+    a few viewers). The occupant's own copies (C{self}) are rendered for
+    each session and never kept.
     """
 
     __slots__ = ("key", "kind", "shown", "hidden")
@@ -204,9 +204,10 @@ class PresenceBroadcast:
             if template is None and self._keptVariants is not None:
                 template = self._keptVariants.get(key)
         if template is None and kind == "withjid" and selfJID is None and self.realJID:
-            anonymous = self._variants.get(_HIDDEN["anonymous"] if hidden else "anonymous")
+            other = _HIDDEN["anonymous"] if hidden else "anonymous"
+            anonymous = self._variants.get(other)
             if anonymous is None and self._keptVariants is not None:
-                anonymous = self._keptVariants.get(_HIDDEN["anonymous"] if hidden else "anonymous")
+                anonymous = self._keptVariants.get(other)
             if anonymous is not None:
                 template = _withRealJID(anonymous, self.realJID)
         if template is None:
