@@ -2,13 +2,13 @@
 End to end through a real Prosody on loopback: the same workload against
 four MUCs behind the same server, in one run, interleaved:
 
- - Prosody's own MUC (C{conference.localhost}),
- - mucservice (C{muc.localhost}, the real C{twistd mucservice}),
- - the null component of C{bench/nullcomponent.py} (C{null.localhost}),
+ - Prosody's own MUC (C{muc-p.localhost}),
+ - mucservice (C{muc-m.localhost}, the real C{twistd mucservice}),
+ - the null component of C{bench/nullcomponent.py} (C{muc-n.localhost}),
    which only answers joins and fans groupchat out from pre-rendered
    strings: the most any component gets through Prosody, which parses every
    stanza a component sends;
- - the same null component with C{--ids} (C{nullids.localhost}, "null+ids"),
+ - the same null component with C{--ids} (C{muc-i.localhost}, "null+ids"),
    whose copies also carry the XEP-0359 stanza id and the XEP-0421 occupant
    id, in the shortest honest form: the floor for a MUC that marks its
    messages as those XEPs require, as mucservice does. The plain null's
@@ -63,8 +63,11 @@ from tests.integration.xmppclient import XMPPClient  # noqa: E402
 DOMAIN = "localhost"
 PASSWORD = "bench-password"
 NS_MUC = "http://jabber.org/protocol/muc"
-MUCS = {"prosody": "conference.localhost", "mucservice": "muc.localhost",
-        "null": "null.localhost", "null+ids": "nullids.localhost"}
+#: Each MUC's address. They are all as long, and so are the rooms' (the same
+#: name at each): every copy carries its room's address once or twice, and
+#: the server parses every byte a component sends.
+MUCS = {"prosody": "muc-p.localhost", "mucservice": "muc-m.localhost",
+        "null": "muc-n.localhost", "null+ids": "muc-i.localhost"}
 #: The null components, each with the options of bench/nullcomponent.py it
 #: runs with.
 NULLS = {"null": [], "null+ids": ["--ids"]}
@@ -88,9 +91,9 @@ class Server:
 
     def __init__(self, folder):
         secrets = {name: uuid.uuid4().hex for name in NULLS}
-        extra = ('Component "conference.localhost" "muc"\n'
+        extra = ('Component "%s" "muc"\n'
                  '    restrict_room_creation = false\n'
-                 '    muc_room_default_history_length = 0\n')
+                 '    muc_room_default_history_length = 0\n' % (MUCS["prosody"],))
         extra += "".join('Component "%s"\n    component_secret = %s\n'
                          % (MUCS[name], luaString(secret)) for name, secret in secrets.items())
         self.prosody = LocalProsody(os.path.join(folder, "prosody"), domain=DOMAIN,
@@ -319,7 +322,7 @@ def main(argv=None):
             for round in range(options.rounds):
                 for size in sizes:
                     for muc in order:
-                        tag = "%d-%d-%s" % (round, size, muc.replace("+", "-"))
+                        tag = "%d-%d" % (round, size)
                         figures[muc][size].append(run(server, muc, size, options.messages, tag))
                 order = order[1:] + order[:1]
         finally:
