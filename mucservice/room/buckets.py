@@ -98,9 +98,12 @@ class Buckets:
             fullAt = self._buckets[key] = now + self.rate.seconds
         return fullAt
 
-    def _level(self, key, now):
+    def _level(self, fullAt, now):
+        """
+        @return: the tokens of a bucket full again at C{fullAt} (L{_fullAt}).
+        """
         count = self.rate.count
-        return count - (self._fullAt(key, now) - now) * count / self.rate.seconds
+        return count - (fullAt - now) * count / self.rate.seconds
 
     def expire(self, now):
         """
@@ -141,7 +144,8 @@ class Buckets:
         @raise errors.ResourceConstraint: it is empty; the text says when
             to try again.
         """
-        self._refuse(self._level(key, self._clock()))
+        now = self._clock()
+        self._refuse(self._level(self._fullAt(key, now), now))
 
     def take(self, key):
         """
@@ -152,7 +156,8 @@ class Buckets:
         """
         now = self._clock()
         self.expire(now)
-        self._refuse(self._level(key, now))
-        self._buckets[key] = self._fullAt(key, now) + self.rate.seconds / self.rate.count
+        fullAt = self._fullAt(key, now)
+        self._refuse(self._level(fullAt, now))
+        self._buckets[key] = fullAt + self.rate.seconds / self.rate.count
         self._buckets.move_to_end(key)
         self._peak = max(self._peak, len(self._buckets))
