@@ -248,16 +248,17 @@ class Archiving:
         @raise errors.Forbidden: that message is someone else's (through the
             Deferred).
         """
+        occupantID = room.occupantID(occupant.userJID)
+
         def found(target):
-            if target is not None and (target.occupantID != room.occupantID(occupant.userJID)
+            if target is not None and (target.occupantID != occupantID
                                        or target.moderation is not None):
                 raise errors.Forbidden("you may retract only your own messages")
             kept = self.keep(room, entry)
             if target is None:
                 return kept
-            retraction = Retraction(target.stanzaID, entry.stamp, occupant.nick,
-                                    room.occupantID(occupant.userJID), None, False,
-                                    entry.stanzaID)
+            retraction = Retraction(target.stanzaID, entry.stamp, occupant.nick, occupantID,
+                                    None, False, entry.stanzaID)
 
             def tombstone(outcome):
                 self._tombstone(room, retraction)
