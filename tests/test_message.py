@@ -117,12 +117,20 @@ class RoomMessageTests(SynchronousTestCase):
             self.assertNotEqual("fake", oids[0]["id"])
 
     def test_occupantIDStable(self):
-        """The occupant id is the same for every resource of a user, and differs between users."""
+        """
+        The occupant id on a user's messages is the same from every one of
+        its sessions, and differs between users.
+        """
         self.service.join("bob@example.org/phone", ROOM + "/bob")
-        self.assertNotEqual(self.room.occupantID(JID("alice@example.org")),
-                            self.room.occupantID(JID("bob@example.org")))
-        self.assertEqual(self.room.occupantID(JID("bob@example.org")),
-                         self.room.occupantID(self.room.occupants["bob"].userJID))
+
+        def idOn(sender):
+            copy = self.service.send(groupchat(sender, "hi"))[0]
+            return next(copy.elements("urn:xmpp:occupant-id:0", "occupant-id"))["id"]
+
+        fromLaptop, fromPhone = idOn(BOB), idOn("bob@example.org/phone")
+        self.assertEqual(fromLaptop, fromPhone)
+        self.assertNotEqual(idOn(ALICE), fromLaptop)
+        self.assertEqual(self.room.occupantID(JID("bob@example.org")), fromLaptop)
 
     def test_history(self):
         """Messages with a body go to history; chat states and no-store ones do not."""
