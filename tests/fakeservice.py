@@ -24,6 +24,17 @@ NS_MUC = "http://jabber.org/protocol/muc"
 NS_MUC_USER = NS_MUC + "#user"
 
 
+def errorText(stanza):
+    """
+    @return: the human-readable text of an error stanza, or L{None}.
+    """
+    for error in stanza.elements():
+        if error.name == "error":
+            for text in error.elements("urn:ietf:params:xml:ns:xmpp-stanzas", "text"):
+                return str(text)
+    return None
+
+
 class FakeService:
     """
     @ivar reactor: the clock and the (unused) network.

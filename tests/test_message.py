@@ -13,7 +13,7 @@ from mucservice.records import HistoryEntry
 from mucservice.room.history import selectHistory
 from mucservice.xmpp.link import STREAM_LANG
 from mucservice.xmpp.namespaces import NS_XML
-from tests.fakeservice import NS_MUC_USER, FakeService, errorCondition, item
+from tests.fakeservice import NS_MUC_USER, FakeService, errorCondition, errorText, item
 
 ROOM = "room@muc.example.org"
 ALICE = "alice@example.org/phone"
@@ -168,10 +168,20 @@ class RoomMessageTests(SynchronousTestCase):
         self.assertEqual("item-not-found", errorCondition(error))
 
     def test_visitor(self):
-        """Visitors may not speak in moderated rooms."""
+        """
+        Visitors may not speak. The error's text says the room is moderated
+        only when it is (in an unmoderated room a visitor is an occupant
+        whose voice was taken away).
+        """
         self.room.occupants["bob"].role = "visitor"
         (error,) = self.service.send(groupchat(BOB, "hi"))
         self.assertEqual(("forbidden", BOB), (errorCondition(error), error["to"]))
+        self.assertFalse(self.room.config.moderated)
+        self.assertEqual("you have no voice in this room", errorText(error))
+        self.room.config = self.room.config.replace(moderated=True)
+        (error,) = self.service.send(groupchat(BOB, "hi"))
+        self.assertEqual("this room is moderated: only occupants with voice may speak",
+                         errorText(error))
 
     def test_subject(self):
         """Moderators change the subject; participants only if the room allows it."""

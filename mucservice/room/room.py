@@ -333,11 +333,14 @@ class Room(Administration, Membership, WornHats, PresenceAudience):
         """
         @return: the sending occupant.
         @raise errors.NotAcceptable: the sender is not in the room.
-        @raise errors.Forbidden: a visitor in a moderated room.
+        @raise errors.Forbidden: a visitor (an occupant without voice).
         """
         occupant = self.occupantOf(realJID)
         if occupant.role == roles.VISITOR:
-            raise errors.Forbidden("visitors may not speak in this moderated room")
+            if self.config.moderated:
+                raise errors.Forbidden(
+                    "this room is moderated: only occupants with voice may speak")
+            raise errors.Forbidden("you have no voice in this room")
         return occupant
 
     def addHistory(self, entry):
