@@ -97,6 +97,16 @@ def test_summary(tmp_path):
                               "null+ids/null"]
 
 
+def benchModule(name):
+    """
+    @return: the module of the script C{bench/name.py}, loaded.
+    """
+    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "bench", name + ".py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_pairedRatio():
     """
     e2e.py's ratio of two MUCs is the median of the rounds' own ratios, with
@@ -106,9 +116,7 @@ def test_pairedRatio():
     mucservice at 0.9, 0.8 and 0.85 of the null component. The ratio of the
     medians, taken from different rounds, would have said 0.8.
     """
-    spec = importlib.util.spec_from_file_location("e2e", os.path.join(ROOT, "bench", "e2e.py"))
-    e2e = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(e2e)
+    e2e = benchModule("e2e")
 
     def runs(*rates):
         return [{"deliveries_per_second": rate} for rate in rates]
@@ -119,15 +127,37 @@ def test_pairedRatio():
         e2e.pairedRatio({"mucservice": runs(1, 2), "null": runs(1)}, "mucservice", "null")
 
 
+def test_joinsWaitForRest():
+    """
+    joins.py probes a room once its fillers have received nothing for a
+    whole quiet period, not as soon as their self-presences have come: here
+    copies still come during the first three periods, and it waits a
+    fourth. It gives up, loudly, on a room that never rests.
+    """
+    drainer = benchModule("joins").Drainer()
+    slept = []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        if len(slept) <= 3:
+            drainer.reads += 1
+
+    drainer.waitQuiet(quiet=0.5, sleep=sleep)
+    assert slept == [0.5] * 4
+
+    def busy(seconds):
+        drainer.reads += 1
+
+    with pytest.raises(RuntimeError):
+        drainer.waitQuiet(quiet=1, sleep=busy, timeout=5)
+
+
 def nullMUC(ids):
     """
     @return: a L{NullMUC} of bench/nullcomponent.py on a stream that keeps
         what it is sent, as parsed elements.
     """
-    spec = importlib.util.spec_from_file_location(
-        "nullcomponent", os.path.join(ROOT, "bench", "nullcomponent.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = benchModule("nullcomponent")
     sent = []
     stream = XmlStream()
     stream.send = lambda text: sent.extend(
