@@ -9,10 +9,10 @@ For each size, a room of each MUC is filled with that many occupants (real
 c2s sessions, each an account of its own, every one of them read by a
 thread that throws away what comes) and left until it is at rest (nothing
 more for the fillers for half a second); then a probe client joins and
-leaves C{--probes} times. A join is timed from the probe's presence sent to its
-self-presence (status 110) read: what the user waits for; the occupant list
-comes before it. Reported: p50 and p99 of those joins, each MUC, and the
-ratio mucservice/Prosody.
+leaves C{--probes} times. A join is timed from the probe's presence sent
+to its self-presence (status 110) read: what the user waits for; the
+occupant list comes before it. Reported: p50 and p99 of those joins, each
+MUC, and the ratio mucservice/Prosody.
 
 The presence cap of mucservice (C{--max-users-presence}) is turned off in
 the rooms of the sizes Prosody's MUC is measured at (the room option), so

@@ -17,7 +17,7 @@ from mucservice.room.avatars import DEFAULT_MAX_AVATAR_BYTES
 from mucservice.testing import storedRoom
 from mucservice.xmpp import margins
 from mucservice.xmpp.vcard import largestAvatar
-from tests.fakeservice import PopulatedRoomTestCase, ServiceTestCase, statuses
+from tests.fakeservice import PopulatedRoomTestCase, ServiceTestCase, errorText, statuses
 from tests.test_restart import FailingRunner, StoredService, configForm
 from tests.test_sqlite_rooms import temporaryDatabase
 
@@ -202,8 +202,7 @@ class SizeTests(AvatarTestCase):
         """An image over --max-avatar-bytes is policy-violation, naming the limit."""
         out = self.setAvatar(self.OLIVIA, photo(b"x" * 1025))
         self.assertUnchanged(out, "policy-violation")
-        self.assertIn("1024 bytes", str(next(answerOf(out).error.elements(
-            "urn:ietf:params:xml:ns:xmpp-stanzas", "text"))))
+        self.assertIn("1024 bytes", errorText(answerOf(out)))
 
     def test_atTheLimit(self):
         """An image of exactly --max-avatar-bytes is taken."""

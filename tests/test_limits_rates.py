@@ -7,12 +7,11 @@ again, and once the clock has moved on that long it passes again.
 
 from twisted.words.protocols.jabber.jid import JID
 
-from tests.fakeservice import NS_MUC, NS_MUC_USER, ServiceTestCase, errorCondition
+from tests.fakeservice import NS_MUC, NS_MUC_USER, ServiceTestCase, errorCondition, errorText
 
 ROOM = "room@muc.example.org"
 ALICE = "alice@example.org/phone"
 BOB = "bob@example.org/laptop"
-NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 
 
 def groupchat(sender, body, to=ROOM):
@@ -25,8 +24,7 @@ def errorOf(stanza):
     @return: the type, condition and text of an error stanza.
     """
     error = next(e for e in stanza.elements() if e.name == "error")
-    text = next((t for t in error.elements(NS_STANZAS, "text")), None)
-    return error["type"], errorCondition(stanza), str(text) if text is not None else None
+    return error["type"], errorCondition(stanza), errorText(stanza)
 
 
 class LimitTestCase(ServiceTestCase):
