@@ -265,4 +265,3 @@ class WithRealJIDTests(SynchronousTestCase):
         self.assertSameTemplate(unavailable=True, statuses=(303, 307), actorNick="al'ice",
                                 reason="be <nice>", newNick="o'neil2",
                                 affiliation="member", role="visitor")
-
