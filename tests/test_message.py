@@ -323,6 +323,46 @@ class RoomMessageTests(SynchronousTestCase):
         self.assertEqual({"participant"}, {item(s)["role"] for s in out})
 
 
+class HistorySenderTests(SynchronousTestCase):
+    """
+    The discussion history a newcomer gets names each sender's real JID
+    (C{<x xmlns='...muc#user'><item jid=.../></x>}) when the newcomer may
+    see real JIDs in the room: clients that decrypt OMEMO history need it.
+    """
+
+    def setUp(self):
+        self.service = FakeService()
+
+    def replayed(self, whois, newcomer, nick):
+        """
+        Make a room with C{whois}, let bob speak in it (with a muc#user item
+        of his own making), and let C{newcomer} join as C{nick}.
+
+        @return: the history messages C{newcomer} got, each with the
+            muc#user items it carries.
+        """
+        self.service.makeRoom(ROOM, "alice@example.org", whois=whois)
+        self.service.join(BOB, ROOM + "/bob")
+        self.service.send(groupchat(BOB, "hello", "<x xmlns='%s'><item jid='forged@example.org'"
+                                    "/></x>" % (NS_MUC_USER,)))
+        out = self.service.join(newcomer, ROOM + "/" + nick)
+        return [(str(s.body), [item["jid"] for x in s.elements(NS_MUC_USER, "x")
+                               for item in x.elements(NS_MUC_USER, "item")])
+                for s in out if s.name == "message" and s.body]
+
+    def test_nonAnonymous(self):
+        """In a non-anonymous room every newcomer learns who said what."""
+        self.assertEqual([("hello", [BOB])], self.replayed("anyone", CAROL, "carol"))
+
+    def test_semiAnonymousParticipant(self):
+        """In a semi-anonymous room a participant learns no real JID from history."""
+        self.assertEqual([("hello", [])], self.replayed("moderators", CAROL, "carol"))
+
+    def test_semiAnonymousModerator(self):
+        """In a semi-anonymous room a moderator (here the owner) does."""
+        self.assertEqual([("hello", [BOB])], self.replayed("moderators", ALICE, "alice"))
+
+
 class HistorySelectionTests(SynchronousTestCase):
     def test_since(self):
         """since keeps only messages after that moment, and combines with the other limits."""

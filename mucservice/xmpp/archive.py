@@ -21,14 +21,13 @@ L{mucservice.xmpp.margins} measures the largest of these around an empty
 payload, so that what the door lets in fits here too.
 """
 
-from mucservice.xmpp.broadcast import delay, groupchatTemplate
+from mucservice.xmpp.broadcast import delay, groupchatTemplate, senderItem
 from mucservice.xmpp.namespaces import (
     FEATURE_MAM_EXTENDED,
     NS_CLIENT,
     NS_DATA,
     NS_FORWARD,
     NS_MAM,
-    NS_MUC_USER,
     NS_VALIDATE,
 )
 from mucservice.xmpp.render import Template, attributes, quote, stamp
@@ -59,10 +58,7 @@ def resultTemplate(roomJID, entry, queryID=None, showSender=False):
     @return: the L{Template} of the message that carries C{entry} to the
         one that asked.
     """
-    extra = ""
-    if showSender and entry.realJID is not None:
-        extra = "<x xmlns='%s'><item%s/></x>" % (NS_MUC_USER,
-                                                 attributes(jid=entry.realJID.full()))
+    extra = senderItem(entry) if showSender else ""
     forwarded = groupchatTemplate(roomJID, entry, extra, xmlns=NS_CLIENT).unaddressed()
     inner = "<result xmlns='%s'%s><forwarded xmlns='%s'>%s%s</forwarded></result>" % (
         NS_MAM, attributes(queryid=queryID, id=entry.stanzaID), NS_FORWARD,

@@ -436,12 +436,30 @@ def delay(roomJID, when):
                                                         stamp(when))
 
 
-def historyMessages(room, entries, recipient):
+def senderItem(entry):
+    """
+    @param entry: a L{HistoryEntry<mucservice.records.HistoryEntry>}.
+    @return: the C{<x xmlns='...muc#user'><item jid=.../></x>} naming the
+        real JID of the one who sent it, for those who may see it (the
+        history and archive of a non-anonymous room: clients decrypting
+        OMEMO history need it); C{""} where the room does not know it.
+    """
+    if entry.realJID is None:
+        return ""
+    return "<x xmlns='%s'><item%s/></x>" % (NS_MUC_USER, attributes(jid=entry.realJID.full()))
+
+
+def historyMessages(room, entries, recipient, showSenders=False):
     """
     Discussion history for a newcomer, each message stamped by the room.
+
+    @param showSenders: whether the newcomer may see real JIDs in the room
+        (L{Room.mayDiscoverJIDs<mucservice.room.room.Room.mayDiscoverJIDs>}),
+        and so learns who sent each message (L{senderItem}).
     """
     to = recipient.full()
-    return (groupchatTemplate(room.jid, entry, delay(room.jid, entry.stamp)).to(to)
+    return (groupchatTemplate(room.jid, entry, delay(room.jid, entry.stamp)
+                              + (senderItem(entry) if showSenders else "")).to(to)
             for entry in list(entries))
 
 

@@ -18,9 +18,9 @@ largest message the room can make around an empty payload:
     two reasons of L{REASON_BUDGET} bytes;
   - L{HATS_SHOWN<mucservice.xmpp.broadcast.HATS_SHOWN>} bytes of hats in
     both hat namespaces;
-  - for messages, the stanza id, occupant id and delay, and the offline
-    copy's wrapper (private messages and IQs passed on between occupants
-    carry less);
+  - for messages, the stanza id, occupant id and delay, the sender's real
+    JID of a history message, and the offline copy's wrapper (private
+    messages and IQs passed on between occupants carry less);
   - for the messages an archive query sends, the C{<result/>} and
     C{<forwarded/>} wrappers with the longest C{queryid}, the sender's real
     JID, and the tombstone of a moderation or its announcement, with a
@@ -46,7 +46,13 @@ from mucservice.room.config import RoomConfig
 from mucservice.room.occupant import Occupant
 from mucservice.room.room import Room
 from mucservice.xmpp.archive import resultTemplate
-from mucservice.xmpp.broadcast import HATS_SHOWN, PresenceBroadcast, delay, groupchatTemplate
+from mucservice.xmpp.broadcast import (
+    HATS_SHOWN,
+    PresenceBroadcast,
+    delay,
+    groupchatTemplate,
+    senderItem,
+)
 from mucservice.xmpp.offline import forwardedTemplate
 from mucservice.xmpp.render import quote
 from mucservice.xmpp.sizes import LIMIT, utf8len
@@ -109,14 +115,14 @@ def _presenceMargin():
 def _messageMargin():
     """
     @return: the largest message the room renders around an empty payload,
-        id and language: a history message, or an offline copy forwarded,
-        in bytes.
+        id and language: a history message naming its sender, or an offline
+        copy forwarded, in bytes.
     """
     user = _worstJID("'" * JID_PART)
     roomJID = _worstJID()
     stamp = datetime(2000, 1, 1, tzinfo=timezone.utc)  # every stamp is as long
     entry = HistoryEntry(stamp, "'" * JID_PART, user, "", "s" * 36, "o" * 24, "", "")
-    templates = (groupchatTemplate(roomJID, entry, delay(roomJID, entry.stamp)),
+    templates = (groupchatTemplate(roomJID, entry, delay(roomJID, entry.stamp) + senderItem(entry)),
                  forwardedTemplate(roomJID, entry))
     return max(t.size for t in templates) + utf8len(quote(user.full()))
 

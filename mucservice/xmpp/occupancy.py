@@ -77,7 +77,7 @@ def entered(outcome):
     parts = [occupantList(room, occupant, realJID, outcome.shown)]
     own = PresenceBroadcast(room, occupant, selfStatuses=outcome.statuses)
     parts.append([own.forSelf(realJID)])
-    parts.append(historyMessages(room, outcome.history, realJID))
+    parts.append(historyMessages(room, outcome.history, realJID, room.mayDiscoverJIDs(occupant)))
     parts.append([subjectMessage(room, realJID)])
     if outcome.changed:
         shown = shownPresence(room, occupant)

@@ -167,11 +167,27 @@ def _nickChangeUnmarked(stanza):
     return stanza
 
 
-def _historyWithoutJID(stanza):
-    if stanza.find(_tag("urn:xmpp:delay", "delay")) is not None and stanza.get("type") == \
-            "groupchat":
-        for x in stanza.findall(_tag(NS_MUC_USER, "x")):
-            stanza.remove(x)
+def _historyItems(stanza):
+    """
+    @return: the muc#user items of a history message (a groupchat message
+        the room dated), or none.
+    """
+    if stanza.get("type") != "groupchat" or stanza.find(_tag("urn:xmpp:delay", "delay")) is None:
+        return []
+    return [item for x in stanza.findall(_tag(NS_MUC_USER, "x"))
+            for item in x.findall(_tag(NS_MUC_USER, "item"))]
+
+
+def _historySenderJIDOnly(stanza):
+    for item in _historyItems(stanza):
+        item.attrib.pop("affiliation", None)
+        item.attrib.pop("role", None)
+    return stanza
+
+
+def _historySenderBare(stanza):
+    for item in _historyItems(stanza):
+        item.set("jid", item.get("jid", "").partition("/")[0])
     return stanza
 
 
@@ -247,7 +263,7 @@ KNOWN = {
     "stanza-id-unkept": Difference(
         "We give every message the room reflects a stanza id (XEP-0359), kept in the history "
         "or not; Prosody only those its archive keeps (a subject with a thread and no body "
-        "is not). The archive (XEP-0313) is another branch's work.",
+        "is not).",
         ours=_withoutStanzaID),
     "subject-change-payload": Difference(
         "We reflect a subject change with the sender's id (muc#stable_id) and its other "
@@ -317,14 +333,16 @@ KNOWN = {
                       fields=("muc#roominfo_subjectmod", "muc#roominfo_subject",
                               "muc#roominfo_contactjid",
                               "mucservice#roomconfig_maxuserspresence"))),
+    "history-sender": Difference(
+        "Both name the sender of each message of the discussion history by real JID "
+        "(<x xmlns='...muc#user'><item jid=.../>) to a newcomer who may see real JIDs; "
+        "clients that decrypt OMEMO history need it. Ours gives the full JID the message "
+        "came from, as the archive does, and nothing else; Prosody the bare JID, with the "
+        "affiliation and role the sender had, which we do not keep with the message.",
+        prosody=_historySenderJIDOnly, ours=_historySenderBare),
 
     # Noticed through these tests and not decided here: each wants an issue
     # of its own.
-    "history-real-jid": Difference(
-        "Not decided here: in a non-anonymous room Prosody gives, in the discussion history "
-        "a newcomer gets, each sender's real JID (<x xmlns='...muc#user'><item jid=.../>); "
-        "ours gives none. Clients that decrypt OMEMO history need it.",
-        prosody=_historyWithoutJID),
     "actor-jid": Difference(
         "Not decided here: Prosody names the moderator who kicks or bans by real JID too "
         "(<actor jid=.../>) to those who may see it; ours by nick only, which XEP-0045 "

@@ -275,7 +275,7 @@ def test_everyday(stage):
                Step("bob", "<message type='groupchat' id='m1' to='{room}'><body>hello</body>"
                     "</message>"),
                Step("carol", joined("carol", extra="<status>here</status>").send,
-                    differences=("history-real-jid",)),
+                    differences=("history-sender",)),
                Step("carol", "<presence to='{room}/caroline'/>",
                     differences=("nick-change-occupant-id",)),
                Step("alice", "<iq type='set' id='kick' to='{room}'><query xmlns='%s'><item "
