@@ -323,7 +323,9 @@ class IOfflineHost(Interface):
         """
         Send each recipient the message as the room reflected it: a
         C{type='groupchat'} message from the sender's occupant JID, with its
-        id, stanza id and occupant id (what Tigase's MUC sends).
+        id, stanza id and occupant id (what Tigase's MUC sends), and the
+        sender's real JID for the recipients the room's archive would show
+        it to.
 
         I{Hot path}: called from L{IOfflineDelivery.deliver}.
         """
@@ -333,7 +335,8 @@ class IOfflineHost(Interface):
         Send each recipient a C{type='normal'} message from the room that
         carries the reflected message in a XEP-0297 C{<forwarded/>} with a
         XEP-0203 C{<delay/>} of when the room received it, and a XEP-0334
-        C{<store/>} hint: what RFC 6121 servers store offline and push.
+        C{<store/>} hint: what RFC 6121 servers store offline and push. The
+        sender's real JID is named as by L{sendGroupchat}.
 
         I{Hot path}: called from L{IOfflineDelivery.deliver}.
         """

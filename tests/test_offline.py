@@ -34,6 +34,7 @@ NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 NS_FORWARD = "urn:xmpp:forward:0"
 NS_DELAY = "urn:xmpp:delay"
 NS_HINTS = "urn:xmpp:hints"
+NS_MUC_USER = "http://jabber.org/protocol/muc#user"
 
 ROOM = "room@muc.example.org"
 OLIVIA = "olivia@example.org/desk"
@@ -325,6 +326,59 @@ class HostTests(SynchronousTestCase):
                               1)
         self.assertEqual(mia.replace(MIA, GUS) + "</message></forwarded>"
                          "<store xmlns='urn:xmpp:hints'/></message>", gus)
+
+
+class HostSenderTests(SynchronousTestCase):
+    """
+    A copy names the sender's real JID (C{<x xmlns='...muc#user'><item
+    jid=.../></x>}) to the recipients who may see it, as the room's archive
+    does: in a non-anonymous room every member, in a semi-anonymous one its
+    owners and admins. Clients that decrypt OMEMO messages need it.
+    """
+
+    def setUp(self):
+        self.service = FakeService()
+        self.link = next(h for h in self.service.component if isinstance(h, OfflineLink))
+
+    def senders(self, send):
+        """
+        Have the host send C{ENTRY} to MIA (a member) and ADAM (an admin)
+        with C{send} (its method's name).
+
+        @return: recipient to the real JIDs the groupchat message it got
+            names (forwarded or not).
+        """
+        getattr(self.link, send)(JID(ROOM), ENTRY, [JID(MIA), JID(ADAM)])
+        named = {}
+        for copy in self.service.stream.sent():
+            message = copy
+            for forwarded in copy.elements(NS_FORWARD, "forwarded"):
+                message = next(forwarded.elements("jabber:client", "message"))
+            named[copy["to"]] = [item["jid"] for x in message.elements(NS_MUC_USER, "x")
+                                 for item in x.elements(NS_MUC_USER, "item")]
+        return named
+
+    def makeRoom(self, whois):
+        room = self.service.makeRoom(ROOM, "olivia@example.org", whois=whois)
+        room.setAffiliationEntry(JID(MIA), "member", {FIELD: "1"})
+        room.setAffiliationEntry(JID(ADAM), "admin", {FIELD: "1"})
+
+    def test_nonAnonymous(self):
+        """In a non-anonymous room every recipient learns who sent the message."""
+        self.makeRoom("anyone")
+        for send in ("sendGroupchat", "sendForwarded"):
+            self.assertEqual({MIA: [OLIVIA], ADAM: [OLIVIA]}, self.senders(send))
+
+    def test_semiAnonymous(self):
+        """In a semi-anonymous room a member learns nothing; an admin does."""
+        self.makeRoom("moderators")
+        for send in ("sendGroupchat", "sendForwarded"):
+            self.assertEqual({MIA: [], ADAM: [OLIVIA]}, self.senders(send))
+
+    def test_roomGone(self):
+        """Nobody learns a real JID from a copy of a room the service no longer has."""
+        for send in ("sendGroupchat", "sendForwarded"):
+            self.assertEqual({MIA: [], ADAM: []}, self.senders(send))
 
 
 class BounceTests(OfflineTestCase):

@@ -123,7 +123,7 @@ def _messageMargin():
     stamp = datetime(2000, 1, 1, tzinfo=timezone.utc)  # every stamp is as long
     entry = HistoryEntry(stamp, "'" * JID_PART, user, "", "s" * 36, "o" * 24, "", "")
     templates = (groupchatTemplate(roomJID, entry, delay(roomJID, entry.stamp) + senderItem(entry)),
-                 forwardedTemplate(roomJID, entry))
+                 forwardedTemplate(roomJID, entry, showSender=True))
     return max(t.size for t in templates) + utf8len(quote(user.full()))
 
 

@@ -13,7 +13,8 @@ import uuid
 from zope.interface import implementer
 
 from mucservice.interfaces import IOfflineHost
-from mucservice.xmpp.broadcast import delay, groupchatTemplate
+from mucservice.room.archive import seesSenders
+from mucservice.xmpp.broadcast import delay, groupchatTemplate, senderItem
 from mucservice.xmpp.errors import errorCondition
 from mucservice.xmpp.handler import RoomHandler, parseJID
 from mucservice.xmpp.namespaces import NS_CLIENT, NS_FORWARD, NS_HINTS
@@ -53,17 +54,34 @@ class OfflineLink(RoomHandler):
 
     # IOfflineHost
 
-    def _sendAll(self, template, recipients):
-        self.send("".join(template.to(userJID.userhost()) for userJID in recipients))
+    def _sendAll(self, roomJID, entry, recipients, render):
+        """
+        Write every copy at once, each rendered by C{render}, given whether
+        its recipient may learn the sender's real JID: where the room's
+        archive would show it to them (L{seesSenders}), and the room is
+        still here to tell.
+        """
+        room = self.rooms.getRoom(roomJID) if entry.realJID is not None else None
+        templates = {}
+        copies = []
+        for userJID in recipients:
+            shown = room is not None and seesSenders(room, userJID)
+            template = templates.get(shown)
+            if template is None:
+                template = templates[shown] = render(shown)
+            copies.append(template.to(userJID.userhost()))
+        self.send("".join(copies))
 
     def sendGroupchat(self, roomJID, entry, recipients):
-        self._sendAll(groupchatTemplate(roomJID, entry), recipients)
+        self._sendAll(roomJID, entry, recipients, lambda shown: groupchatTemplate(
+            roomJID, entry, senderItem(entry) if shown else ""))
 
     def sendForwarded(self, roomJID, entry, recipients):
-        self._sendAll(forwardedTemplate(roomJID, entry), recipients)
+        self._sendAll(roomJID, entry, recipients,
+                      lambda shown: forwardedTemplate(roomJID, entry, shown))
 
 
-def forwardedTemplate(roomJID, entry):
+def forwardedTemplate(roomJID, entry, showSender=False):
     """
     The copy of a groupchat message that the C{forward} provider sends: a
     C{type='normal'} message from the room carrying the message as the room
@@ -71,9 +89,11 @@ def forwardedTemplate(roomJID, entry):
     C{<delay/>}, and a XEP-0334 C{<store/>} hint.
 
     @param entry: the message, a L{HistoryEntry<mucservice.records.HistoryEntry>}.
+    @param showSender: whether to name the sender's real JID (L{senderItem}).
     @return: a L{Template}.
     """
-    forwarded = groupchatTemplate(roomJID, entry, xmlns=NS_CLIENT)
+    forwarded = groupchatTemplate(roomJID, entry, senderItem(entry) if showSender else "",
+                                  xmlns=NS_CLIENT)
     inner = ("<forwarded xmlns='%s'>%s%s</forwarded><store xmlns='%s'/>"
              % (NS_FORWARD, delay(roomJID, entry.stamp), forwarded.unaddressed(), NS_HINTS))
     return Template("message", inner, from_=roomJID.userhost(), type_="normal",
