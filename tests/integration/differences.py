@@ -22,6 +22,10 @@ NS_MUC_USER = NS_MUC + "#user"
 NS_DATA = "jabber:x:data"
 NS_DISCO_INFO = "http://jabber.org/protocol/disco#info"
 NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
+NS_MAM = "urn:xmpp:mam:2"
+NS_FORWARD = "urn:xmpp:forward:0"
+NS_DELAY = "urn:xmpp:delay"
+NS_RSM = "http://jabber.org/protocol/rsm"
 
 
 @dataclass
@@ -104,7 +108,7 @@ def _subjectAlone(stanza):
 
 def _subjectUndated(stanza):
     if _isSubjectChange(stanza):
-        for delay in stanza.findall(_tag("urn:xmpp:delay", "delay")):
+        for delay in stanza.findall(_tag(NS_DELAY, "delay")):
             stanza.remove(delay)
     return stanza
 
@@ -167,27 +171,53 @@ def _nickChangeUnmarked(stanza):
     return stanza
 
 
-def _historyItems(stanza):
+def _archived(stanza):
+    """
+    @return: the messages an archive query's result carries.
+    """
+    return [message for result in stanza.findall(_tag(NS_MAM, "result"))
+            for forwarded in result.findall(_tag(NS_FORWARD, "forwarded"))
+            for message in forwarded.findall(_tag(NS_CLIENT, "message"))]
+
+
+def _senderItems(stanza):
     """
     @return: the muc#user items of a history message (a groupchat message
-        the room dated), or none.
+        the room dated) or of the messages an archive query found.
     """
-    if stanza.get("type") != "groupchat" or stanza.find(_tag("urn:xmpp:delay", "delay")) is None:
-        return []
-    return [item for x in stanza.findall(_tag(NS_MUC_USER, "x"))
+    messages = _archived(stanza)
+    if stanza.get("type") == "groupchat" and stanza.find(_tag(NS_DELAY, "delay")) is not None:
+        messages.append(stanza)
+    return [item for message in messages for x in message.findall(_tag(NS_MUC_USER, "x"))
             for item in x.findall(_tag(NS_MUC_USER, "item"))]
 
 
-def _historySenderJIDOnly(stanza):
-    for item in _historyItems(stanza):
+def _senderJIDOnly(stanza):
+    for item in _senderItems(stanza):
         item.attrib.pop("affiliation", None)
         item.attrib.pop("role", None)
     return stanza
 
 
-def _historySenderBare(stanza):
-    for item in _historyItems(stanza):
+def _senderBare(stanza):
+    for item in _senderItems(stanza):
         item.set("jid", item.get("jid", "").partition("/")[0])
+    return stanza
+
+
+def _archivedAsProsody(stanza):
+    """
+    Write the results of an archive query as Prosody's: no stanza id in the
+    message found, no C{from} on its delay, no index on the page's first.
+    """
+    for result in stanza.findall(_tag(NS_MAM, "result")):
+        for forwarded in result.findall(_tag(NS_FORWARD, "forwarded")):
+            for delay in forwarded.findall(_tag(NS_DELAY, "delay")):
+                delay.attrib.pop("from", None)
+    for message in _archived(stanza):
+        _withoutStanzaID(message)
+    for first in stanza.iter(_tag(NS_RSM, "first")):
+        first.attrib.pop("index", None)
     return stanza
 
 
@@ -333,13 +363,19 @@ KNOWN = {
                       fields=("muc#roominfo_subjectmod", "muc#roominfo_subject",
                               "muc#roominfo_contactjid",
                               "mucservice#roomconfig_maxuserspresence"))),
-    "history-sender": Difference(
-        "Both name the sender of each message of the discussion history by real JID "
-        "(<x xmlns='...muc#user'><item jid=.../>) to a newcomer who may see real JIDs; "
-        "clients that decrypt OMEMO history need it. Ours gives the full JID the message "
-        "came from, as the archive does, and nothing else; Prosody the bare JID, with the "
-        "affiliation and role the sender had, which we do not keep with the message.",
-        prosody=_historySenderJIDOnly, ours=_historySenderBare),
+    "sender-jid": Difference(
+        "Both name the sender of each message of the discussion history and of the archive "
+        "by real JID (<x xmlns='...muc#user'><item jid=.../>) to those who may see real "
+        "JIDs; clients that decrypt OMEMO history need it. Ours gives the full JID the "
+        "message came from, and nothing else; Prosody the bare JID, with the affiliation "
+        "and role the sender had, which we do not keep with the message.",
+        prosody=_senderJIDOnly, ours=_senderBare),
+    "archive-result": Difference(
+        "A message an archive query finds carries the stanza id its occupants saw "
+        "(XEP-0359; the result's id says the same), and its delay names the room that "
+        "kept it (XEP-0203's from); the page's first says its index (XEP-0059). Prosody "
+        "gives none of the three, all optional.",
+        ours=_archivedAsProsody),
 
     # Noticed through these tests and not decided here: each wants an issue
     # of its own.

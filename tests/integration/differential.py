@@ -14,10 +14,11 @@ What is compared is normalised (L{normalise
 <tests.integration.normalisation.normalise>}):
 
   - the MUC's domain becomes C{MUC}; the ids the MUCs make (of stanzas
-    the clients did not send, XEP-0359 stanza ids, delays' stamps) become
-    C{*}; an occupant id becomes the nick it belongs to;
+    the clients did not send, XEP-0359 stanza ids, archive ids, delays'
+    stamps) become C{*}; an occupant id becomes the nick it belongs to;
   - the C{xml:lang='en'} Prosody gives every stanza that has none is
-    dropped, and what a component receives is read as a client would;
+    dropped (also from a message carried in such a stanza, which inherits
+    it), and what a component receives is read as a client would;
   - what each MUC writes for people in its own words (the text of errors,
     the labels of forms) is dropped, and booleans of forms are written one
     way;

@@ -18,8 +18,14 @@ NS_COMPONENT = "jabber:component:accept"
 NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
+NS_MAM = "urn:xmpp:mam:2"
+NS_RSM = "http://jabber.org/protocol/rsm"
+
 #: Attributes of these elements are made by the MUC, differently each run.
-MADE = {("{%s}stanza-id" % NS_STANZA_ID, "id"), ("{%s}delay" % NS_DELAY, "stamp")}
+MADE = {("{%s}stanza-id" % NS_STANZA_ID, "id"), ("{%s}delay" % NS_DELAY, "stamp"),
+        ("{%s}result" % NS_MAM, "id")}
+#: The text of these elements is made by the MUC: ids of its archive.
+MADE_TEXT = {"{%s}first" % NS_RSM, "{%s}last" % NS_RSM}
 
 
 def normalise(stanza, run, recipient):
@@ -48,6 +54,8 @@ def normalise(stanza, run, recipient):
             else:
                 element.set(key, _domain(value, run.muc.domain))
         text = (element.text or "").strip()
+        if text and element.tag in MADE_TEXT:
+            text = "*"
         element.text = _domain(text, run.muc.domain) if text else None
         element.tail = None
     if stanza.get("to") == run.clients[recipient].jid:
@@ -57,6 +65,12 @@ def normalise(stanza, run, recipient):
         # stream's, "en" by default: all that a component sends, and all
         # that clients send.
         del stanza.attrib[XML_LANG]
+    if stanza.get(XML_LANG) is None:
+        # A message carried inside (an archived one) inherits the stanza's
+        # language; Prosody's archive keeps the one its parser gave it.
+        for inner in stanza.iter("{jabber:client}message"):
+            if inner is not stanza and inner.get(XML_LANG) == "en":
+                del inner.attrib[XML_LANG]
     sortChildren(stanza)
     return stanza
 

@@ -275,9 +275,45 @@ def test_everyday(stage):
                Step("bob", "<message type='groupchat' id='m1' to='{room}'><body>hello</body>"
                     "</message>"),
                Step("carol", joined("carol", extra="<status>here</status>").send,
-                    differences=("history-sender",)),
+                    differences=("sender-jid",)),
                Step("carol", "<presence to='{room}/caroline'/>",
                     differences=("nick-change-occupant-id",)),
                Step("alice", "<iq type='set' id='kick' to='{room}'><query xmlns='%s'><item "
                     "nick='caroline' role='none'><reason>Out</reason></item></query></iq>"
                     % (NS_MUC_ADMIN,), differences=("actor-jid",))]))
+
+
+def archived(whois):
+    """
+    @return: the setup of a room with C{whois} where bob and alice said a
+        word each.
+    """
+    return created(whois=whois) + [
+        joined("bob"),
+        Step("bob", "<message type='groupchat' id='m1' to='{room}'><body>first</body>"
+             "</message>"),
+        Step("alice", "<message type='groupchat' id='m2' to='{room}'><body>second</body>"
+             "</message>")]
+
+
+#: bob's query of the room's whole archive (XEP-0313).
+QUERY = Step("bob", "<iq type='set' id='mam' to='{room}'><query xmlns='urn:xmpp:mam:2' "
+             "queryid='q1'/></iq>", differences=("sender-jid", "archive-result"))
+
+
+def test_archive(stage):
+    """
+    A query of a non-anonymous room's archive (XEP-0313): every message
+    found, naming its sender's real JID, and the end of the results.
+    """
+    stage.compare(Conversation("archive", ("alice", "bob"), setup=archived("anyone"),
+                               steps=[QUERY]))
+
+
+def test_archiveSemiAnonymous(stage):
+    """
+    A participant's query of a semi-anonymous room's archive names no
+    sender's real JID.
+    """
+    stage.compare(Conversation("archivesemi", ("alice", "bob"), setup=archived("moderators"),
+                               steps=[QUERY]))
