@@ -198,12 +198,19 @@ class RoomMessageTests(SynchronousTestCase):
         self.assertEqual("Mine", self.room.subject)
 
     def test_privateMessage(self):
-        """A private message reaches the occupant from the sender's room JID."""
+        """
+        A private message reaches the occupant from the sender's room JID,
+        with the sender's occupant id (XEP-0421 section 5: every message a
+        MUC sends), the one a client put there replaced.
+        """
         out = self.service.send("<message from='%s' to='%s/alice' type='chat'><body>psst</body>"
+                                "<occupant-id xmlns='urn:xmpp:occupant-id:0' id='fake'/>"
                                 "</message>" % (BOB, ROOM))
         (pm,) = out
         self.assertEqual((ALICE, ROOM + "/bob", "chat"), (pm["to"], pm["from"], pm["type"]))
         self.assertEqual(1, len(list(pm.elements(NS_MUC_USER, "x"))))
+        self.assertEqual([self.room.occupantID(self.room.occupants["bob"].userJID)],
+                         [o["id"] for o in pm.elements("urn:xmpp:occupant-id:0", "occupant-id")])
 
     def test_privateMessageLanguage(self):
         """

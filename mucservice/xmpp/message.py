@@ -131,7 +131,9 @@ class MessageHandler(RoomHandler):
         """
         A private message, passed on to every session of the occupant it is
         for, from the sender's occupant JID, with its type, id and language
-        (L{copiedLang}) and its children but what a client may not send.
+        (L{copiedLang}), its children but what a client may not send, and
+        the sender's occupant id (XEP-0421 puts one on every message a MUC
+        sends).
         """
         if message.getAttribute("type") == "groupchat":
             self.rooms.roomFor(realJID, occupantJID)
@@ -141,7 +143,8 @@ class MessageHandler(RoomHandler):
         inner = childrenText(message, STRIPPED)
         margins.checkPayload(inner, message.getAttribute("id"),
                              message.getAttribute((NS_XML, "lang")))
-        inner += "<x xmlns='%s'/>" % NS_MUC_USER
+        inner += "<x xmlns='%s'/><occupant-id xmlns='%s' id='%s'/>" % (
+            NS_MUC_USER, NS_OCCUPANT_ID, quote(room.occupantID(outcome.sender.userJID)))
         template = Template("message", inner,
                             from_="%s/%s" % (room.jid.userhost(), outcome.sender.nick),
                             type_=message.getAttribute("type"), id=message.getAttribute("id"),

@@ -317,3 +317,99 @@ def test_archiveSemiAnonymous(stage):
     """
     stage.compare(Conversation("archivesemi", ("alice", "bob"), setup=archived("moderators"),
                                steps=[QUERY]))
+
+
+def test_password(stage):
+    """
+    A password-protected room: a join without the password, with a wrong
+    one, and with the right one.
+    """
+    stage.compare(Conversation(
+        "password", ("alice", "bob"),
+        setup=created(passwordprotectedroom=1, roomsecret="sesame"),
+        steps=[Step("bob", joined("bob").send, differences=("refused-join-echoes",)),
+               Step("bob", joined("bob", extra="").send.replace(
+                   "<x xmlns='%s'/>" % NS_MUC, "<x xmlns='%s'><password>nope</password></x>"
+                   % NS_MUC), differences=("refused-join-echoes",)),
+               Step("bob", joined("bob").send.replace(
+                   "<x xmlns='%s'/>" % NS_MUC, "<x xmlns='%s'><password>sesame</password></x>"
+                   % NS_MUC))]))
+
+
+def test_membersOnlyRefused(stage):
+    """A members-only room refuses a stranger and lets a member in."""
+    stage.compare(Conversation(
+        "membersonly", ("alice", "bob", "carol"),
+        setup=created(membersonly=1) + [affiliate("alice", "carol", "member")],
+        steps=[Step("bob", joined("bob").send, differences=("refused-join-echoes",)),
+               joined("carol")]))
+
+
+def test_ban(stage):
+    """A ban of an occupant tells everyone (301), and keeps the banned out."""
+    stage.compare(Conversation(
+        "ban", ("alice", "bob", "carol"),
+        setup=created() + [joined("bob"), joined("carol")],
+        steps=[Step("alice", affiliate("alice", "bob", "outcast").send,
+                    differences=("actor-jid",)),
+               Step("bob", joined("bob").send, differences=("refused-join-echoes",))]))
+
+
+def test_moderated(stage):
+    """
+    In a moderated room a newcomer without voice may not speak; a moderator
+    gives voice, and it may.
+    """
+    stage.compare(Conversation(
+        "moderated", ("alice", "bob"),
+        setup=created(moderatedroom=1) + [joined("bob")],
+        steps=[Step("bob", "<message type='groupchat' id='v1' to='{room}'><body>hi</body>"
+                    "</message>", differences=("by-itself",)),
+               Step("alice", "<iq type='set' id='voice' to='{room}'><query xmlns='%s'><item "
+                    "nick='bob' role='participant'/></query></iq>" % (NS_MUC_ADMIN,),
+                    differences=("actor-jid",)),
+               Step("bob", "<message type='groupchat' id='v2' to='{room}'><body>hi</body>"
+                    "</message>")]))
+
+
+def test_privateMessage(stage):
+    """A private message through the room goes to the occupant, from the sender's nick."""
+    stage.compare(Conversation(
+        "private", ("alice", "bob"),
+        setup=created() + [joined("bob")],
+        steps=[Step("bob", "<message type='chat' id='p1' to='{room}/alice'><body>psst</body>"
+                    "</message>", until=(("alice", {"tag": "message"}),))]))
+
+
+def test_selfPing(stage):
+    """
+    XEP-0410: an occupant pings its own occupant JID and is answered; a
+    stranger pinging it is told it is not in the room.
+    """
+    ping = "<iq type='get' id='%s' to='{room}/%s'><ping xmlns='urn:xmpp:ping'/></iq>"
+    stage.compare(Conversation(
+        "selfping", ("alice", "bob"),
+        setup=created(),
+        steps=[Step("alice", ping % ("p1", "alice")),
+               Step("bob", ping % ("p2", "bob"), differences=("not-acceptable-modify",))]))
+
+
+def test_historyLimited(stage):
+    """A newcomer asks for the last message of the history only."""
+    stage.compare(Conversation(
+        "historymax", ("alice", "bob"),
+        setup=created() + [
+            Step("alice", "<message type='groupchat' id='h%d' to='{room}'><body>n%d</body>"
+                 "</message>" % (n, n)) for n in range(3)],
+        steps=[Step("bob", "<presence to='{room}/bob'><x xmlns='%s'><history maxstanzas='1'/>"
+                    "</x></presence>" % (NS_MUC,))]))
+
+
+def test_nickConflict(stage):
+    """A nick in use is refused; a nick change to a free nick tells everyone."""
+    stage.compare(Conversation(
+        "nickconflict", ("alice", "bob"),
+        setup=created() + [joined("bob")],
+        steps=[Step("bob", "<presence to='{room}/alice'/>"),
+               Step("bob", "<presence to='{room}/robert'/>",
+                    differences=("nick-change-occupant-id",))]))
