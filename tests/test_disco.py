@@ -45,13 +45,18 @@ class DiscoTestCase(ServiceTestCase):
 
 class ServiceDiscoTests(DiscoTestCase):
     def test_info(self):
-        """The service is a conference/text named by --name, with MUC, disco, ping, hats, vCards."""
+        """
+        The service is a conference/text named by --name, with MUC, disco,
+        ping, hats, vCards, and occupant ids, which every room gives
+        (XEP-0421 section 5).
+        """
         reply = self.ask(disco(ALICE, SERVICE))
         self.assertEqual(("result", "d1", SERVICE, ALICE),
                          (reply["type"], reply["id"], reply["from"], reply["to"]))
         self.assertEqual([("conference", "text", "Test Rooms")], identities(reply))
         self.assertEqual({"http://jabber.org/protocol/muc", NS_INFO, NS_ITEMS, "urn:xmpp:ping",
-                          "urn:xmpp:hats:0", "vcard-temp"}, features(reply))
+                          "urn:xmpp:hats:0", "vcard-temp", "urn:xmpp:occupant-id:0"},
+                         features(reply))
 
     def test_infoUnknownNode(self):
         """disco#info of a node of the service is item-not-found."""

@@ -43,7 +43,9 @@ NODE_ROOMUSER = "x-roomuser-item"
 #: What the service itself supports.
 #: XEP-0317 asks the service, not only its rooms, to advertise hats.
 #: XEP-0486 asks it to advertise vcard-temp, the room avatars.
-SERVICE_FEATURES = (NS_MUC, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_HATS, NS_VCARD)
+#: XEP-0421 asks a service whose every room gives occupant ids to say so.
+SERVICE_FEATURES = (NS_MUC, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_HATS, NS_VCARD,
+                    NS_OCCUPANT_ID)
 
 #: What every room supports, whatever its configuration; messages taken
 #: back (XEP-0424, XEP-0425) in the current and the older namespaces.
