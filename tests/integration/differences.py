@@ -265,6 +265,50 @@ def _refusedForChildren(stanza):
     return _errorAnswer(stanza, "modify", "bad-request")
 
 
+def _requestedRoleOnly(stanza):
+    """
+    Keep, of the roles a voice request's form offers, the one asked for.
+    """
+    for field in stanza.iter(_tag(NS_DATA, "field")):
+        if field.get("var") == "muc#role":
+            asked = [value.text for value in field.findall(_tag(NS_DATA, "value"))]
+            for option in field.findall(_tag(NS_DATA, "option")):
+                if option.findtext(_tag(NS_DATA, "value")) not in asked:
+                    field.remove(option)
+    return stanza
+
+
+def _registrationRequired(stanza):
+    """
+    What Prosody answers a registration form asked of a room by a user with
+    no affiliation.
+    """
+    if stanza.tag == _tag(NS_CLIENT, "iq") and stanza.get("type") == "result":
+        return _errorAnswer(stanza, "auth", "registration-required")
+    return stanza
+
+
+def _forbiddenForNotAllowed(stanza):
+    error = _error(stanza)
+    if error is not None:
+        for condition in error.findall(_tag(NS_STANZAS, "not-allowed")):
+            error.remove(condition)
+            error.append(error.makeelement(_tag(NS_STANZAS, "forbidden"), {}))
+            error.set("type", "auth")
+    return stanza
+
+
+def _decline(stanza):
+    return None if stanza.find(_tag(NS_MUC_USER, "x")) is not None else stanza
+
+
+def _notAcceptable(stanza):
+    error = _error(stanza)
+    if error is not None and error.find(_tag(NS_STANZAS, "not-acceptable")) is not None:
+        return None
+    return stanza
+
+
 KNOWN = {
     "iq-children": Difference(
         "An IQ request has exactly one child (RFC 6120 section 8.2.3): we refuse one with "
@@ -376,6 +420,26 @@ KNOWN = {
         "kept it (XEP-0203's from); the page's first says its index (XEP-0059). Prosody "
         "gives none of the three, all optional.",
         ours=_archivedAsProsody),
+    "voice-request-roles": Difference(
+        "The form a voice request brings the moderators offers the role asked for, the one "
+        "approving it grants; Prosody's offers every role, which approving would not grant.",
+        prosody=_requestedRoleOnly),
+    "register-open-room": Difference(
+        "Anyone the room does not ban may register with it (XEP-0045 section 7.10: a "
+        "reserved nick, and the offline copies of README, Offline delivery), which makes "
+        "them a member; Prosody 0.12 answers registration-required to a user who is not a "
+        "member already.",
+        ours=_registrationRequired),
+    "kick-by-participant": Difference(
+        "A kick asked by an occupant who is no moderator is forbidden (auth), for what the "
+        "asker is, before anything about the one to kick; Prosody answers not-allowed "
+        "(cancel) when the one to kick has a higher affiliation.",
+        prosody=_forbiddenForNotAllowed),
+    "decline-uninvited": Difference(
+        "A decline from a user with no pending invitation is refused (not-acceptable) and "
+        "goes nowhere, so that nobody can make the room send anybody a decline (README, "
+        "Privacy); Prosody passes it on to whoever it names.",
+        prosody=_decline, ours=_notAcceptable),
 
     # Noticed through these tests and not decided here: each wants an issue
     # of its own.

@@ -20,8 +20,9 @@ What is compared is normalised (L{normalise
     dropped (also from a message carried in such a stanza, which inherits
     it), and what a component receives is read as a client would;
   - what each MUC writes for people in its own words (the text of errors,
-    the labels of forms) is dropped, and booleans of forms are written one
-    way;
+    the titles, instructions, labels and descriptions of forms) is
+    dropped, booleans of forms are written one way, and a message's
+    C{type='normal'} is left out, as it may be;
   - the order of attributes, of children and of the stanzas a client
     received in one step is not compared, nor whitespace between elements.
 

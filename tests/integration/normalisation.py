@@ -60,6 +60,9 @@ def normalise(stanza, run, recipient):
         element.tail = None
     if stanza.get("to") == run.clients[recipient].jid:
         del stanza.attrib["to"]
+    if localName(stanza.tag) == "message" and stanza.get("type") == "normal":
+        # A message without a type is normal (RFC 6121 section 5.2.2).
+        del stanza.attrib["type"]
     if stanza.get(XML_LANG) == "en":
         # Prosody's parser gives every stanza that has no xml:lang its
         # stream's, "en" by default: all that a component sends, and all
@@ -78,12 +81,20 @@ def normalise(stanza, run, recipient):
 def _dropProse(stanza):
     """
     Drop what is written for people, in each MUC's own words: the text of
-    errors and the labels of form fields and options; and write the
-    booleans of forms one way (C{1} is C{true}, no value is C{false}).
+    errors, the titles and instructions of forms and the labels and
+    descriptions of their fields and options; and write the booleans of
+    forms one way (C{1} is C{true}, no value is C{false}).
     """
     for error in stanza.iter("{jabber:client}error"):
         for text in error.findall("{%s}text" % (NS_STANZAS,)):
             error.remove(text)
+    for form in stanza.iter("{%s}x" % (NS_DATA,)):
+        for prose in ("title", "instructions"):
+            for element in form.findall("{%s}%s" % (NS_DATA, prose)):
+                form.remove(element)
+        for field in form.findall("{%s}field" % (NS_DATA,)):
+            for desc in field.findall("{%s}desc" % (NS_DATA,)):
+                field.remove(desc)
     for element in stanza.iter():
         if element.tag in ("{%s}field" % NS_DATA, "{%s}option" % NS_DATA):
             element.attrib.pop("label", None)

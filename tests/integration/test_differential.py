@@ -413,3 +413,85 @@ def test_nickConflict(stage):
         steps=[Step("bob", "<presence to='{room}/alice'/>"),
                Step("bob", "<presence to='{room}/robert'/>",
                     differences=("nick-change-occupant-id",))]))
+
+
+def test_registrationForm(stage):
+    """
+    A user with no affiliation asks an open room for its registration form.
+    """
+    stage.compare(Conversation(
+        "register", ("alice", "bob"),
+        setup=created(),
+        steps=[Step("bob", "<iq type='get' id='r1' to='{room}'><query "
+                    "xmlns='jabber:iq:register'/></iq>", differences=("register-open-room",))]))
+
+
+def test_voiceRequest(stage):
+    """
+    A visitor of a moderated room asks for voice (XEP-0045 section 8.6):
+    the moderators get the form to approve it.
+    """
+    stage.compare(Conversation(
+        "voicereq", ("alice", "bob"),
+        setup=created(moderatedroom=1) + [joined("bob")],
+        steps=[Step("bob", "<message to='{room}'><x xmlns='jabber:x:data' type='submit'>"
+                    "<field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#request"
+                    "</value></field><field var='muc#role' type='list-single'><value>"
+                    "participant</value></field></x></message>",
+                    until=(("alice", {"tag": "message"}),),
+                    differences=("voice-request-roles",))]))
+
+
+def test_declineUninvited(stage):
+    """A decline from somebody the room never invited."""
+    stage.compare(Conversation(
+        "decline", ("alice", "bob"),
+        setup=created(),
+        steps=[Step("bob", "<message to='{room}'><x xmlns='%s'><decline to='{alice_bare}'>"
+                    "<reason>no</reason></decline></x></message>" % (NS_MUC_USER,),
+                    differences=("decline-uninvited",))]))
+
+
+def test_occupantItems(stage):
+    """An occupant asks the room for its disco#items."""
+    stage.compare(Conversation(
+        "items", ("alice", "bob"),
+        setup=created() + [joined("bob")],
+        steps=[Step("bob", "<iq type='get' id='i1' to='{room}'><query "
+                    "xmlns='http://jabber.org/protocol/disco#items'/></iq>")]))
+
+
+def test_kick(stage):
+    """
+    A moderator kicks a participant, with a reason (307); a participant may
+    not kick the owner.
+    """
+    stage.compare(Conversation(
+        "kick", ("alice", "bob", "carol"),
+        setup=created() + [joined("bob"), joined("carol")],
+        steps=[Step("alice", "<iq type='set' id='kick' to='{room}'><query xmlns='%s'><item "
+                    "nick='bob' role='none'><reason>Out</reason></item></query></iq>"
+                    % (NS_MUC_ADMIN,), differences=("actor-jid",)),
+               Step("carol", "<iq type='set' id='kick2' to='{room}'><query xmlns='%s'><item "
+                    "nick='alice' role='none'/></query></iq>" % (NS_MUC_ADMIN,),
+                    differences=("kick-by-participant", "by-itself"))]))
+
+
+def test_presenceChanges(stage):
+    """An occupant changes its show and status, then leaves with a status."""
+    stage.compare(Conversation(
+        "presences", ("alice", "bob"),
+        setup=created() + [joined("bob")],
+        steps=[Step("bob", "<presence to='{room}/bob'><show>dnd</show><status>busy</status>"
+                    "</presence>"),
+               Step("bob", "<presence type='unavailable' to='{room}/bob'><status>bye</status>"
+                    "</presence>")]))
+
+
+def test_configurationRefused(stage):
+    """Somebody who is no owner asks for the configuration form."""
+    stage.compare(Conversation(
+        "configget", ("alice", "bob"),
+        setup=created(),
+        steps=[Step("bob", "<iq type='get' id='c1' to='{room}'><query xmlns='%s'/></iq>"
+                    % (NS_MUC_OWNER,), differences=("by-itself",))]))
