@@ -62,10 +62,12 @@ class OfflineLink(RoomHandler):
         still here to tell.
         """
         room = self.rooms.getRoom(roomJID) if entry.realJID is not None else None
+        # A non-anonymous room shows everyone: no need to ask per recipient.
+        everyone = room is not None and room.mayDiscoverJIDs(None)
         templates = {}
         copies = []
         for userJID in recipients:
-            shown = room is not None and seesSenders(room, userJID)
+            shown = everyone or (room is not None and seesSenders(room, userJID))
             template = templates.get(shown)
             if template is None:
                 template = templates[shown] = render(shown)
