@@ -6,8 +6,8 @@ names those that apply to what it brings; each is a rewrite of one side's
 normalised stanzas into what the other side says, so that everything else
 in them is still compared.
 
-All are deliberate but the last few, which these tests found and which
-are left for issues of their own: their reasons say "Not decided here".
+All are deliberate but the last, which these tests found and which is
+left for an issue of its own: its reason says "Not decided here".
 """
 
 from dataclasses import dataclass
@@ -441,7 +441,7 @@ KNOWN = {
         "Privacy); Prosody passes it on to whoever it names.",
         prosody=_decline, ours=_notAcceptable),
 
-    # Noticed through these tests and not decided here: each wants an issue
+    # Noticed through these tests and not decided here: it wants an issue
     # of its own.
     "actor-jid": Difference(
         "Not decided here: Prosody names the moderator who kicks or bans by real JID too "
