@@ -70,6 +70,52 @@ def test_prose():
     assert "<value>true</value>" in text and "<value>false</value>" in text
 
 
+def test_formProse():
+    """
+    A form's title and instructions and its fields' descriptions are
+    dropped, as labels are; the fields and their values stay.
+    """
+    text = normalised(
+        "from='muc.localhost'><x xmlns='jabber:x:data' type='form'><title>Voice request</title>"
+        "<instructions>Tick it</instructions><field var='muc#roomnick' type='text-single'>"
+        "<desc>The nickname</desc><value>bob</value></field></x></message>")
+    assert "Voice request" not in text and "Tick it" not in text and "nickname" not in text
+    assert 'var="muc#roomnick"' in text and "<value>bob</value>" in text
+
+
+def test_archiveIDs():
+    """
+    The ids of the MUC's archive (a result's id, a page's first and last)
+    become *; the count of a page does not.
+    """
+    text = normalised(
+        "from='r@muc.localhost'><result xmlns='urn:xmpp:mam:2' queryid='q1' id='abc'/>"
+        "<set xmlns='http://jabber.org/protocol/rsm'><first>abc</first><last>def</last>"
+        "<count>2</count></set></message>")
+    assert "abc" not in text and "def" not in text
+    assert 'id="*"' in text and "<first>*</first>" in text and "<last>*</last>" in text
+    assert 'queryid="q1"' in text and "<count>2</count>" in text
+
+
+def test_normalType():
+    """A message's type='normal' is the same as none; another type is kept."""
+    assert "type=" not in normalised("from='muc.localhost' type='normal'/>")
+    assert 'type="chat"' in normalised("from='muc.localhost' type='chat'/>")
+
+
+def test_carriedLanguage():
+    """
+    A message carried in a stanza without a language of its own inherits
+    the stream's: its xml:lang='en' is dropped, but not under a stanza in
+    another language.
+    """
+    carried = ("><forwarded xmlns='urn:xmpp:forward:0'><message xmlns='jabber:client' "
+               "xml:lang='en' from='r@muc.localhost/bob'><body>hi</body></message></forwarded>"
+               "</message>")
+    assert "lang" not in normalised("from='muc.localhost'" + carried)
+    assert normalised("from='muc.localhost' xml:lang='de'" + carried).count("lang") == 2
+
+
 class FakeRun:
     def __init__(self, label, report):
         self.muc = MUC(label, label)
