@@ -18,11 +18,10 @@ from mucservice.xmpp.namespaces import (
     NS_HATS,
     NS_HATS_LEGACY,
     NS_MUC_USER,
-    NS_OCCUPANT_ID,
     NS_STANZA_ID,
 )
 from mucservice.xmpp.outbox import Fanout
-from mucservice.xmpp.render import Template, attributes, quote, stamp
+from mucservice.xmpp.render import Template, attributes, occupantIDElement, quote, stamp
 from mucservice.xmpp.sizes import LIMIT, utf8len
 
 #: The most bytes of C{<hat/>} elements a presence shows, in each namespace
@@ -220,8 +219,7 @@ class PresenceBroadcast:
             statuses = self.selfStatuses if kind == "self" else self.statuses
             inner = self.payload + _mucUser(self.affiliation, self.role, realJID, statuses,
                                             *self.args)
-            occupantID = self.room.occupantID(self.occupant.userJID)
-            inner += "<occupant-id xmlns='%s' id='%s'/>" % (NS_OCCUPANT_ID, occupantID)
+            inner += occupantIDElement(self.room.occupantID(self.occupant.userJID))
             template = Template("presence", inner, from_=self.fromJID,
                                 type_="unavailable" if hidden else self.type)
             if selfJID is None:
@@ -419,7 +417,7 @@ def groupchatTemplate(roomJID, entry, extra="", xmlns=None):
         inner += "<stanza-id xmlns='%s' id='%s' by='%s'/>" % (
             NS_STANZA_ID, quote(entry.stanzaID), quote(room))
     if entry.occupantID is not None:
-        inner += "<occupant-id xmlns='%s' id='%s'/>" % (NS_OCCUPANT_ID, quote(entry.occupantID))
+        inner += occupantIDElement(entry.occupantID)
     return Template("message", inner + extra, xmlns=xmlns,
                     **{"from": "%s/%s" % (room, entry.nick) if entry.nick else room,
                        "type": "groupchat",

@@ -28,7 +28,7 @@ from mucservice.xmpp.namespaces import (
     NS_XML,
 )
 from mucservice.xmpp.outbox import Fanout
-from mucservice.xmpp.render import Template, attributes, childrenText, quote
+from mucservice.xmpp.render import Template, attributes, childrenText, occupantIDElement, quote
 
 #: What a client may not put into a message the room passes on (groupchat
 #: and private messages alike): ids that only the room may stamp, and what
@@ -143,8 +143,8 @@ class MessageHandler(RoomHandler):
         inner = childrenText(message, STRIPPED)
         margins.checkPayload(inner, message.getAttribute("id"),
                              message.getAttribute((NS_XML, "lang")))
-        inner += "<x xmlns='%s'/><occupant-id xmlns='%s' id='%s'/>" % (
-            NS_MUC_USER, NS_OCCUPANT_ID, quote(room.occupantID(outcome.sender.userJID)))
+        inner += "<x xmlns='%s'/>%s" % (
+            NS_MUC_USER, occupantIDElement(room.occupantID(outcome.sender.userJID)))
         template = Template("message", inner,
                             from_="%s/%s" % (room.jid.userhost(), outcome.sender.nick),
                             type_=message.getAttribute("type"), id=message.getAttribute("id"),

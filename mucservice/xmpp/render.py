@@ -12,7 +12,7 @@ built first.
 
 from datetime import timezone
 
-from mucservice.xmpp.namespaces import NS_COMPONENT
+from mucservice.xmpp.namespaces import NS_COMPONENT, NS_OCCUPANT_ID
 from mucservice.xmpp.sizes import LIMIT, utf8len
 from mucservice.xmpp.traffic import TRAFFIC
 
@@ -72,6 +72,14 @@ def attributes(**attrs):
     """
     return "".join(" %s='%s'" % (name.rstrip("_"), quote(value))
                    for name, value in attrs.items() if value is not None)
+
+
+def occupantIDElement(occupantID):
+    """
+    @return: the XEP-0421 C{<occupant-id/>} of C{occupantID}, which every
+        message and presence of an occupant carries.
+    """
+    return "<occupant-id xmlns='%s' id='%s'/>" % (NS_OCCUPANT_ID, quote(occupantID))
 
 
 def serialize(element):

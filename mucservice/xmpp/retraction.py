@@ -34,11 +34,10 @@ from mucservice.xmpp.namespaces import (
     NS_FASTEN,
     NS_MODERATE,
     NS_MODERATE_LEGACY,
-    NS_OCCUPANT_ID,
     NS_RETRACT,
     NS_RETRACT_LEGACY,
 )
-from mucservice.xmpp.render import attributes, quote, stamp
+from mucservice.xmpp.render import attributes, occupantIDElement, quote, stamp
 
 
 def _child(element, uri, name):
@@ -98,8 +97,7 @@ def _details(retraction):
     """
     occupant = reason = ""
     if retraction.occupantID:
-        occupant = "<occupant-id xmlns='%s' id='%s'/>" % (NS_OCCUPANT_ID,
-                                                          quote(retraction.occupantID))
+        occupant = occupantIDElement(retraction.occupantID)
     if retraction.reason:
         reason = "<reason>%s</reason>" % (quote(retraction.reason),)
     return occupant, reason
